@@ -1,0 +1,43 @@
+package auth
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/switchboard/switchboard/engine"
+)
+
+// Basic authenticates with Authorization: Basic base64(credential), where
+// credential is the template's Base64EncodedCredential rendered with the
+// integration's fields, e.g. {{.email}}/token:{{.api_token}}.
+type Basic struct {
+	raw     string
+	encoded string
+}
+
+// NewBasic renders the credential once; fields do not change between
+// requests, and a changed field makes a new integration client.
+func NewBasic(t *engine.Template, vars engine.Vars) (*Basic, error) {
+	text := t.AuthText("Base64EncodedCredential")
+	if text == nil || strings.TrimSpace(text.Source()) == "" {
+		return nil, fmt.Errorf("basic auth: the template has no Base64EncodedCredential")
+	}
+	raw, err := text.Render(vars)
+	if err != nil {
+		return nil, fmt.Errorf("basic auth: rendering Base64EncodedCredential: %w", err)
+	}
+	if strings.TrimSpace(raw) == "" {
+		return nil, fmt.Errorf("basic auth: Base64EncodedCredential %q renders empty; fill in the fields it uses", text.Source())
+	}
+	return &Basic{raw: raw, encoded: base64.StdEncoding.EncodeToString([]byte(raw))}, nil
+}
+
+// Credentials implements engine.Authorizer.
+func (b *Basic) Credentials(context.Context) (engine.Credentials, error) {
+	h := http.Header{}
+	h.Set("Authorization", "Basic "+b.encoded)
+	return engine.Credentials{Header: h, Secrets: []string{b.raw, b.encoded}}, nil
+}

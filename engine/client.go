@@ -1,0 +1,114 @@
+package engine
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+)
+
+// Credentials are what an Authorizer adds to requests.
+type Credentials struct {
+	// Header holds the auth headers, e.g. Authorization. They are set after
+	// the template-wide headers and before the request's own.
+	Header http.Header
+	// Vars are variables for templates, e.g. AccessToken.
+	Vars Vars
+	// Secrets are values to mask in traces (tokens, passwords).
+	Secrets []string
+}
+
+// Authorizer supplies credentials for requests. Implementations live in the
+// auth package.
+type Authorizer interface {
+	Credentials(ctx context.Context) (Credentials, error)
+}
+
+// Refresher is implemented by authorizers that can replace a token the
+// remote API rejected. The engine calls Refresh once when a response
+// matches the template's TokenErrorMap, then sends the request again with
+// fresh credentials.
+type Refresher interface {
+	Refresh(ctx context.Context, stale Credentials) error
+}
+
+// ClientConfig configures a Client. Zero values take the defaults noted.
+type ClientConfig struct {
+	// Auth supplies credentials. Default: none.
+	Auth Authorizer
+	// Vars are the integration's variables: custom field values and
+	// GetGlobalInfo outputs. Every run sees them.
+	Vars Vars
+	// Secrets are extra values to mask in traces. Password custom fields
+	// in Vars are masked without being listed here.
+	Secrets []string
+	// Transport is the base HTTP transport. Default: a pooled transport.
+	Transport http.RoundTripper
+	// Limiter bounds requests in flight to this integration. Share one
+	// between Clients of the same integration. Default: a new one sized by
+	// the template's MaxConcurrentRequest.
+	Limiter *semaphore.Weighted
+	// Timeout bounds each attempt of a request, answer included.
+	// Default 30s.
+	Timeout time.Duration
+	// Retry says what is retried and how. Zero: RetryPolicy defaults.
+	Retry RetryPolicy
+	// MaxResponseBytes is the largest response read. Default 10 MiB.
+	MaxResponseBytes int64
+}
+
+// WithDefaults returns the config with its zero fields filled in.
+func (c ClientConfig) WithDefaults(t *Template) ClientConfig {
+	if c.Auth == nil {
+		c.Auth = noAuth{}
+	}
+	if c.Transport == nil {
+		c.Transport = defaultBase()
+	}
+	if c.Limiter == nil {
+		c.Limiter = semaphore.NewWeighted(int64(t.Source.MaxConcurrentRequest()))
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 30 * time.Second
+	}
+	c.Retry = c.Retry.WithDefaults()
+	if c.MaxResponseBytes <= 0 {
+		c.MaxResponseBytes = 10 << 20
+	}
+	return c
+}
+
+type noAuth struct{}
+
+func (noAuth) Credentials(context.Context) (Credentials, error) { return Credentials{}, nil }
+
+// Client runs the scenarios of one integration: a compiled template with
+// its variables and credentials. It is safe for concurrent use; all runs
+// share its concurrency limit.
+type Client struct {
+	tmpl      *Template
+	cfg       ClientConfig
+	transport http.RoundTripper
+	secrets   []string
+}
+
+// NewClient returns a client for the template.
+func NewClient(t *Template, cfg ClientConfig) *Client {
+	cfg = cfg.WithDefaults(t)
+	secrets := append([]string(nil), cfg.Secrets...)
+	for _, name := range t.Source.SecretFields() {
+		if v := cfg.Vars[name]; v != "" {
+			secrets = append(secrets, v)
+		}
+	}
+	return &Client{
+		tmpl:      t,
+		cfg:       cfg,
+		transport: newTransport(cfg.Transport, cfg.Limiter, cfg.Retry, cfg.Timeout, cfg.MaxResponseBytes),
+		secrets:   secrets,
+	}
+}
+
+// Template returns the compiled template the client runs.
+func (c *Client) Template() *Template { return c.tmpl }

@@ -1,0 +1,325 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/switchboard/switchboard/templates"
+)
+
+// maxNextDepth stops Next chains that loop. Validation rejects loops; this
+// guards templates compiled without validation.
+const maxNextDepth = 16
+
+// RunOptions select what a run does.
+type RunOptions struct {
+	// Requests limits the run to these requests of the scenario, in run
+	// order. Empty: every request of the scenario.
+	Requests []string
+}
+
+// Row is one output row of a request: one contact found, one ticket made.
+type Row struct {
+	Request string            `json:"request"`
+	Values  map[string]string `json:"values"`
+}
+
+// Result is what a run did: rows per request (after Next backfill), the
+// output variables for later steps, every exchange, and the error that
+// ended it, if any.
+type Result struct {
+	Scenario string     `json:"scenario"`
+	Rows     []Row      `json:"rows"`
+	Vars     Vars       `json:"vars"`
+	Trace    []Exchange `json:"trace"`
+	Warnings []string   `json:"warnings,omitempty"`
+	Error    string     `json:"error"`
+	Err      error      `json:"-"`
+}
+
+// run is the state of one scenario run.
+type run struct {
+	scenario *Scenario
+	cred     Credentials
+	masker   *Masker
+	recorder *Recorder
+	warnings []string
+}
+
+// Run executes a scenario: its requests in order, each with the variables
+// of the ones before. vars are the call or scenario variables; they win over
+// the integration's variables, which win over the template's defaults.
+func (c *Client) Run(ctx context.Context, scenarioID string, vars Vars, opts RunOptions) *Result {
+	res := &Result{Scenario: scenarioID, Rows: []Row{}, Vars: Vars{}, Trace: []Exchange{}}
+	rn := &run{recorder: &Recorder{}}
+	err := c.run(ctx, rn, scenarioID, vars, opts, res)
+	res.Trace = rn.recorder.Exchanges()
+	res.Warnings = rn.warnings
+	if err != nil {
+		if rn.masker != nil {
+			err = maskedError{err: err, msg: rn.masker.String(err.Error())}
+		}
+		res.Err, res.Error = err, err.Error()
+	}
+	return res
+}
+
+func (c *Client) run(ctx context.Context, rn *run, scenarioID string, input Vars, opts RunOptions, res *Result) error {
+	sc := c.tmpl.scenarios[scenarioID]
+	if sc == nil || scenarioID == templates.ScenarioAuth {
+		return fmt.Errorf("%w: the template has no runnable scenario %q (it has %s)", ErrNoScenario, scenarioID, strings.Join(c.tmpl.ScenarioIDs(), ", "))
+	}
+	rn.scenario = sc
+	cred, err := c.cfg.Auth.Credentials(ctx)
+	if err != nil {
+		return fmt.Errorf("getting credentials: %w", err)
+	}
+	rn.cred = cred
+	rn.masker = NewMasker(append(append([]string(nil), c.secrets...), cred.Secrets...)...)
+
+	vars := make(Vars, len(sc.settings)+len(c.cfg.Vars)+len(cred.Vars)+len(input)+8)
+	maps.Copy(vars, sc.settings)
+	maps.Copy(vars, c.cfg.Vars)
+	maps.Copy(vars, cred.Vars)
+	maps.Copy(vars, input)
+	for _, name := range []string{"Subject", "Description"} {
+		if vars[name] != "" {
+			continue
+		}
+		v, err := sc.texts[name].Render(vars)
+		if err != nil {
+			return fmt.Errorf("rendering the scenario's %s: %w", name, err)
+		}
+		vars[name] = v
+	}
+
+	reqs, err := sc.selected(opts.Requests)
+	if err != nil {
+		return err
+	}
+	for _, r := range reqs {
+		if t := contactType(sc.ID, r.Name); t != "" && input["ContactSyncType"] == "" {
+			vars["ContactSyncType"] = t
+		}
+		rows, err := c.exec(ctx, rn, r, vars, 0)
+		if err != nil {
+			return fmt.Errorf("request %s: %w", r.Name, err)
+		}
+		for i, row := range rows {
+			res.Rows = append(res.Rows, Row{Request: r.Name, Values: row})
+			if i > 0 {
+				continue
+			}
+			for k, v := range row {
+				if v != "" {
+					vars[k], res.Vars[k] = v, v
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// selected returns the requests to run, in run order.
+func (s *Scenario) selected(names []string) ([]*Request, error) {
+	if len(names) == 0 {
+		return s.Requests, nil
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		if s.byName[n] == nil {
+			return nil, fmt.Errorf("scenario %s has no request %q (it has %s)", s.ID, n, strings.Join(s.RequestNames(), ", "))
+		}
+		want[n] = true
+	}
+	var out []*Request
+	for _, r := range s.Requests {
+		if want[r.Name] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// contactType is the ContactSyncType a request stands for: in the contact
+// scenarios the request's name is the contact type.
+func contactType(scenario, request string) string {
+	switch scenario {
+	case templates.ScenarioSyncContact, templates.ScenarioCreateContact:
+		return request
+	case templates.ScenarioSearchContact:
+		return strings.TrimPrefix(request, templates.SearchContactRequestPref)
+	}
+	return ""
+}
+
+// exec sends one request and reads its rows, then follows its Next chain.
+// When the answer says the token is invalid and the authorizer can refresh,
+// the request is rendered and sent once more with fresh credentials.
+func (c *Client) exec(ctx context.Context, rn *run, r *Request, vars Vars, depth int) ([]map[string]string, error) {
+	refreshed := false
+	for {
+		rd, err := c.render(r, vars, rn.cred)
+		if err != nil {
+			rn.recorder.Add(Exchange{Request: r.Name, Method: r.Method, URL: rn.masker.URL(rd.url),
+				RequestHeaders: rn.masker.Headers(rd.header), RequestBody: rn.masker.Body(rd.body),
+				Error: rn.masker.String(err.Error())})
+			return nil, err
+		}
+		if rd.url == "" {
+			rn.recorder.Add(Exchange{Request: r.Name, Method: r.Method, Skipped: true,
+				SkipReason: "URLFormat rendered empty", RequestHeaders: map[string]string{}})
+			return nil, nil
+		}
+		status, body, err := c.send(ctx, rn, r, rd)
+		if err != nil {
+			return nil, err
+		}
+		if status < 200 || status > 299 {
+			herr := HTTPStatusError{Status: status, Body: shorten(rn.masker.Body(string(body)), 300)}
+			match := c.tokenError(body)
+			if match == "" {
+				return nil, &herr
+			}
+			terr := &TokenInvalidError{HTTPStatusError: herr, Match: match}
+			ref, ok := c.cfg.Auth.(Refresher)
+			if !ok || refreshed {
+				return nil, terr
+			}
+			if err := ref.Refresh(ctx, rn.cred); err != nil {
+				return nil, fmt.Errorf("%w; refreshing it failed: %w", terr, err)
+			}
+			if rn.cred, err = c.cfg.Auth.Credentials(ctx); err != nil {
+				return nil, fmt.Errorf("%w; getting fresh credentials failed: %w", terr, err)
+			}
+			rn.masker.Add(rn.cred.Secrets...)
+			maps.Copy(vars, rn.cred.Vars)
+			refreshed = true
+			continue
+		}
+		rows, err := extractRows(body, r.Outputs)
+		if err != nil {
+			return nil, err
+		}
+		c.follow(ctx, rn, r, vars, rows, depth)
+		return rows, nil
+	}
+}
+
+// follow runs the request's Next for each row and backfills the row's empty
+// outputs from the first row of the answer. A failing Next does not fail
+// the run: the row keeps what it has, and the trace and warnings say why.
+func (c *Client) follow(ctx context.Context, rn *run, r *Request, vars Vars, rows []map[string]string, depth int) {
+	if r.Next == "" || len(rows) == 0 {
+		return
+	}
+	common := c.tmpl.scenarios[templates.ScenarioCommon]
+	var next *Request
+	if common != nil {
+		next = common.byName[r.Next]
+	}
+	if next == nil || depth >= maxNextDepth {
+		rn.warnings = append(rn.warnings, fmt.Sprintf("request %s: Next %q cannot run (missing from Common, or the chain is too deep)", r.Name, r.Next))
+		return
+	}
+	for i, row := range rows {
+		nv := maps.Clone(vars)
+		for k, v := range row {
+			if v != "" {
+				nv[k] = v
+			}
+		}
+		if row["ContactsId"] != "" {
+			nv["ContactId"] = row["ContactsId"]
+		}
+		nrows, err := c.exec(ctx, rn, next, nv, depth+1)
+		if err != nil {
+			rn.warnings = append(rn.warnings, rn.masker.String(fmt.Sprintf("request %s row %d: Next %s failed: %v", r.Name, i+1, next.Name, err)))
+			continue
+		}
+		if len(nrows) == 0 {
+			continue
+		}
+		for k, v := range nrows[0] {
+			if row[k] == "" {
+				row[k] = v
+			}
+		}
+	}
+}
+
+// send puts a rendered request through the client's transport chain and
+// returns the status and body. The trace layer records the exchange.
+func (c *Client) send(ctx context.Context, rn *run, r *Request, rd rendered) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, rd.method, rd.url, strings.NewReader(rd.body))
+	if err == nil && req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		err = fmt.Errorf("URL %q is not an absolute http or https URL", rd.url)
+	}
+	if err != nil {
+		err = fmt.Errorf("building the request: %w", err)
+		rn.recorder.Add(Exchange{Request: r.Name, Method: rd.method, URL: rn.masker.URL(rd.url),
+			RequestHeaders: rn.masker.Headers(rd.header), RequestBody: rn.masker.Body(rd.body), Error: rn.masker.String(err.Error())})
+		return 0, nil, err
+	}
+	if rd.body == "" {
+		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
+	}
+	req.Header = rd.header
+	info := &exchangeInfo{name: r.Name, body: rd.body, recorder: rn.recorder, masker: rn.masker}
+	ctx = withIdempotent(withExchange(ctx, info), rd.method, rd.header)
+	resp, err := c.transport.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	var body bytes.Buffer
+	if _, err := body.ReadFrom(resp.Body); err != nil {
+		return 0, nil, fmt.Errorf("reading the response: %w", err)
+	}
+	return resp.StatusCode, body.Bytes(), nil
+}
+
+// tokenError returns the TokenErrorMap value found in a response body.
+func (c *Client) tokenError(body []byte) string {
+	for _, v := range c.tmpl.tokenErrors {
+		if bytes.Contains(body, []byte(v)) {
+			return v
+		}
+	}
+	return ""
+}
+
+// maskedError keeps the error chain for errors.Is/As but shows the masked
+// message.
+type maskedError struct {
+	err error
+	msg string
+}
+
+func (e maskedError) Error() string { return e.msg }
+func (e maskedError) Unwrap() error { return e.err }
+
+// ScenarioIDs lists the template's runnable scenarios.
+func (t *Template) ScenarioIDs() []string {
+	var out []string
+	for _, s := range t.Source.Scenarios {
+		if _, ok := t.scenarios[s.ID]; ok && s.ID != templates.ScenarioAuth && !slices.Contains(out, s.ID) {
+			out = append(out, s.ID)
+		}
+	}
+	return out
+}
+
+// RequestNames lists the scenario's requests in run order.
+func (s *Scenario) RequestNames() []string {
+	out := make([]string, len(s.Requests))
+	for i, r := range s.Requests {
+		out[i] = r.Name
+	}
+	return out
+}

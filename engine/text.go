@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"text/template"
+	"text/template/parse"
+)
+
+// Vars are the variables a template string is rendered with. Values are
+// strings, as the Yeastar engine has them; a missing name renders as "".
+type Vars map[string]string
+
+// Text is one compiled template string. Strings without "{{" are kept as
+// they are and cost nothing to render.
+type Text struct {
+	src  string
+	tmpl *template.Template // nil for constant strings
+}
+
+// Source returns the string as written in the template.
+func (t *Text) Source() string {
+	if t == nil {
+		return ""
+	}
+	return t.src
+}
+
+// IsConstant reports whether rendering always gives the source.
+func (t *Text) IsConstant() bool { return t == nil || t.tmpl == nil }
+
+// Render executes the template with vars. A nil Text renders as "".
+func (t *Text) Render(vars Vars) (string, error) {
+	if t == nil {
+		return "", nil
+	}
+	if t.tmpl == nil {
+		return t.src, nil
+	}
+	var b strings.Builder
+	b.Grow(len(t.src))
+	if err := t.tmpl.Execute(&b, map[string]string(vars)); err != nil {
+		return "", cleanExecError(err)
+	}
+	return b.String(), nil
+}
+
+// CompileText compiles one template string with the given functions.
+// "missingkey=zero" on a map of strings makes a missing variable render as
+// "" rather than "<no value>".
+func CompileText(src string, funcs template.FuncMap) (*Text, error) {
+	if !strings.Contains(src, "{{") {
+		return &Text{src: src}, nil
+	}
+	tmpl, err := template.New("t").Option("missingkey=zero").Funcs(funcs).Parse(src)
+	if err != nil {
+		return nil, cleanParseError(err)
+	}
+	return &Text{src: src, tmpl: tmpl}, nil
+}
+
+var (
+	parseErrPrefix = regexp.MustCompile(`^template: t:(\d+):(?:\d+:)? ?`)
+	execErrPrefix  = regexp.MustCompile(`^template: t:\d+:\d+: executing "t" at <([^>]*)>: `)
+	undefinedFunc  = regexp.MustCompile(`function "([^"]+)" not defined`)
+)
+
+// cleanParseError drops text/template's internal template name and adds a
+// suggestion for misspelt functions:
+// template: function "UrlEncod" not defined (did you mean "UrlEncode"?).
+func cleanParseError(err error) error {
+	msg := err.Error()
+	line := ""
+	if m := parseErrPrefix.FindStringSubmatch(msg); m != nil {
+		msg = msg[len(m[0]):]
+		if m[1] != "1" {
+			line = fmt.Sprintf(" (line %s of the value)", m[1])
+		}
+	}
+	if m := undefinedFunc.FindStringSubmatch(msg); m != nil {
+		if s := suggestFunc(m[1]); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+	}
+	return fmt.Errorf("template: %s%s", msg, line)
+}
+
+func cleanExecError(err error) error {
+	msg := err.Error()
+	if m := execErrPrefix.FindStringSubmatch(msg); m != nil {
+		return fmt.Errorf("template: at {{%s}}: %s", m[1], msg[len(m[0]):])
+	}
+	return fmt.Errorf("%s", strings.TrimPrefix(msg, "template: t:"))
+}
+
+// fields returns the top-level variable names the template reads ({{.Name}}),
+// leaving out fields read inside with/range, where dot is something else.
+func (t *Text) fields() []string {
+	if t == nil || t.tmpl == nil || t.tmpl.Tree == nil {
+		return nil
+	}
+	var out []string
+	var walk func(n parse.Node, rootDot bool)
+	walk = func(n parse.Node, rootDot bool) {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n == nil {
+				return
+			}
+			for _, c := range n.Nodes {
+				walk(c, rootDot)
+			}
+		case *parse.ActionNode:
+			walk(n.Pipe, rootDot)
+		case *parse.IfNode:
+			walk(n.Pipe, rootDot)
+			walk(n.List, rootDot)
+			walk(n.ElseList, rootDot)
+		case *parse.RangeNode:
+			walk(n.Pipe, rootDot)
+			walk(n.List, false)
+			walk(n.ElseList, rootDot)
+		case *parse.WithNode:
+			walk(n.Pipe, rootDot)
+			walk(n.List, false)
+			walk(n.ElseList, rootDot)
+		case *parse.PipeNode:
+			if n == nil {
+				return
+			}
+			for _, c := range n.Cmds {
+				walk(c, rootDot)
+			}
+		case *parse.CommandNode:
+			for _, a := range n.Args {
+				walk(a, rootDot)
+			}
+		case *parse.FieldNode:
+			if rootDot && len(n.Ident) > 0 {
+				out = append(out, n.Ident[0])
+			}
+		case *parse.ChainNode:
+			walk(n.Node, rootDot)
+		}
+	}
+	walk(t.tmpl.Tree.Root, true)
+	return out
+}

@@ -1,0 +1,99 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/sync/semaphore"
+)
+
+// newTransport builds the scenario client's chain of layers:
+// trace → retry → concurrency limit → base transport. Authentication is not
+// a layer: its header must sit between the template-wide and the request's
+// own headers (DESIGN §2.2), so the engine sets it when building the
+// request, and re-builds the request after a token refresh.
+func newTransport(base http.RoundTripper, limiter *semaphore.Weighted, policy RetryPolicy, timeout time.Duration, maxBody int64) http.RoundTripper {
+	rc := &retryablehttp.Client{
+		HTTPClient: &http.Client{
+			Transport: &limitTransport{next: base, sem: limiter},
+			Timeout:   timeout,
+		},
+		Logger:       nil, // the trace records every exchange, masked; retryablehttp would log URLs unmasked
+		RetryWaitMin: policy.WaitMin,
+		RetryWaitMax: policy.WaitMax,
+		RetryMax:     policy.Max,
+		CheckRetry:   checkRetry,
+		Backoff:      policy.backoff,
+		ErrorHandler: func(resp *http.Response, err error, attempts int) (*http.Response, error) {
+			if err != nil {
+				return resp, fmt.Errorf("after %d attempt(s): %w", attempts, err)
+			}
+			return resp, nil // out of retries on a status: hand on the last answer
+		},
+		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, attempt int) {
+			if info := exchangeFrom(req.Context()); info != nil {
+				info.attempts.Store(int32(attempt + 1))
+			}
+		},
+	}
+	return &traceTransport{next: &retryablehttp.RoundTripper{Client: rc}, maxBody: maxBody, now: time.Now}
+}
+
+// defaultBase is the shared base transport: pooled connections, proxies from
+// the environment, sane dial and TLS timeouts.
+var defaultBase = sync.OnceValue(func() http.RoundTripper { return cleanhttp.DefaultPooledTransport() })
+
+// limitTransport holds one slot of the integration's limiter from the moment
+// a request is sent until its response body is closed, so at most
+// MaxConcurrentRequest requests are in flight to one integration. Slots are
+// taken per attempt: a request waiting out a retry backoff holds none.
+type limitTransport struct {
+	next http.RoundTripper
+	sem  *semaphore.Weighted
+}
+
+func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := t.sem.Acquire(req.Context(), 1); err != nil {
+		return nil, fmt.Errorf("waiting for a free request slot: %w", err)
+	}
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		t.sem.Release(1)
+		return nil, err
+	}
+	resp.Body = &releaseOnClose{ReadCloser: resp.Body, release: func() { t.sem.Release(1) }}
+	return resp, nil
+}
+
+type releaseOnClose struct {
+	io.ReadCloser
+	once    sync.Once
+	release func()
+}
+
+func (r *releaseOnClose) Close() error {
+	err := r.ReadCloser.Close()
+	r.once.Do(r.release)
+	return err
+}
+
+// readBody reads a whole response body, refusing more than limit bytes, and
+// puts a fresh reader in its place.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the response: %w", err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if int64(len(body)) > limit {
+		return body[:limit], fmt.Errorf("response is larger than %d bytes", limit)
+	}
+	return body, nil
+}

@@ -1,0 +1,229 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switchboard/switchboard/auth"
+	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/scenarios"
+	"github.com/switchboard/switchboard/templates"
+)
+
+type runFlags struct {
+	scenario     string
+	requests     []string
+	fields       []string
+	vars         []string
+	token        string
+	asJSON       bool
+	timezone     string
+	timeout      time.Duration
+	noGlobalInfo bool
+}
+
+func newRun() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run FILE --scenario ID",
+		Short: "Run one scenario against the real remote API and print rows, variables and the trace",
+		Long: `Run one scenario of a template against the remote API exactly as the service
+would: same engine, same authentication, same limits. Exit status 0 on
+success, 1 when the scenario failed (the result is still printed), 2 for bad
+usage or an invalid template.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErr("template run needs exactly one template file")
+			}
+			return runScenario(cmd, args[0], f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.scenario, "scenario", "", "scenario Id to run, e.g. SyncContactAuto (required)")
+	fl.StringArrayVar(&f.requests, "request", nil, "run only this request of the scenario (repeatable)")
+	fl.StringArrayVar(&f.fields, "field", nil, "custom field value name=value (repeatable)")
+	fl.StringArrayVar(&f.vars, "var", nil, "call or scenario variable name=value (repeatable)")
+	fl.StringVar(&f.token, "token", "", "access token for oauth2 and bearertoken templates")
+	fl.BoolVar(&f.asJSON, "json", false, "print one JSON object: scenario, rows, vars, trace, error")
+	fl.StringVar(&f.timezone, "timezone", "", "PBX time zone for TimeFormat, e.g. Asia/Shanghai (default: local)")
+	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "time limit for each attempt of a request")
+	fl.BoolVar(&f.noGlobalInfo, "no-global-info", false, "do not run GetGlobalInfo first")
+	return cmd
+}
+
+func runScenario(cmd *cobra.Command, file string, f runFlags) error {
+	if f.scenario == "" {
+		return usageErr("--scenario is required")
+	}
+	opts := engine.Options{}
+	if f.timezone != "" {
+		loc, err := time.LoadLocation(f.timezone)
+		if err != nil {
+			return usageErr("--timezone %q: %w", f.timezone, err)
+		}
+		opts.Location = loc
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return usageErr("reading %s: %w", file, err)
+	}
+	tmpl, problems := engine.Load(filepath.Clean(file), data, opts)
+	if problems.HasErrors() {
+		for _, p := range problems.Errors() {
+			fmt.Fprintln(cmd.ErrOrStderr(), p.String())
+		}
+		return usageErr("%s is not a valid template; run 'switchboard template validate %s'", file, file)
+	}
+	fields, err := pairs("--field", f.fields)
+	if err != nil {
+		return err
+	}
+	if err := checkFields(tmpl.Source, fields); err != nil {
+		return err
+	}
+	vars, err := pairs("--var", f.vars)
+	if err != nil {
+		return err
+	}
+	if tmpl.Scenario(f.scenario) == nil || f.scenario == templates.ScenarioAuth {
+		return usageErr("the template has no runnable scenario %q; it has %s", f.scenario, strings.Join(tmpl.ScenarioIDs(), ", "))
+	}
+	authz, err := auth.ForTemplate(tmpl, fields, f.token)
+	if err != nil {
+		return usageErr("%w", err)
+	}
+	cfg := engine.ClientConfig{Auth: authz, Vars: fields, Timeout: f.timeout}
+	if f.token != "" {
+		cfg.Secrets = append(cfg.Secrets, f.token)
+	}
+	client := engine.NewClient(tmpl, cfg)
+
+	res := &engine.Result{Scenario: f.scenario}
+	var pre []engine.Exchange
+	if f.scenario != templates.ScenarioGlobalInfo && !f.noGlobalInfo {
+		if gi := scenarios.GlobalInfo(cmd.Context(), client); gi != nil {
+			pre = gi.Trace
+			if gi.Err != nil {
+				res = &engine.Result{Scenario: f.scenario, Rows: []engine.Row{}, Vars: engine.Vars{}, Trace: gi.Trace,
+					Err: gi.Err, Error: "GetGlobalInfo: " + gi.Error}
+			} else {
+				for k, v := range gi.Vars {
+					fields[k] = v
+				}
+				client = engine.NewClient(tmpl, engine.ClientConfig{Auth: authz, Vars: fields, Secrets: cfg.Secrets, Timeout: f.timeout})
+			}
+		}
+	}
+	if res.Err == nil {
+		res = client.Run(cmd.Context(), f.scenario, vars, engine.RunOptions{Requests: f.requests})
+		res.Trace = append(pre, res.Trace...)
+	}
+
+	out := cmd.OutOrStdout()
+	if f.asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+	} else {
+		printResult(out, res)
+	}
+	if res.Err != nil {
+		return &exitError{code: ExitFailed}
+	}
+	return nil
+}
+
+// pairs parses name=value flags.
+func pairs(flag string, in []string) (engine.Vars, error) {
+	out := engine.Vars{}
+	for _, kv := range in {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, usageErr("%s %q: expected name=value", flag, kv)
+		}
+		out[strings.TrimSpace(k)] = v
+	}
+	return out, nil
+}
+
+// checkFields rejects --field names the template does not define: a typo
+// there would otherwise run with an empty field.
+func checkFields(t *templates.Template, fields engine.Vars) error {
+	var names []string
+	for _, f := range t.CustomFields() {
+		names = append(names, f.Name)
+	}
+	for k := range fields {
+		if !slices.Contains(names, k) {
+			hint := ""
+			if s := templates.Suggest(k, names); s != "" {
+				hint = fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			return usageErr("--field %s: the template has no such custom field%s; its fields are %s", k, hint, strings.Join(names, ", "))
+		}
+	}
+	return nil
+}
+
+func printResult(w io.Writer, res *engine.Result) {
+	status := "ok"
+	if res.Err != nil {
+		status = "failed"
+	}
+	fmt.Fprintf(w, "scenario %s: %s\n", res.Scenario, status)
+	if len(res.Rows) > 0 {
+		fmt.Fprintln(w, "rows:")
+		for i, r := range res.Rows {
+			fmt.Fprintf(w, "  %d. %s: %s\n", i+1, r.Request, sortedPairs(r.Values))
+		}
+	}
+	if len(res.Vars) > 0 {
+		fmt.Fprintf(w, "vars: %s\n", sortedPairs(res.Vars))
+	}
+	if len(res.Trace) > 0 {
+		fmt.Fprintln(w, "trace:")
+		for i, e := range res.Trace {
+			switch {
+			case e.Skipped:
+				fmt.Fprintf(w, "  %d. %s %s: skipped (%s)\n", i+1, e.Request, e.Method, e.SkipReason)
+			case e.Error != "" && e.Status == 0:
+				fmt.Fprintf(w, "  %d. %s %s %s: %s\n", i+1, e.Request, e.Method, e.URL, e.Error)
+			default:
+				fmt.Fprintf(w, "  %d. %s %s %s → %d (%d ms, %d attempt(s))\n", i+1, e.Request, e.Method, e.URL, e.Status, e.DurationMs, e.Attempts)
+			}
+		}
+	}
+	for _, warn := range res.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", warn)
+	}
+	if res.Err != nil {
+		fmt.Fprintf(w, "error: %s\n", res.Error)
+	}
+}
+
+func sortedPairs(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k, v := range m {
+		if v != "" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return strings.Join(parts, " ")
+}
