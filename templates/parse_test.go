@@ -54,7 +54,7 @@ func TestParseModelGolden(t *testing.T) {
 	examples, err := filepath.Glob("../examples/*.xml")
 	require.NoError(t, err)
 	files = append(files, examples...)
-	
+
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			tmpl, problems := templates.Parse(file, read(t, file))
