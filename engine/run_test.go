@@ -378,8 +378,8 @@ func TestPerRequestTimeout(t *testing.T) {
 	et := tmpl(t, "", "", globalInfo(`<Request Name="slow" Method="GET" URLFormat="`+srv.URL+`/slow"/>`))
 	res := engine.NewClient(et, engine.ClientConfig{Timeout: 50 * time.Millisecond, Retry: engine.RetryPolicy{Max: -1}}).
 		Run(context.Background(), "GetGlobalInfo", nil, engine.RunOptions{})
-	require.ErrorContains(t, res.Err, "Client.Timeout exceeded")
-	require.Contains(t, res.Trace[0].Error, "Timeout")
+	require.ErrorContains(t, res.Err, "no answer within the 50ms timeout")
+	require.Contains(t, res.Trace[0].Error, "no answer within")
 }
 
 func TestConcurrencyLimitIsSharedByEveryRun(t *testing.T) {

@@ -2,8 +2,11 @@ package engine
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -31,6 +34,9 @@ func newTransport(base http.RoundTripper, limiter *semaphore.Weighted, policy Re
 		CheckRetry:   checkRetry,
 		Backoff:      policy.backoff,
 		ErrorHandler: func(resp *http.Response, err error, attempts int) (*http.Response, error) {
+			if err != nil && isTimeout(err) {
+				return resp, fmt.Errorf("no answer within the %s timeout, after %d attempt(s): %w", timeout, attempts, err)
+			}
 			if err != nil {
 				return resp, fmt.Errorf("after %d attempt(s): %w", attempts, err)
 			}
@@ -43,6 +49,14 @@ func newTransport(base http.RoundTripper, limiter *semaphore.Weighted, policy Re
 		},
 	}
 	return &traceTransport{next: &retryablehttp.RoundTripper{Client: rc}, maxBody: maxBody, now: time.Now}
+}
+
+// isTimeout reports whether an attempt ran out of time: http.Client's
+// Timeout shows either as a net.Error timeout or as the request context's
+// deadline, depending on where the request was when it fired.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // defaultBase is the shared base transport: pooled connections, proxies from
