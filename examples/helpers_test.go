@@ -1,0 +1,154 @@
+// Package examples_test runs the shipped templates against local servers that
+// answer the way the real helpdesks document.
+package examples_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchboard/switchboard/auth"
+	"github.com/switchboard/switchboard/engine"
+)
+
+// callVars are the variables of one answered inbound call, as the service
+// would provide them.
+func callVars() engine.Vars {
+	return engine.Vars{
+		"Phone": "+14155550100", "CallerNumber": "+14155550100", "CallerName": "Ann Lee",
+		"CallerDisplayName": "Ann Lee", "CalleeNumber": "1001", "CalleeName": "Bob Agent",
+		"Call_From": "Ann Lee <+14155550100>", "Call_To": "Bob Agent <1001>",
+		"Communication_Type": "Inbound", "Call_Status": "Completed", "Call_Log_Status": "Incoming Call",
+		"CallDisposition": "ANSWERED", "Time": "2026-11-21 10:00:00", "StartTimeUnix": "1795255200",
+		"EndTimeUnix": "1795255295", "CallDuration": "95", "Talk_Duration": "00:01:30", "Talk_Duration_Sec": "90",
+		"RecordPath": "https://switchboard.test/recordings/tok123", "EnableCallRecording": "1",
+		"ExtensionFirstName": "Bob", "ExtensionLastName": "Agent", "ExtensionEmail": "bob@acme.test",
+		"CrmId": "361", "FirstName": "Ann", "LastName": `Lee "the caller"`, "DisplayName": "Ann Lee",
+		"BusinessNumber": "+14155550100", "ContactNumber": "+14155550100", "SearchValue": "Ann",
+	}
+}
+
+type received struct {
+	Method, Path, Query, Body string
+	Header                    http.Header
+}
+
+type reply struct {
+	status int
+	body   string
+}
+
+// helpdesk is a local server that answers "METHOD /path" routes with canned
+// documented answers and records every request.
+type helpdesk struct {
+	*httptest.Server
+	mu   sync.Mutex
+	got  []received
+	miss []string
+}
+
+func newHelpdesk(t *testing.T, routes map[string]reply) *helpdesk {
+	t.Helper()
+	h := &helpdesk{}
+	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		h.mu.Lock()
+		h.got = append(h.got, received{r.Method, r.URL.Path, r.URL.RawQuery, string(b), r.Header.Clone()})
+		h.mu.Unlock()
+		rep, ok := routes[r.Method+" "+r.URL.Path]
+		if !ok {
+			h.mu.Lock()
+			h.miss = append(h.miss, r.Method+" "+r.URL.Path)
+			h.mu.Unlock()
+			w.WriteHeader(404)
+			fmt.Fprint(w, `{"error":"no route"}`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(rep.status)
+		fmt.Fprint(w, rep.body)
+	}))
+	t.Cleanup(func() {
+		h.Close()
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		require.Empty(t, h.miss, "requests to paths the helpdesk does not have")
+	})
+	return h
+}
+
+// take returns and forgets what the helpdesk received so far.
+func (h *helpdesk) take() []received {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	got := h.got
+	h.got = nil
+	return got
+}
+
+// client loads an example and connects it to the local helpdesk the way the
+// service would: the base URL field points at it.
+func client(t *testing.T, file string, fields engine.Vars, token string) *engine.Client {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	tmpl, problems := engine.Load(file, data, engine.Options{Location: time.UTC})
+	require.Empty(t, problems)
+	authz, err := auth.ForTemplate(tmpl, fields, token)
+	require.NoError(t, err)
+	return engine.NewClient(tmpl, engine.ClientConfig{Auth: authz, Vars: fields,
+		Retry: engine.RetryPolicy{WaitMin: time.Millisecond, WaitMax: 2 * time.Millisecond}})
+}
+
+func run(t *testing.T, c *engine.Client, scenario string, vars engine.Vars, requests ...string) *engine.Result {
+	t.Helper()
+	res := c.Run(context.Background(), scenario, vars, engine.RunOptions{Requests: requests})
+	require.NoError(t, res.Err, "%s: %s", scenario, res.Error)
+	return res
+}
+
+// describeRequests renders received requests for golden files: the server's
+// address is replaced and headers are sorted.
+func describeRequests(base string, got []received) string {
+	var b strings.Builder
+	for _, r := range got {
+		fmt.Fprintf(&b, "%s %s", r.Method, r.Path)
+		if r.Query != "" {
+			fmt.Fprintf(&b, "?%s", r.Query)
+		}
+		b.WriteByte('\n')
+		names := make([]string, 0, len(r.Header))
+		for k := range r.Header {
+			if k == "Accept-Encoding" || k == "User-Agent" || k == "Content-Length" {
+				continue
+			}
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			fmt.Fprintf(&b, "  %s: %s\n", k, strings.Join(r.Header[k], ", "))
+		}
+		if r.Body != "" {
+			fmt.Fprintf(&b, "  body: %s\n", strings.ReplaceAll(r.Body, base, "{{base}}"))
+		}
+	}
+	return b.String()
+}
+
+func queryValue(t *testing.T, rawQuery, key string) string {
+	t.Helper()
+	q, err := url.ParseQuery(rawQuery)
+	require.NoError(t, err)
+	return q.Get(key)
+}
