@@ -97,6 +97,12 @@ func runScenario(cmd *cobra.Command, file string, f runFlags) error {
 	if tmpl.Scenario(f.scenario) == nil || f.scenario == templates.ScenarioAuth {
 		return usageErr("the template has no runnable scenario %q; it has %s", f.scenario, strings.Join(tmpl.ScenarioIDs(), ", "))
 	}
+	sc := tmpl.Scenario(f.scenario)
+	for _, r := range f.requests {
+		if sc.Request(r) == nil {
+			return usageErr("scenario %s has no request %q; it has %s", f.scenario, r, strings.Join(sc.RequestNames(), ", "))
+		}
+	}
 	authz, err := auth.ForTemplate(tmpl, fields, f.token)
 	if err != nil {
 		return usageErr("%w", err)
