@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"text/template"
 	"time"
 
 	"github.com/switchboard/switchboard/templates"
@@ -98,7 +97,7 @@ func Compile(src *templates.Template, opts Options) (*Template, templates.Proble
 	if loc == nil {
 		loc = time.Local
 	}
-	c := &compiler{file: src.File, funcs: FuncMap(loc)}
+	c := &compiler{file: src.File, texts: newTextCompiler(FuncMap(loc))}
 	t := &Template{Source: src, auth: map[string]*Text{}, scenarios: map[string]*Scenario{}, location: loc}
 	if as := src.Scenario(templates.ScenarioAuth); as != nil {
 		for _, name := range authTexts {
@@ -125,7 +124,7 @@ func Compile(src *templates.Template, opts Options) (*Template, templates.Proble
 
 type compiler struct {
 	file     string
-	funcs    template.FuncMap
+	texts    *textCompiler
 	problems templates.Problems
 	uses     []use
 }
@@ -140,7 +139,7 @@ type use struct {
 }
 
 func (c *compiler) text(n *templates.Node, attr, src string) *Text {
-	t, err := CompileText(src, c.funcs)
+	t, err := c.texts.compile(src)
 	if err != nil {
 		c.problems = append(c.problems, templates.Problem{File: c.file, Pos: n.AttrPos(attr),
 			Path: n.AttrPath(attr), Message: err.Error(), Severity: templates.SeverityError})

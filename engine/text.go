@@ -47,13 +47,31 @@ func (t *Text) Render(vars Vars) (string, error) {
 }
 
 // CompileText compiles one template string with the given functions.
-// "missingkey=zero" on a map of strings makes a missing variable render as
-// "" rather than "<no value>".
 func CompileText(src string, funcs template.FuncMap) (*Text, error) {
+	return newTextCompiler(funcs).compile(src)
+}
+
+// textCompiler compiles the strings of one template. Its strings share one
+// function table: text/template copies the function map into every
+// template given Funcs, and with sprig's two hundred functions that copy
+// was most of the cost of loading a template.
+type textCompiler struct {
+	base *template.Template
+	n    int
+}
+
+// newTextCompiler sets "missingkey=zero": on a map of strings it makes a
+// missing variable render as "" rather than "<no value>".
+func newTextCompiler(funcs template.FuncMap) *textCompiler {
+	return &textCompiler{base: template.New("base").Option("missingkey=zero").Funcs(funcs)}
+}
+
+func (c *textCompiler) compile(src string) (*Text, error) {
 	if !strings.Contains(src, "{{") {
 		return &Text{src: src}, nil
 	}
-	tmpl, err := template.New("t").Option("missingkey=zero").Funcs(funcs).Parse(src)
+	c.n++
+	tmpl, err := c.base.New(fmt.Sprintf("t%d", c.n)).Parse(src)
 	if err != nil {
 		return nil, cleanParseError(err)
 	}
@@ -61,8 +79,8 @@ func CompileText(src string, funcs template.FuncMap) (*Text, error) {
 }
 
 var (
-	parseErrPrefix = regexp.MustCompile(`^template: t:(\d+):(?:\d+:)? ?`)
-	execErrPrefix  = regexp.MustCompile(`^template: t:\d+:\d+: executing "t" at <([^>]*)>: `)
+	parseErrPrefix = regexp.MustCompile(`^template: t\d+:(\d+):(?:\d+:)? ?`)
+	execErrPrefix  = regexp.MustCompile(`^template: t\d+:\d+:\d+: executing "t\d+" at <([^>]*)>: `)
 	undefinedFunc  = regexp.MustCompile(`function "([^"]+)" not defined`)
 )
 
@@ -91,7 +109,7 @@ func cleanExecError(err error) error {
 	if m := execErrPrefix.FindStringSubmatch(msg); m != nil {
 		return fmt.Errorf("template: at {{%s}}: %s", m[1], msg[len(m[0]):])
 	}
-	return fmt.Errorf("%s", strings.TrimPrefix(msg, "template: t:"))
+	return fmt.Errorf("%s", msg)
 }
 
 // fields returns the top-level variable names the template reads ({{.Name}}),

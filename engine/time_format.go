@@ -17,7 +17,7 @@ import (
 func TimeFormat(ts any, pattern string, utc bool, loc *time.Location) (string, error) {
 	f, ok, err := unixSeconds(ts)
 	if err != nil {
-		return "", fmt.Errorf("TimeFormat: %w", err)
+		return "", err
 	}
 	if !ok {
 		return "", nil
