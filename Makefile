@@ -41,6 +41,20 @@ fuzz: ## run each fuzz target for FUZZTIME
 	$(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./engine
 	$(GO) test -run '^$$' -fuzz '^FuzzTimeFormat$$' -fuzztime $(FUZZTIME) ./engine
 
+DEMO_ADDR ?= 127.0.0.1:8025
+
 .PHONY: run
-run: build ## validate the shipped example templates, then run the service's embedded defaults
+run: build ## validate the examples, start the demo helpdesk and run the Zendesk example against it
 	./$(BIN) template validate examples/*.xml
+	$(GO) build -o bin/demo-helpdesk ./examples/demo
+	@./bin/demo-helpdesk -addr $(DEMO_ADDR) 2>bin/demo-helpdesk.log & pid=$$!; \
+	trap 'kill $$pid' EXIT; \
+	for i in $$(seq 50); do curl -fs http://$(DEMO_ADDR)/healthz >/dev/null && break; sleep 0.1; done; \
+	set -x; \
+	./$(BIN) template run examples/zendesk.xml --scenario SyncContactAuto \
+	  --field base_url=http://$(DEMO_ADDR) --field email=demo@example.com --field api_token=demo \
+	  --var Phone=+14155550100 && \
+	./$(BIN) template run examples/zendesk.xml --scenario CreateNewTicket \
+	  --field base_url=http://$(DEMO_ADDR) --field email=demo@example.com --field api_token=demo \
+	  --var ContactId=17 --var Communication_Type=Inbound --var Call_Status=Completed \
+	  --var "Call_From=Ann Lee <+14155550100>" --var "Call_To=Dana <1001>"

@@ -1,0 +1,201 @@
+// Command demo is a small helpdesk that answers the part of Zendesk's API
+// the Zendesk example template uses, from memory. It exists for the README's
+// tour and `make run`: a template can be run end to end on a fresh machine
+// without an account anywhere.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+type user struct {
+	ID     int64    `json:"id"`
+	Name   string   `json:"name"`
+	Email  string   `json:"email,omitempty"`
+	Phone  string   `json:"phone,omitempty"`
+	Role   string   `json:"role"`
+	Notes  string   `json:"notes,omitempty"`
+	Phones []string `json:"-"`
+}
+
+type desk struct {
+	mu      sync.Mutex
+	users   []*user
+	tickets map[int64]map[string]any
+	nextID  int64
+	log     *slog.Logger
+}
+
+func newDesk(log *slog.Logger) *desk {
+	return &desk{
+		log:     log,
+		nextID:  1000,
+		tickets: map[int64]map[string]any{},
+		users: []*user{
+			{ID: 17, Name: "Ann Lee", Email: "ann@example.com", Phone: "+14155550100", Role: "end-user", Notes: "Prefers mornings",
+				Phones: []string{"+14155550100", "+14155550101", "+14155550102"}},
+			{ID: 18, Name: "Bo Chen", Email: "bo@example.com", Phone: "+4930901820", Role: "end-user", Phones: []string{"+4930901820"}},
+			{ID: 361, Name: "Dana Agent", Email: "dana@example.com", Role: "agent"},
+		},
+	}
+}
+
+func (d *desk) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /api/v2/search.json", d.searchByPhone)
+	mux.HandleFunc("GET /api/v2/users/search.json", d.searchUsers)
+	mux.HandleFunc("GET /api/v2/users.json", d.listAgents)
+	mux.HandleFunc("GET /api/v2/users/{id}/identities.json", d.identities)
+	mux.HandleFunc("POST /api/v2/users.json", d.createUser)
+	mux.HandleFunc("POST /api/v2/tickets.json", d.createTicket)
+	mux.HandleFunc("PUT /api/v2/tickets/{file}", d.updateTicket) // {id}.json
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d.log.Info("request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery)
+		if r.URL.Path != "/healthz" {
+			if _, _, ok := r.BasicAuth(); !ok {
+				writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "Couldn't authenticate you"})
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+func digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// searchByPhone understands the query the example sends: role:end-user phone:*<digits>.
+func (d *desk) searchByPhone(w http.ResponseWriter, r *http.Request) {
+	want := ""
+	for _, term := range strings.Fields(r.URL.Query().Get("query")) {
+		if v, ok := strings.CutPrefix(term, "phone:"); ok {
+			want = digits(v)
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	results := []map[string]any{}
+	for _, u := range d.users {
+		if want != "" && u.Role == "end-user" && strings.HasSuffix(digits(u.Phone), want) {
+			results = append(results, map[string]any{"id": u.ID, "name": u.Name, "email": u.Email, "phone": u.Phone,
+				"notes": u.Notes, "role": u.Role, "result_type": "user"})
+		}
+	}
+	writeJSON(w, 200, map[string]any{"results": results, "count": len(results)})
+}
+
+func (d *desk) searchUsers(w http.ResponseWriter, r *http.Request) {
+	q := strings.ToLower(r.URL.Query().Get("query"))
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	users := []*user{}
+	for _, u := range d.users {
+		if q != "" && (strings.Contains(strings.ToLower(u.Name), q) || strings.Contains(strings.ToLower(u.Email), q)) {
+			users = append(users, u)
+		}
+	}
+	writeJSON(w, 200, map[string]any{"users": users, "count": len(users)})
+}
+
+func (d *desk) listAgents(w http.ResponseWriter, _ *http.Request) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	users := []*user{}
+	for _, u := range d.users {
+		if u.Role != "end-user" {
+			users = append(users, u)
+		}
+	}
+	writeJSON(w, 200, map[string]any{"users": users, "count": len(users)})
+}
+
+func (d *desk) identities(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, u := range d.users {
+		if u.ID != id {
+			continue
+		}
+		ids := []map[string]any{{"type": "email", "value": u.Email}}
+		for _, p := range u.Phones {
+			ids = append(ids, map[string]any{"type": "phone_number", "value": p})
+		}
+		writeJSON(w, 200, map[string]any{"identities": ids})
+		return
+	}
+	writeJSON(w, 404, map[string]string{"error": "RecordNotFound"})
+}
+
+func (d *desk) createUser(w http.ResponseWriter, r *http.Request) {
+	var in struct{ User user }
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.User.Name == "" {
+		writeJSON(w, 422, map[string]string{"error": "RecordInvalid", "description": "Name is required"})
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.nextID++
+	u := in.User
+	u.ID, u.Phones = d.nextID, []string{u.Phone}
+	d.users = append(d.users, &u)
+	writeJSON(w, 201, map[string]any{"user": u})
+}
+
+func (d *desk) createTicket(w http.ResponseWriter, r *http.Request) {
+	var in struct{ Ticket map[string]any }
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Ticket == nil {
+		writeJSON(w, 400, map[string]string{"error": "InvalidJSON"})
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.nextID++
+	in.Ticket["id"] = d.nextID
+	d.tickets[d.nextID] = in.Ticket
+	writeJSON(w, 201, map[string]any{"ticket": in.Ticket})
+}
+
+func (d *desk) updateTicket(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(strings.TrimSuffix(r.PathValue("file"), ".json"), 10, 64)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t, ok := d.tickets[id]
+	if !ok {
+		writeJSON(w, 404, map[string]string{"error": "RecordNotFound"})
+		return
+	}
+	writeJSON(w, 200, map[string]any{"ticket": t})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8025", "address to listen on")
+	flag.Parse()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	log.Info("demo helpdesk listening", "addr", "http://"+*addr)
+	if err := http.ListenAndServe(*addr, newDesk(log).routes()); err != nil {
+		log.Error("demo helpdesk stopped", "err", err)
+		os.Exit(1)
+	}
+}
