@@ -86,16 +86,8 @@ func (m *Masker) Headers(h http.Header) map[string]string {
 func (m *Masker) URL(raw string) string {
 	u, err := url.Parse(raw)
 	if err == nil && u.RawQuery != "" {
-		q := u.Query()
-		changed := false
-		for k := range q {
-			if sensitiveName.MatchString(k) {
-				q[k] = []string{Mask}
-				changed = true
-			}
-		}
-		if changed {
-			u.RawQuery = strings.ReplaceAll(q.Encode(), url.QueryEscape(Mask), Mask)
+		if q, changed := maskValues(u.Query()); changed {
+			u.RawQuery = q
 			raw = u.String()
 		}
 	}
@@ -118,17 +110,26 @@ func (m *Masker) Body(b string) string {
 		b = jsonSecretField.ReplaceAllString(b, `$1"`+Mask+`"`)
 	case strings.Contains(b, "=") && !strings.ContainsAny(trimmed, " <\n"):
 		if q, err := url.ParseQuery(trimmed); err == nil {
-			changed := false
-			for k := range q {
-				if sensitiveName.MatchString(k) {
-					q[k] = []string{Mask}
-					changed = true
-				}
-			}
-			if changed {
-				b = strings.ReplaceAll(q.Encode(), url.QueryEscape(Mask), Mask)
+			if masked, changed := maskValues(q); changed {
+				b = masked
 			}
 		}
 	}
 	return m.String(b)
+}
+
+// maskValues masks the values of secret-named query or form fields and
+// returns the encoded result, and whether anything was masked.
+func maskValues(q url.Values) (string, bool) {
+	changed := false
+	for k := range q {
+		if sensitiveName.MatchString(k) {
+			q[k] = []string{Mask}
+			changed = true
+		}
+	}
+	if !changed {
+		return "", false
+	}
+	return strings.ReplaceAll(q.Encode(), url.QueryEscape(Mask), Mask), true
 }
