@@ -44,7 +44,6 @@ type Result struct {
 
 // run is the state of one scenario run.
 type run struct {
-	scenario *Scenario
 	cred     Credentials
 	masker   *Masker
 	recorder *Recorder
@@ -74,7 +73,6 @@ func (c *Client) run(ctx context.Context, rn *run, scenarioID string, input Vars
 	if sc == nil || scenarioID == templates.ScenarioAuth {
 		return fmt.Errorf("%w: the template has no runnable scenario %q (it has %s)", ErrNoScenario, scenarioID, strings.Join(c.tmpl.ScenarioIDs(), ", "))
 	}
-	rn.scenario = sc
 	cred, err := c.cfg.Auth.Credentials(ctx)
 	if err != nil {
 		return fmt.Errorf("getting credentials: %w", err)
