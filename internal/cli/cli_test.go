@@ -224,3 +224,20 @@ func TestRunUsesGlobalInfo(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(out), &res))
 	require.Equal(t, "t-", res.Vars["TicketId"])
 }
+
+func TestRunOAuth2WithToken(t *testing.T) {
+	headers := make(chan http.Header, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		headers <- r.Header.Clone()
+		fmt.Fprint(w, `{"data":[{"id":"9","firstName":"Dana","lastName":"A","emailId":"dana@acme.test"}]}`)
+	}))
+	t.Cleanup(srv.Close)
+	code, out, errOut := run("template", "run", "../../examples/zohodesk.xml", "--scenario", "UserAssociation",
+		"--field", "base_url="+srv.URL, "--field", "org_id=42", "--token", "zoho-token-abc", "--json")
+	require.Equal(t, cli.ExitOK, code, errOut)
+	h := <-headers
+	require.Equal(t, "Zoho-oauthtoken zoho-token-abc", h.Get("Authorization"))
+	require.Equal(t, "42", h.Get("orgId"))
+	require.Contains(t, out, `"UserUniqueId": "9"`)
+	require.NotContains(t, out, "zoho-token-abc")
+}
