@@ -16,8 +16,14 @@ help: ## list the targets
 build: ## build bin/switchboard
 	$(GO) build -o $(BIN) ./cmd/switchboard
 
+.PHONY: testdeps
+testdeps: internal/testpeers/node_modules/.package-lock.json ## install the real servers tests talk to (npm)
+
+internal/testpeers/node_modules/.package-lock.json: internal/testpeers/package.json internal/testpeers/package-lock.json
+	npm ci --prefix internal/testpeers --no-audit --no-fund
+
 .PHONY: test
-test: ## vet, then every test with the race detector (what CI runs)
+test: testdeps ## vet, then every test with the race detector (what CI runs)
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 $(PKGS)
 

@@ -31,4 +31,5 @@ require (
 	github.com/tidwall/pretty v1.2.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/crypto v0.26.0 // indirect
+	golang.org/x/oauth2 v0.37.0 // indirect
 )

@@ -6,16 +6,24 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/switchboard/switchboard/engine"
 )
 
-// Basic authenticates with Authorization: Basic base64(credential), where
+// Basic authenticates with Authorization: Basic base64(credential). The
 // credential is the template's Base64EncodedCredential rendered with the
-// integration's fields, e.g. {{.email}}/token:{{.api_token}}.
+// integration's fields, e.g. {{.email}}/token:{{.api_token}}. Without one,
+// CredentialType chooses the usual form: username_password is
+// {{.username}}:{{.password}}, api_key is {{.api_key}}.
 type Basic struct {
 	raw     string
 	encoded string
+}
+
+var defaultCredentials = map[string]string{
+	"username_password": "{{.username}}:{{.password}}",
+	"api_key":           "{{.api_key}}",
 }
 
 // NewBasic renders the credential once; fields do not change between
@@ -23,14 +31,22 @@ type Basic struct {
 func NewBasic(t *engine.Template, vars engine.Vars) (*Basic, error) {
 	text := t.AuthText("Base64EncodedCredential")
 	if text == nil || strings.TrimSpace(text.Source()) == "" {
-		return nil, fmt.Errorf("basic auth: the template has no Base64EncodedCredential")
+		ct := strings.TrimSpace(t.Source.AuthParam("CredentialType"))
+		def, ok := defaultCredentials[ct]
+		if !ok {
+			return nil, fmt.Errorf("basic auth: the template has no Base64EncodedCredential and no CredentialType (username_password or api_key)")
+		}
+		var err error
+		if text, err = engine.CompileText(def, engine.FuncMap(time.UTC)); err != nil {
+			return nil, err
+		}
 	}
 	raw, err := text.Render(vars)
 	if err != nil {
 		return nil, fmt.Errorf("basic auth: rendering Base64EncodedCredential: %w", err)
 	}
-	if strings.TrimSpace(raw) == "" {
-		return nil, fmt.Errorf("basic auth: Base64EncodedCredential %q renders empty; fill in the fields it uses", text.Source())
+	if strings.Trim(raw, ": ") == "" {
+		return nil, fmt.Errorf("basic auth: the credential %q renders empty; fill in the fields it uses", text.Source())
 	}
 	return &Basic{raw: raw, encoded: base64.StdEncoding.EncodeToString([]byte(raw))}, nil
 }

@@ -2,14 +2,13 @@ package auth
 
 import (
 	"context"
-	"net/http"
 	"strings"
 
 	"github.com/switchboard/switchboard/engine"
 )
 
 // StaticToken authenticates with an access token obtained elsewhere (the
-// CLI's --token). It cannot refresh: a TokenInvalid answer ends the run.
+// CLI's --token). It cannot renew: a TokenInvalid answer ends the run.
 type StaticToken struct {
 	token     string
 	tokenType string
@@ -28,7 +27,5 @@ func NewStaticToken(token, tokenType string) *StaticToken {
 // Credentials implements engine.Authorizer. The token is also the
 // AccessToken variable, for templates that put it in their own header.
 func (s *StaticToken) Credentials(context.Context) (engine.Credentials, error) {
-	h := http.Header{}
-	h.Set("Authorization", s.tokenType+" "+s.token)
-	return engine.Credentials{Header: h, Vars: engine.Vars{"AccessToken": s.token}, Secrets: []string{s.token}}, nil
+	return tokenCredentials(s.tokenType, s.token), nil
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"strconv"
@@ -66,7 +67,8 @@ type Options struct {
 }
 
 // authTexts are the AuthMethod parameters that are templates.
-var authTexts = []string{"AuthEndPoint", "TokenEndPoint", "Base64EncodedCredential", "AdditionalQueryString", "Scope"}
+var authTexts = []string{"AuthEndPoint", "TokenEndPoint", "Base64EncodedCredential", "AdditionalQueryString", "Scope",
+	"ClientId", "ClientSecret", "TokenRequestBody"}
 
 // scenarioTexts are the scenario settings that are templates.
 var scenarioTexts = []string{"Subject", "Description", "URLFormat"}
@@ -274,6 +276,20 @@ func (t *Template) Scenario(id string) *Scenario { return t.scenarios[id] }
 // AuthText returns a compiled AuthMethod parameter (AuthEndPoint,
 // TokenEndPoint, Base64EncodedCredential, AdditionalQueryString, Scope), or nil.
 func (t *Template) AuthText(name string) *Text { return t.auth[name] }
+
+// HeadersWithoutToken renders the template-wide headers for a request that
+// obtains a token: headers that use {{.AccessToken}} are left out, as there
+// is no token yet, and so are headers that render empty.
+func (t *Template) HeadersWithoutToken(vars Vars) (http.Header, error) {
+	h := http.Header{}
+	var keep []header
+	for _, hd := range t.headers {
+		if !strings.Contains(hd.Value.Source(), "AccessToken") {
+			keep = append(keep, hd)
+		}
+	}
+	return h, setHeaders(h, keep, vars)
+}
 
 // TokenErrors lists the TokenErrorMap values.
 func (t *Template) TokenErrors() []string { return t.tokenErrors }

@@ -60,7 +60,7 @@ func TestRealWorldLovableRunsEveryScenario(t *testing.T) {
 
 	fields := engine.Vars{"helpdesk_domain": "acme", "client_id": "cid-123456", "client_secret": "csecret-123456",
 		"callback_url": "https://pbx.test/cb", "app_url": "https://app.test"}
-	authz, err := auth.ForTemplate(et, fields, "lovable-access-token")
+	authz, err := auth.New(et, fields, auth.Options{Token: "lovable-access-token"})
 	require.NoError(t, err)
 	c := engine.NewClient(et, engine.ClientConfig{Auth: authz, Vars: fields, Transport: dialTo(helpdesk)})
 	vars := engine.Vars{"CallerNumber": "+14155550100", "CalleeNumber": "1001", "SearchValue": "Ann",

@@ -105,7 +105,7 @@ func client(t *testing.T, file string, fields engine.Vars, token string) *engine
 	require.NoError(t, err)
 	tmpl, problems := engine.Load(file, data, engine.Options{Location: time.UTC})
 	require.Empty(t, problems)
-	authz, err := auth.ForTemplate(tmpl, fields, token)
+	authz, err := auth.New(tmpl, fields, auth.Options{Token: token})
 	require.NoError(t, err)
 	return engine.NewClient(tmpl, engine.ClientConfig{Auth: authz, Vars: fields,
 		Retry: engine.RetryPolicy{WaitMin: time.Millisecond, WaitMax: 2 * time.Millisecond}})

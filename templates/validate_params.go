@@ -13,6 +13,9 @@ var (
 	headerPattern = regexp.MustCompile("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$")
 	urlTypes      = []string{"specify_url_format", "retrieve_from_contact"}
 	credTypes     = []string{"username_password", "api_key"}
+	// clientAuthStyles are where an oauth2 token endpoint wants the client
+	// credentials (see auth.OAuth2).
+	clientAuthStyles = []string{"auto", "header", "basic", "body", "params", "form", "query"}
 )
 
 // scenarioParameters checks the <Parameters> of a scenario (not of its requests).
@@ -78,13 +81,26 @@ func (c *checker) auth(s *Scenario) {
 		c.errorf(m.Node, "Value", "AuthMethod parameter says %q but the root's AuthType is %q; they must agree", m.Value, t.AuthType)
 	}
 	need := map[string][]string{
-		"basic":       {"Base64EncodedCredential"},
 		"oauth2":      {"AuthEndPoint", "TokenEndPoint"},
 		"bearertoken": {"TokenEndPoint"},
 	}
 	for _, name := range need[t.AuthType] {
 		if strings.TrimSpace(s.ParamValue(name)) == "" {
 			c.errorf(s.Node, "", "AuthType %s needs the parameter %s with a value", t.AuthType, name)
+		}
+	}
+	if t.AuthType == "basic" && strings.TrimSpace(s.ParamValue("Base64EncodedCredential")) == "" && strings.TrimSpace(s.ParamValue("CredentialType")) == "" {
+		c.errorf(s.Node, "", "AuthType basic needs the parameter Base64EncodedCredential (e.g. {{.username}}:{{.password}}), or a CredentialType to use the usual one")
+	}
+	if p := s.Param("ClientAuthStyle"); p != nil && p.Value != "" && !slices.Contains(clientAuthStyles, strings.ToLower(p.Value)) {
+		c.errorf(p.Node, "Value", "ClientAuthStyle %q is not one of %s", p.Value, oneOf(clientAuthStyles))
+	}
+	if p := s.Param("TokenRequestMethod"); p != nil && p.Value != "" && !slices.Contains([]string{"GET", "POST"}, strings.ToUpper(p.Value)) {
+		c.errorf(p.Node, "Value", "TokenRequestMethod %q is not GET or POST", p.Value)
+	}
+	if p := s.Param("AccessTokenPath"); p != nil {
+		if err := CheckPath(NormalizePath(p.Value)); err != nil {
+			c.errorf(p.Node, "Value", "%v", err)
 		}
 	}
 	if p := s.Param("CredentialType"); p != nil && p.Value != "" && !slices.Contains(credTypes, p.Value) {

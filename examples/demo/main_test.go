@@ -24,7 +24,7 @@ func TestDemoServesTheZendeskExample(t *testing.T) {
 	tmpl, problems := engine.Load("zendesk.xml", data, engine.Options{Location: time.UTC})
 	require.Empty(t, problems)
 	fields := engine.Vars{"base_url": srv.URL, "email": "demo@example.com", "api_token": "demo"}
-	authz, err := auth.ForTemplate(tmpl, fields, "")
+	authz, err := auth.New(tmpl, fields, auth.Options{})
 	require.NoError(t, err)
 	c := engine.NewClient(tmpl, engine.ClientConfig{Auth: authz, Vars: fields})
 	ctx := context.Background()

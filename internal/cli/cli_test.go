@@ -178,7 +178,11 @@ func TestRunBadUsage(t *testing.T) {
 		{"bad var", append(args, "--scenario", "SyncContactAuto", "--var", "Phone"), "expected name=value"},
 		{"unknown request", append(args, "--scenario", "SyncContactAuto", "--request", "nope"), `no request "nope"`},
 		{"invalid template", []string{"template", "run", "../../templates/testdata/invalid/many-problems.xml", "--scenario", "SyncContactAuto"}, "not a valid template"},
-		{"oauth2 without token", []string{"template", "run", "../../examples/zohodesk.xml", "--scenario", "SyncContactAuto"}, "pass one with --token"},
+		{"oauth2 without token", []string{"template", "run", "../../examples/zohodesk.xml", "--scenario", "SyncContactAuto",
+			"--token-file", filepath.Join(t.TempDir(), "tokens.json"), "--field", "base_url=https://desk.test", "--field", "accounts_url=https://accounts.test"},
+			"run 'switchboard template authorize ../../examples/zohodesk.xml' first, or pass one with --token"},
+		{"authorize without fields", []string{"template", "authorize", "../../examples/zohodesk.xml", "--token-file", filepath.Join(t.TempDir(), "t.json")},
+			"TokenEndPoint renders \"/oauth/v2/token?client_id=&client_secret=\", which is not an http(s) URL"},
 		{"bad timezone", append(args, "--scenario", "SyncContactAuto", "--timezone", "Mars/Olympus"), "--timezone"},
 	}
 	for _, tt := range tests {

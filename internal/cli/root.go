@@ -73,7 +73,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "template",
 		Short: "Check and try integration templates",
 	}
-	tmpl.AddCommand(newValidate(), newRun())
+	tmpl.AddCommand(newValidate(), newRun(), newAuthorize())
 	root.AddCommand(tmpl)
 	return root
 }

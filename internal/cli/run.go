@@ -29,6 +29,7 @@ type runFlags struct {
 	timezone     string
 	timeout      time.Duration
 	noGlobalInfo bool
+	tokenFile    string
 }
 
 func newRun() *cobra.Command {
@@ -57,6 +58,7 @@ usage or an invalid template.`,
 	fl.StringVar(&f.timezone, "timezone", "", "PBX time zone for TimeFormat, e.g. Asia/Shanghai (default: local)")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "time limit for each attempt of a request")
 	fl.BoolVar(&f.noGlobalInfo, "no-global-info", false, "do not run GetGlobalInfo first")
+	fl.StringVar(&f.tokenFile, "token-file", auth.DefaultTokenFile(), "where oauth2 tokens from 'template authorize' are kept and renewed")
 	return cmd
 }
 
@@ -103,7 +105,17 @@ func runScenario(cmd *cobra.Command, file string, f runFlags) error {
 			return usageErr("scenario %s has no request %q; it has %s", f.scenario, r, strings.Join(sc.RequestNames(), ", "))
 		}
 	}
-	authz, err := auth.ForTemplate(tmpl, fields, f.token)
+	store := &auth.FileStore{Path: f.tokenFile}
+	if tmpl.Source.AuthType == "oauth2" && f.token == "" {
+		tok, err := store.Load(cmd.Context(), tmpl.Source.Key)
+		if err != nil {
+			return usageErr("%w", err)
+		}
+		if tok == nil {
+			return usageErr("oauth2: no token for %q in %s; run 'switchboard template authorize %s' first, or pass one with --token", tmpl.Source.Key, f.tokenFile, file)
+		}
+	}
+	authz, err := auth.New(tmpl, fields, auth.Options{Store: store, Token: f.token})
 	if err != nil {
 		return usageErr("%w", err)
 	}
