@@ -105,8 +105,11 @@ func runScenario(cmd *cobra.Command, file string, f runFlags) error {
 			return usageErr("scenario %s has no request %q; it has %s", f.scenario, r, strings.Join(sc.RequestNames(), ", "))
 		}
 	}
-	store := &auth.FileStore{Path: f.tokenFile}
+	// Only oauth2 tokens are kept between runs: they come from a browser
+	// authorization. A bearer token is fetched again by each run.
+	var store auth.TokenStore = &auth.MemoryStore{}
 	if tmpl.Source.AuthType == "oauth2" && f.token == "" {
+		store = &auth.FileStore{Path: f.tokenFile}
 		tok, err := store.Load(cmd.Context(), tmpl.Source.Key)
 		if err != nil {
 			return usageErr("%w", err)
