@@ -159,52 +159,60 @@ func TestBearerNonJSONAnswer(t *testing.T) {
 	require.ErrorContains(t, err, "answer is not JSON")
 }
 
-// Many requests that find no token, or the same rejected token, cause one
-// fetch; the rest wait for it and share it.
+// Many requests that find no token, an expired token, or the same rejected
+// token cause one fetch; the rest wait for it and share it.
 func TestBearerSingleRefresh(t *testing.T) {
 	gate := make(chan struct{})
 	ts := newTokenServer(t, func(n int32) (int, string) {
 		<-gate
 		return 200, fmt.Sprintf(`{"access_token":"tok-%d"}`, n)
 	})
-	a, err := auth.New(bearerTemplate(t, ts, ""), engine.Vars{"user": "u"}, auth.Options{})
+	clock := newClock()
+	a, err := auth.New(bearerTemplate(t, ts, ""), engine.Vars{"user": "u"}, auth.Options{Now: clock.Now})
 	require.NoError(t, err)
 	const n = 50
-	var wg sync.WaitGroup
-	tokens := make(chan string, n)
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c, err := a.Credentials(context.Background())
-			if err == nil {
-				tokens <- c.Vars["AccessToken"]
-			}
-		}()
+	// concurrently runs f n times at once and returns the tokens they got.
+	concurrently := func(f func() (engine.Credentials, error)) map[string]int {
+		var wg sync.WaitGroup
+		got := make(chan string, n)
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c, err := f()
+				if err == nil {
+					got <- c.Vars["AccessToken"]
+				}
+			}()
+		}
+		gate <- struct{}{} // let the one fetch through
+		wg.Wait()
+		close(got)
+		seen := map[string]int{}
+		for tok := range got {
+			seen[tok]++
+		}
+		return seen
 	}
-	close(gate)
-	wg.Wait()
-	close(tokens)
+	get := func() (engine.Credentials, error) { return a.Credentials(context.Background()) }
+
+	require.Equal(t, map[string]int{"tok-1": n}, concurrently(get), "no token yet")
 	require.EqualValues(t, 1, ts.issued.Load())
-	count := 0
-	for tok := range tokens {
-		require.Equal(t, "tok-1", tok)
-		count++
-	}
-	require.Equal(t, n, count)
+
+	clock.Advance(25 * time.Minute)
+	require.Equal(t, map[string]int{"tok-2": n}, concurrently(get), "token too old")
+	require.EqualValues(t, 2, ts.issued.Load())
 
 	stale := creds(t, a)
 	ref := a.(engine.Refresher)
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			require.NoError(t, ref.Refresh(context.Background(), stale))
-		}()
-	}
-	wg.Wait()
-	require.EqualValues(t, 2, ts.issued.Load(), "one renewal for every request that saw tok-1 rejected")
-	require.Equal(t, "tok-2", creds(t, a).Vars["AccessToken"])
+	seen := concurrently(func() (engine.Credentials, error) {
+		if err := ref.Refresh(context.Background(), stale); err != nil {
+			return engine.Credentials{}, err
+		}
+		return a.Credentials(context.Background())
+	})
+	require.Equal(t, map[string]int{"tok-3": n}, seen, "token rejected by the API")
+	require.EqualValues(t, 3, ts.issued.Load())
 }
 
 // Through the engine: every request of many concurrent runs is rejected
