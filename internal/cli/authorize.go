@@ -95,7 +95,12 @@ func authorize(cmd *cobra.Command, file string, f authorizeFlags) error {
 	done := make(chan error, 1)
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: callbackHandler(ctx, o, state, redirectURI, done)}
 	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	defer func() {
+		// Graceful, so the browser gets its page before the server goes.
+		sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer scancel()
+		_ = srv.Shutdown(sctx)
+	}()
 
 	select {
 	case err = <-done:
