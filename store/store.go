@@ -1,0 +1,137 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/switchboard/switchboard/auth"
+)
+
+// Errors callers branch on.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrConflict     = errors.New("already exists")
+	ErrLimitReached = errors.New("limit reached")
+	ErrInUse        = errors.New("in use")
+)
+
+// Template is a stored integration template.
+type Template struct {
+	ID        string
+	Key       string
+	Name      string
+	Provider  string
+	Version   string
+	BuiltIn   bool // shipped with Switchboard; does not count against the limit
+	XML       []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Roles of API tokens.
+const (
+	RoleAdmin = "admin"
+	RoleAgent = "agent"
+	RolePBX   = "pbx"
+)
+
+// APIToken is a credential for the HTTP API. Only its hash is kept.
+type APIToken struct {
+	ID        string
+	Name      string
+	Role      string
+	Extension string // agents only
+	Hash      []byte // SHA-256 of the token
+	CreatedAt time.Time
+}
+
+// Integration statuses.
+const (
+	StatusConnected   = "connected"
+	StatusAuthorizing = "authorizing"
+	StatusFailed      = "failed"
+)
+
+// Integration is a template connected with its field values and settings.
+type Integration struct {
+	ID           string
+	TemplateID   string
+	Status       string
+	StatusReason string
+	Fields       map[string]string // plain custom field values
+	Secrets      map[string]string // password field values; sealed at rest
+	Settings     []byte            // JSON, validated by the service
+	GlobalVars   map[string]string // GetGlobalInfo outputs
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// HelpdeskUser is a user of the integrated helpdesk, bound to extensions.
+type HelpdeskUser struct {
+	IntegrationID string
+	UserID        string
+	FirstName     string
+	LastName      string
+	Email         string
+	Extensions    []string
+}
+
+// Extension is a PBX extension.
+type Extension struct {
+	Number    string
+	FirstName string
+	LastName  string
+	Email     string
+}
+
+// Store is Switchboard's persistence. Implementations are safe for
+// concurrent use.
+type Store interface {
+	// CreateTemplate adds a template. A custom template (not BuiltIn) is
+	// refused with ErrLimitReached when maxCustom already exist; a taken Key
+	// is ErrConflict.
+	CreateTemplate(ctx context.Context, t *Template, maxCustom int) error
+	// ReplaceTemplate replaces a template's content, keeping its id.
+	ReplaceTemplate(ctx context.Context, t *Template) error
+	GetTemplate(ctx context.Context, id string) (*Template, error)
+	TemplateByKey(ctx context.Context, key string) (*Template, error)
+	ListTemplates(ctx context.Context) ([]*Template, error)
+	// DeleteTemplate refuses with ErrInUse while integrations use it.
+	DeleteTemplate(ctx context.Context, id string) error
+
+	CreateAPIToken(ctx context.Context, t *APIToken) error
+	APITokenByHash(ctx context.Context, hash []byte) (*APIToken, error)
+	ListAPITokens(ctx context.Context) ([]*APIToken, error)
+	DeleteAPIToken(ctx context.Context, id string) error
+
+	CreateIntegration(ctx context.Context, in *Integration) error
+	UpdateIntegration(ctx context.Context, in *Integration) error
+	GetIntegration(ctx context.Context, id string) (*Integration, error)
+	ListIntegrations(ctx context.Context) ([]*Integration, error)
+	// DeleteIntegration removes it with its users, states and token.
+	DeleteIntegration(ctx context.Context, id string) error
+
+	// SaveOAuthState records an authorization request's state.
+	SaveOAuthState(ctx context.Context, state, integrationID string, expires time.Time) error
+	// TakeOAuthState consumes a state: it returns the integration it was
+	// made for, once; ErrNotFound when unknown, used or expired.
+	TakeOAuthState(ctx context.Context, state string, now time.Time) (string, error)
+
+	// TokenStore keeps integrations' access tokens, sealed.
+	auth.TokenStore
+
+	// ReplaceUsers sets the helpdesk users of an integration, keeping the
+	// extension bindings of users that remain.
+	ReplaceUsers(ctx context.Context, integrationID string, users []HelpdeskUser) error
+	ListUsers(ctx context.Context, integrationID string) ([]HelpdeskUser, error)
+	SetUserExtensions(ctx context.Context, integrationID, userID string, extensions []string) error
+
+	PutExtension(ctx context.Context, e Extension) error
+	GetExtension(ctx context.Context, number string) (*Extension, error)
+	ListExtensions(ctx context.Context) ([]Extension, error)
+
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	Close() error
+}

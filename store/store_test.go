@@ -1,0 +1,143 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchboard/switchboard/auth"
+	"github.com/switchboard/switchboard/store"
+	"github.com/switchboard/switchboard/store/storetest"
+)
+
+func sealer(t *testing.T) *store.Sealer {
+	s, err := store.NewSealer([]byte("test key"))
+	require.NoError(t, err)
+	return s
+}
+
+func TestSQLiteConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := store.OpenSQLite(context.Background(), t.TempDir(), sealer(t))
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+// PostgresURL returns the test database, skipping outside CI when none is
+// configured and failing in CI, where .ci/run provides one.
+func postgresURL(t *testing.T) string {
+	url := os.Getenv("SWITCHBOARD_TEST_POSTGRES_URL")
+	if url == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("SWITCHBOARD_TEST_POSTGRES_URL is not set; CI must test PostgreSQL")
+		}
+		t.Skip("SWITCHBOARD_TEST_POSTGRES_URL is not set")
+	}
+	return url
+}
+
+// withSchema gives each test its own schema, dropped afterwards.
+func withSchema(t *testing.T, url string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "sbtest_" + hex.EncodeToString(b)
+	db, err := sql.Open("pgx", url)
+	require.NoError(t, err)
+	_, err = db.Exec("CREATE SCHEMA " + schema)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
+		db.Close()
+	})
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	return url + sep + "search_path=" + schema
+}
+
+func TestPostgresConformance(t *testing.T) {
+	url := postgresURL(t)
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := store.OpenPostgres(context.Background(), withSchema(t, url), sealer(t))
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+// No file under the data directory holds a secret in clear: password
+// fields and tokens are sealed before they are written.
+func TestSQLiteNoSecretAtRest(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	key, err := store.LoadKey("", dir)
+	require.NoError(t, err)
+	sl, err := store.NewSealer(key)
+	require.NoError(t, err)
+	s, err := store.OpenSQLite(ctx, dir, sl)
+	require.NoError(t, err)
+	secrets := []string{"field-secret-9f2c", "access-token-77ab", "refresh-token-31cd"}
+	require.NoError(t, s.CreateTemplate(ctx, &store.Template{ID: "t", Key: "k", XML: []byte("<x/>"), CreatedAt: time.Now(), UpdatedAt: time.Now()}, 10))
+	require.NoError(t, s.CreateIntegration(ctx, &store.Integration{ID: "i", TemplateID: "t", Status: "connected",
+		Secrets: map[string]string{"api_key": secrets[0]}, CreatedAt: time.Now(), UpdatedAt: time.Now()}))
+	require.NoError(t, s.Save(ctx, "i", &auth.Token{AccessToken: secrets[1], RefreshToken: secrets[2]}))
+	got, err := s.GetIntegration(ctx, "i")
+	require.NoError(t, err)
+	require.Equal(t, secrets[0], got.Secrets["api_key"])
+
+	check := func() {
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			require.NoError(t, err)
+			for _, sec := range secrets {
+				require.False(t, bytes.Contains(data, []byte(sec)), "%s holds %q in clear", path, sec)
+			}
+			return nil
+		})
+		require.NoError(t, err)
+	}
+	check() // WAL and database files while open
+	require.NoError(t, s.Close())
+	check() // after the WAL is checkpointed into the database
+
+	// A wrong key cannot open the secrets.
+	other, err := store.NewSealer([]byte("another key"))
+	require.NoError(t, err)
+	s2, err := store.OpenSQLite(ctx, dir, other)
+	require.NoError(t, err)
+	defer s2.Close()
+	_, err = s2.GetIntegration(ctx, "i")
+	require.ErrorContains(t, err, "cannot decrypt")
+}
+
+func TestLoadKey(t *testing.T) {
+	dir := t.TempDir()
+	k1, err := store.LoadKey("", dir)
+	require.NoError(t, err)
+	require.Len(t, k1, 32)
+	info, err := os.Stat(filepath.Join(dir, store.KeyFileName))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+	k2, err := store.LoadKey("", dir)
+	require.NoError(t, err)
+	require.Equal(t, k1, k2, "the generated key is kept")
+	k3, err := store.LoadKey("from-env", dir)
+	require.NoError(t, err)
+	require.Equal(t, []byte("from-env"), k3, "SWITCHBOARD_SECRET_KEY wins")
+}

@@ -1,0 +1,287 @@
+// Package storetest is the conformance suite every store.Store
+// implementation passes: the same behaviour on SQLite and PostgreSQL.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchboard/switchboard/auth"
+	"github.com/switchboard/switchboard/store"
+)
+
+// Factory returns a new, empty store for one test.
+type Factory func(t *testing.T) store.Store
+
+// Run runs the suite.
+func Run(t *testing.T, open Factory) {
+	tests := map[string]func(t *testing.T, s store.Store){
+		"Templates":         templates,
+		"TemplateLimit":     templateLimit,
+		"TemplateLimitRace": templateLimitRace,
+		"APITokens":         apiTokens,
+		"Integrations":      integrations,
+		"OAuthStates":       oauthStates,
+		"AccessTokens":      accessTokens,
+		"Users":             users,
+		"Extensions":        extensions,
+		"DeleteCascades":    deleteCascades,
+		"TemplateInUse":     templateInUse,
+	}
+	for name, test := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, open(t))
+		})
+	}
+}
+
+var ctx = context.Background()
+
+func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+
+func tmpl(id, key string, builtin bool) *store.Template {
+	return &store.Template{ID: id, Key: key, Name: "Name " + key, Provider: "helpdesk", Version: "1.0.0",
+		BuiltIn: builtin, XML: []byte("<Information Key=\"" + key + "\"/>"), CreatedAt: now(), UpdatedAt: now()}
+}
+
+func templates(t *testing.T, s store.Store) {
+	a := tmpl("t1", "zendesk", false)
+	require.NoError(t, s.CreateTemplate(ctx, a, 10))
+	require.NoError(t, s.CreateTemplate(ctx, tmpl("t0", "builtin_desk", true), 10))
+	got, err := s.GetTemplate(ctx, "t1")
+	require.NoError(t, err)
+	require.Equal(t, a, got)
+	got, err = s.TemplateByKey(ctx, "zendesk")
+	require.NoError(t, err)
+	require.Equal(t, "t1", got.ID)
+
+	require.ErrorIs(t, s.CreateTemplate(ctx, tmpl("t2", "zendesk", false), 10), store.ErrConflict)
+	list, err := s.ListTemplates(ctx)
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	require.True(t, list[0].BuiltIn, "built-in templates come first")
+
+	a.Name, a.XML, a.UpdatedAt = "Zendesk v2", []byte("<Information/>"), now().Add(time.Second)
+	require.NoError(t, s.ReplaceTemplate(ctx, a))
+	got, err = s.GetTemplate(ctx, "t1")
+	require.NoError(t, err)
+	require.Equal(t, "Zendesk v2", got.Name)
+	require.Equal(t, []byte("<Information/>"), got.XML)
+	a.Key = "builtin_desk"
+	require.ErrorIs(t, s.ReplaceTemplate(ctx, a), store.ErrConflict)
+	require.ErrorIs(t, s.ReplaceTemplate(ctx, tmpl("nope", "x", false)), store.ErrNotFound)
+
+	require.NoError(t, s.DeleteTemplate(ctx, "t1"))
+	_, err = s.GetTemplate(ctx, "t1")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	require.ErrorIs(t, s.DeleteTemplate(ctx, "t1"), store.ErrNotFound)
+}
+
+func templateLimit(t *testing.T, s store.Store) {
+	for i := range 3 {
+		require.NoError(t, s.CreateTemplate(ctx, tmpl(fmt.Sprint("c", i), fmt.Sprint("custom", i), false), 3))
+	}
+	require.ErrorIs(t, s.CreateTemplate(ctx, tmpl("c3", "custom3", false), 3), store.ErrLimitReached)
+	require.NoError(t, s.CreateTemplate(ctx, tmpl("b1", "shipped", true), 3), "built-in templates do not count")
+	require.NoError(t, s.DeleteTemplate(ctx, "c0"))
+	require.NoError(t, s.CreateTemplate(ctx, tmpl("c3", "custom3", false), 3))
+}
+
+func templateLimitRace(t *testing.T, s store.Store) {
+	const limit, tries = 5, 20
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	created := 0
+	for i := range tries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.CreateTemplate(ctx, tmpl(fmt.Sprint("r", i), fmt.Sprint("race", i), false), limit)
+			if err == nil {
+				mu.Lock()
+				created++
+				mu.Unlock()
+			} else if !errors.Is(err, store.ErrLimitReached) {
+				t.Errorf("unexpected error: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, limit, created, "concurrent uploads never exceed the limit")
+}
+
+func apiTokens(t *testing.T, s store.Store) {
+	tok := &store.APIToken{ID: "k1", Name: "ops", Role: store.RoleAgent, Extension: "1001", Hash: []byte("hash-1"), CreatedAt: now()}
+	require.NoError(t, s.CreateAPIToken(ctx, tok))
+	require.ErrorIs(t, s.CreateAPIToken(ctx, &store.APIToken{ID: "k2", Role: "admin", Hash: []byte("hash-1"), CreatedAt: now()}), store.ErrConflict)
+	got, err := s.APITokenByHash(ctx, []byte("hash-1"))
+	require.NoError(t, err)
+	require.Equal(t, tok, got)
+	_, err = s.APITokenByHash(ctx, []byte("other"))
+	require.ErrorIs(t, err, store.ErrNotFound)
+	list, err := s.ListAPITokens(ctx)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	require.NoError(t, s.DeleteAPIToken(ctx, "k1"))
+	require.ErrorIs(t, s.DeleteAPIToken(ctx, "k1"), store.ErrNotFound)
+}
+
+func integration(id string) *store.Integration {
+	return &store.Integration{ID: id, TemplateID: "t", Status: store.StatusConnected,
+		Fields: map[string]string{"base_url": "https://x.test"}, Secrets: map[string]string{"api_token": "s3cret-token-value"},
+		Settings: []byte(`{"contactSync":{"enabled":true}}`), GlobalVars: map[string]string{"DepartmentId": "7"},
+		CreatedAt: now(), UpdatedAt: now()}
+}
+
+func integrations(t *testing.T, s store.Store) {
+	require.NoError(t, s.CreateTemplate(ctx, tmpl("t", "k", false), 10))
+	in := integration("i1")
+	require.NoError(t, s.CreateIntegration(ctx, in))
+	got, err := s.GetIntegration(ctx, "i1")
+	require.NoError(t, err)
+	require.Equal(t, in, got)
+
+	in.Status, in.StatusReason = store.StatusFailed, "token endpoint answered HTTP 401"
+	in.Secrets["api_token"] = "rotated-secret"
+	in.UpdatedAt = now().Add(time.Second)
+	require.NoError(t, s.UpdateIntegration(ctx, in))
+	got, err = s.GetIntegration(ctx, "i1")
+	require.NoError(t, err)
+	require.Equal(t, in, got)
+
+	empty := integration("i2")
+	empty.Secrets, empty.GlobalVars, empty.Settings = map[string]string{}, nil, nil
+	require.NoError(t, s.CreateIntegration(ctx, empty))
+	got, err = s.GetIntegration(ctx, "i2")
+	require.NoError(t, err)
+	require.Empty(t, got.Secrets)
+	require.Equal(t, "{}", string(got.Settings))
+
+	list, err := s.ListIntegrations(ctx)
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	_, err = s.GetIntegration(ctx, "nope")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	require.ErrorIs(t, s.UpdateIntegration(ctx, integration("nope")), store.ErrNotFound)
+}
+
+func oauthStates(t *testing.T, s store.Store) {
+	require.NoError(t, s.CreateTemplate(ctx, tmpl("t", "k", false), 10))
+	require.NoError(t, s.CreateIntegration(ctx, integration("i1")))
+	exp := now().Add(10 * time.Minute)
+	require.NoError(t, s.SaveOAuthState(ctx, "state-a", "i1", exp))
+	require.NoError(t, s.SaveOAuthState(ctx, "state-old", "i1", now().Add(-time.Second)))
+	id, err := s.TakeOAuthState(ctx, "state-a", now())
+	require.NoError(t, err)
+	require.Equal(t, "i1", id)
+	_, err = s.TakeOAuthState(ctx, "state-a", now())
+	require.ErrorIs(t, err, store.ErrNotFound, "single use")
+	_, err = s.TakeOAuthState(ctx, "state-old", now())
+	require.ErrorIs(t, err, store.ErrNotFound, "expired")
+	_, err = s.TakeOAuthState(ctx, "forged", now())
+	require.ErrorIs(t, err, store.ErrNotFound)
+
+	// Of concurrent callbacks with one state, exactly one wins.
+	require.NoError(t, s.SaveOAuthState(ctx, "state-b", "i1", exp))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.TakeOAuthState(ctx, "state-b", now()); err == nil {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, 1, wins)
+}
+
+func accessTokens(t *testing.T, s store.Store) {
+	tok, err := s.Load(ctx, "i1")
+	require.NoError(t, err)
+	require.Nil(t, tok)
+	want := &auth.Token{AccessToken: "at-1", RefreshToken: "rt-1", TokenType: "Bearer", Expiry: now().Add(time.Hour), ObtainedAt: now()}
+	require.NoError(t, s.Save(ctx, "i1", want))
+	want.RefreshToken = "rt-2"
+	require.NoError(t, s.Save(ctx, "i1", want))
+	got, err := s.Load(ctx, "i1")
+	require.NoError(t, err)
+	require.Equal(t, want.RefreshToken, got.RefreshToken)
+	require.True(t, want.Expiry.Equal(got.Expiry))
+}
+
+func users(t *testing.T, s store.Store) {
+	require.NoError(t, s.CreateTemplate(ctx, tmpl("t", "k", false), 10))
+	require.NoError(t, s.CreateIntegration(ctx, integration("i1")))
+	require.NoError(t, s.ReplaceUsers(ctx, "i1", []store.HelpdeskUser{
+		{UserID: "u1", FirstName: "Ann", Email: "ann@x.test"}, {UserID: "u2", FirstName: "Bo"}}))
+	require.NoError(t, s.SetUserExtensions(ctx, "i1", "u1", []string{"1001", "1002"}))
+	require.ErrorIs(t, s.SetUserExtensions(ctx, "i1", "nobody", []string{"1"}), store.ErrNotFound)
+	// A new sync keeps u1's binding, drops u2, adds u3.
+	require.NoError(t, s.ReplaceUsers(ctx, "i1", []store.HelpdeskUser{
+		{UserID: "u1", FirstName: "Ann", LastName: "Lee", Email: "ann@x.test"}, {UserID: "u3", FirstName: "Cy"}}))
+	list, err := s.ListUsers(ctx, "i1")
+	require.NoError(t, err)
+	require.Equal(t, []store.HelpdeskUser{
+		{IntegrationID: "i1", UserID: "u1", FirstName: "Ann", LastName: "Lee", Email: "ann@x.test", Extensions: []string{"1001", "1002"}},
+		{IntegrationID: "i1", UserID: "u3", FirstName: "Cy", Extensions: []string{}},
+	}, list)
+	require.ErrorIs(t, s.ReplaceUsers(ctx, "i1", []store.HelpdeskUser{{UserID: "d"}, {UserID: "d"}}), store.ErrConflict)
+	list, err = s.ListUsers(ctx, "i1")
+	require.NoError(t, err)
+	require.Len(t, list, 2, "a failed sync changes nothing")
+}
+
+func extensions(t *testing.T, s store.Store) {
+	require.NoError(t, s.PutExtension(ctx, store.Extension{Number: "1001", FirstName: "Bob"}))
+	require.NoError(t, s.PutExtension(ctx, store.Extension{Number: "1001", FirstName: "Bob", LastName: "Agent", Email: "bob@x.test"}))
+	require.NoError(t, s.PutExtension(ctx, store.Extension{Number: "1000"}))
+	got, err := s.GetExtension(ctx, "1001")
+	require.NoError(t, err)
+	require.Equal(t, "bob@x.test", got.Email)
+	_, err = s.GetExtension(ctx, "9")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	list, err := s.ListExtensions(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []string{"1000", "1001"}, []string{list[0].Number, list[1].Number})
+}
+
+func deleteCascades(t *testing.T, s store.Store) {
+	require.NoError(t, s.CreateTemplate(ctx, tmpl("t", "k", false), 10))
+	require.NoError(t, s.CreateIntegration(ctx, integration("i1")))
+	require.NoError(t, s.ReplaceUsers(ctx, "i1", []store.HelpdeskUser{{UserID: "u1"}}))
+	require.NoError(t, s.SaveOAuthState(ctx, "st", "i1", now().Add(time.Hour)))
+	require.NoError(t, s.Save(ctx, "i1", &auth.Token{AccessToken: "a"}))
+	require.NoError(t, s.DeleteIntegration(ctx, "i1"))
+	_, err := s.GetIntegration(ctx, "i1")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	list, err := s.ListUsers(ctx, "i1")
+	require.NoError(t, err)
+	require.Empty(t, list)
+	_, err = s.TakeOAuthState(ctx, "st", now())
+	require.ErrorIs(t, err, store.ErrNotFound)
+	tok, err := s.Load(ctx, "i1")
+	require.NoError(t, err)
+	require.Nil(t, tok)
+	require.ErrorIs(t, s.DeleteIntegration(ctx, "i1"), store.ErrNotFound)
+}
+
+func templateInUse(t *testing.T, s store.Store) {
+	require.NoError(t, s.CreateTemplate(ctx, tmpl("t", "k", false), 10))
+	require.NoError(t, s.CreateIntegration(ctx, integration("i1")))
+	require.ErrorIs(t, s.DeleteTemplate(ctx, "t"), store.ErrInUse)
+	require.NoError(t, s.DeleteIntegration(ctx, "i1"))
+	require.NoError(t, s.DeleteTemplate(ctx, "t"))
+}
