@@ -56,6 +56,11 @@ type ClientConfig struct {
 	Retry RetryPolicy
 	// MaxResponseBytes is the largest response read. Default 10 MiB.
 	MaxResponseBytes int64
+	// Observe, when set, is told of every request sent (for metrics).
+	Observe func(Observation)
+	// Waiting, when set, is told when requests start (+1) and stop (-1)
+	// waiting for a free slot under MaxConcurrentRequest.
+	Waiting func(delta int)
 }
 
 // WithDefaults returns the config with its zero fields filled in.
@@ -105,7 +110,7 @@ func NewClient(t *Template, cfg ClientConfig) *Client {
 	return &Client{
 		tmpl:      t,
 		cfg:       cfg,
-		transport: newTransport(cfg.Transport, cfg.Limiter, cfg.Retry, cfg.Timeout, cfg.MaxResponseBytes),
+		transport: newTransport(cfg),
 		secrets:   secrets,
 	}
 }

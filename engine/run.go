@@ -21,6 +21,11 @@ type RunOptions struct {
 	// Requests limits the run to these requests of the scenario, in run
 	// order. Empty: every request of the scenario.
 	Requests []string
+	// ExtraOutputs are read from the answer of each of the scenario's
+	// requests besides the template's own outputs, for what the caller
+	// needs from the raw answer: the contact URL of a screen pop
+	// (ContactFieldForUri), a pagination cursor.
+	ExtraOutputs []Output
 }
 
 // Row is one output row of a request: one contact found, one ticket made.
@@ -44,6 +49,8 @@ type Result struct {
 
 // run is the state of one scenario run.
 type run struct {
+	scenario string
+	extra    []Output
 	cred     Credentials
 	masker   *Masker
 	recorder *Recorder
@@ -55,7 +62,7 @@ type run struct {
 // the integration's variables, which win over the template's defaults.
 func (c *Client) Run(ctx context.Context, scenarioID string, vars Vars, opts RunOptions) *Result {
 	res := &Result{Scenario: scenarioID, Rows: []Row{}, Vars: Vars{}, Trace: []Exchange{}}
-	rn := &run{recorder: &Recorder{}}
+	rn := &run{scenario: scenarioID, extra: opts.ExtraOutputs, recorder: &Recorder{}}
 	err := c.run(ctx, rn, scenarioID, vars, opts, res)
 	res.Trace = rn.recorder.Exchanges()
 	res.Warnings = rn.warnings
@@ -200,7 +207,11 @@ func (c *Client) exec(ctx context.Context, rn *run, r *Request, vars Vars, depth
 			refreshed = true
 			continue
 		}
-		rows, err := extractRows(body, r.Outputs)
+		outs := r.Outputs
+		if depth == 0 && len(rn.extra) > 0 {
+			outs = append(slices.Clip(outs), rn.extra...)
+		}
+		rows, err := extractRows(body, outs)
 		if err != nil {
 			return nil, err
 		}
@@ -268,7 +279,7 @@ func (c *Client) send(ctx context.Context, rn *run, r *Request, rd rendered) (in
 		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
 	}
 	req.Header = rd.header
-	info := &exchangeInfo{name: r.Name, body: rd.body, recorder: rn.recorder, masker: rn.masker}
+	info := &exchangeInfo{name: r.Name, scenario: rn.scenario, body: rd.body, recorder: rn.recorder, masker: rn.masker}
 	ctx = withIdempotent(withExchange(ctx, info), rd.method, rd.header)
 	resp, err := c.transport.RoundTrip(req.WithContext(ctx))
 	if err != nil {

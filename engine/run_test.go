@@ -519,3 +519,27 @@ func TestTraceMasksSecrets(t *testing.T) {
 	require.Equal(t, "****", e.RequestHeaders["X-Api-Key"])
 	require.Equal(t, "Bearer ****", e.RequestHeaders["Authorization"])
 }
+
+func TestExtraOutputsAndObservations(t *testing.T) {
+	srv, _ := recordingServer(t, func(w http.ResponseWriter, _ *http.Request, _ string) {
+		fmt.Fprint(w, `{"data":[{"id":1,"url":"https://desk/1"},{"id":2,"url":"https://desk/2"}],"next":"c2"}`)
+	})
+	et := tmpl(t, "", "", globalInfo(`<Request Name="a" Method="GET" URLFormat="`+srv.URL+`/a"><Outputs><Output Name="Id" Path="data.#.id"/></Outputs></Request>`))
+	var mu sync.Mutex
+	var seen []engine.Observation
+	c := engine.NewClient(et, engine.ClientConfig{Observe: func(o engine.Observation) {
+		mu.Lock()
+		seen = append(seen, o)
+		mu.Unlock()
+	}})
+	res := c.Run(context.Background(), "GetGlobalInfo", nil, engine.RunOptions{ExtraOutputs: []engine.Output{{Name: "ContactUrl", Path: "data.#.url"}, {Name: "Cursor", Path: "next"}}})
+	require.NoError(t, res.Err)
+	require.Equal(t, []engine.Row{
+		{Request: "a", Values: map[string]string{"Id": "1", "ContactUrl": "https://desk/1", "Cursor": "c2"}},
+		{Request: "a", Values: map[string]string{"Id": "2", "ContactUrl": "https://desk/2", "Cursor": "c2"}},
+	}, res.Rows)
+	require.Len(t, seen, 1)
+	require.Equal(t, "GetGlobalInfo", seen[0].Scenario)
+	require.Equal(t, "a", seen[0].Request)
+	require.Equal(t, 200, seen[0].Status)
+}

@@ -51,6 +51,7 @@ func (r *Recorder) Exchanges() []Exchange {
 // trace layer: what to call the request, where to record it, how to mask.
 type exchangeInfo struct {
 	name     string
+	scenario string
 	body     string // the body as sent, for the trace
 	recorder *Recorder
 	masker   *Masker
@@ -75,6 +76,16 @@ type traceTransport struct {
 	next    http.RoundTripper
 	maxBody int64
 	now     func() time.Time
+	observe func(Observation)
+}
+
+// Observation is what metrics see of one request: bounded labels only.
+type Observation struct {
+	Scenario string
+	Request  string
+	Status   int // 0: no answer
+	Duration time.Duration
+	Attempts int
 }
 
 func (t *traceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -104,6 +115,10 @@ func (t *traceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		ex.Error = info.masker.String(err.Error())
 	}
 	info.recorder.Add(ex)
+	if t.observe != nil {
+		t.observe(Observation{Scenario: info.scenario, Request: info.name, Status: ex.Status,
+			Duration: t.now().Sub(start), Attempts: ex.Attempts})
+	}
 	if err != nil {
 		return nil, err // a RoundTripper returns a response or an error, never both
 	}

@@ -21,10 +21,11 @@ import (
 // a layer: its header must sit between the template-wide and the request's
 // own headers (DESIGN §2.2), so the engine sets it when building the
 // request, and re-builds the request after a token refresh.
-func newTransport(base http.RoundTripper, limiter *semaphore.Weighted, policy RetryPolicy, timeout time.Duration, maxBody int64) http.RoundTripper {
+func newTransport(cfg ClientConfig) http.RoundTripper {
+	base, limiter, policy, timeout := cfg.Transport, cfg.Limiter, cfg.Retry, cfg.Timeout
 	rc := &retryablehttp.Client{
 		HTTPClient: &http.Client{
-			Transport: &limitTransport{next: base, sem: limiter},
+			Transport: &limitTransport{next: base, sem: limiter, waiting: cfg.Waiting},
 			Timeout:   timeout,
 		},
 		Logger:       nil, // the trace records every exchange, masked; retryablehttp would log URLs unmasked
@@ -48,7 +49,7 @@ func newTransport(base http.RoundTripper, limiter *semaphore.Weighted, policy Re
 			}
 		},
 	}
-	return &traceTransport{next: &retryablehttp.RoundTripper{Client: rc}, maxBody: maxBody, now: time.Now}
+	return &traceTransport{next: &retryablehttp.RoundTripper{Client: rc}, maxBody: cfg.MaxResponseBytes, now: time.Now, observe: cfg.Observe}
 }
 
 // isTimeout reports whether an attempt ran out of time: http.Client's
@@ -68,13 +69,23 @@ var defaultBase = sync.OnceValue(func() http.RoundTripper { return cleanhttp.Def
 // MaxConcurrentRequest requests are in flight to one integration. Slots are
 // taken per attempt: a request waiting out a retry backoff holds none.
 type limitTransport struct {
-	next http.RoundTripper
-	sem  *semaphore.Weighted
+	next    http.RoundTripper
+	sem     *semaphore.Weighted
+	waiting func(delta int) // optional: requests waiting for a slot
 }
 
 func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := t.sem.Acquire(req.Context(), 1); err != nil {
-		return nil, fmt.Errorf("waiting for a free request slot: %w", err)
+	if !t.sem.TryAcquire(1) {
+		if t.waiting != nil {
+			t.waiting(1)
+		}
+		err := t.sem.Acquire(req.Context(), 1)
+		if t.waiting != nil {
+			t.waiting(-1)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("waiting for a free request slot: %w", err)
+		}
 	}
 	resp, err := t.next.RoundTrip(req)
 	if err != nil {
