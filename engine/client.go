@@ -117,3 +117,7 @@ func NewClient(t *Template, cfg ClientConfig) *Client {
 
 // Template returns the compiled template the client runs.
 func (c *Client) Template() *Template { return c.tmpl }
+
+// Vars returns the integration's variables every run sees (custom fields,
+// global info), for rendering outside a run such as a screen-pop URL.
+func (c *Client) Vars() Vars { return c.cfg.Vars }

@@ -63,7 +63,18 @@ func (c *checker) setting(s *Scenario, p *Parameter) {
 		if v == "retrieve_from_contact" && strings.TrimSpace(s.ParamValue("ContactFieldForUri")) == "" {
 			c.errorf(p.Node, "Value", "ContactUrlType=retrieve_from_contact needs a ContactFieldForUri parameter with the JSON path of the contact's URL")
 		}
-	case p.Name == "ContactFieldForUri":
+	case p.Name == "Pagination":
+		if v != "" && !slices.Contains([]string{"page", "offset", "cursor"}, strings.ToLower(v)) {
+			c.errorf(p.Node, "Value", "Pagination %q is not one of \"page\", \"offset\", \"cursor\"", v)
+		}
+		if strings.EqualFold(v, "cursor") && strings.TrimSpace(s.ParamValue("NextCursorPath")) == "" {
+			c.errorf(p.Node, "Value", "Pagination=cursor needs a NextCursorPath parameter with the JSON path of the next cursor")
+		}
+	case p.Name == "PageSize" || p.Name == "MaxPages":
+		if n, ok := parseUint(v); v != "" && (!ok || n < 1) {
+			c.errorf(p.Node, "Value", "%s %q must be a whole number above 0", p.Name, v)
+		}
+	case p.Name == "ContactFieldForUri" || p.Name == "NextCursorPath":
 		if err := CheckPath(NormalizePath(v)); err != nil {
 			c.errorf(p.Node, "Value", "%v", err)
 		}

@@ -15,8 +15,9 @@ var KnownVariables = []string{
 	// The contact and ticket.
 	"ContactSyncType", "ContactId", "ContactNumber", "TicketId", "Subject", "Description",
 	"FirstName", "LastName", "DisplayName", "BusinessNumber", "Email", "Company",
-	// Scenario-specific and auth.
-	"SearchValue", "AccessToken",
+	// Scenario-specific and auth; Page, Offset, PageSize and Cursor page
+	// through UserAssociation.
+	"SearchValue", "AccessToken", "Page", "Offset", "PageSize", "Cursor",
 	// Messaging.
 	"MessageId", "From", "To", "Text", "MediaUrls", "ReceivedAt",
 }
