@@ -74,6 +74,6 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Check and try integration templates",
 	}
 	tmpl.AddCommand(newValidate(), newRun(), newAuthorize())
-	root.AddCommand(tmpl)
+	root.AddCommand(tmpl, newServe(), newMigrate(), newToken())
 	return root
 }

@@ -1,0 +1,10 @@
+// Package examples holds the templates shipped with Switchboard. The
+// service offers them as built-in templates.
+package examples
+
+import "embed"
+
+// Templates are the shipped template files (*.xml).
+//
+//go:embed *.xml
+var Templates embed.FS

@@ -1,0 +1,207 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switchboard/switchboard/server"
+	"github.com/switchboard/switchboard/store"
+)
+
+// storeFlags choose the database: SQLite in a data directory (the default)
+// or PostgreSQL.
+type storeFlags struct {
+	data     string
+	database string
+}
+
+func (f *storeFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.data, "data", "./data", "data directory for the embedded SQLite database and the key file")
+	cmd.Flags().StringVar(&f.database, "database", "", "PostgreSQL URL (postgres://…) instead of SQLite; needs SWITCHBOARD_SECRET_KEY")
+}
+
+// open opens (and migrates) the store with the secret key:
+// SWITCHBOARD_SECRET_KEY, or for SQLite a key file generated in the data
+// directory. Replicas sharing PostgreSQL must share the key, so there it
+// must come from the environment.
+func (f *storeFlags) open(ctx context.Context) (store.Store, error) {
+	envKey := os.Getenv("SWITCHBOARD_SECRET_KEY")
+	if f.database != "" && envKey == "" {
+		return nil, usageErr("--database needs SWITCHBOARD_SECRET_KEY: every replica must seal secrets with the same key")
+	}
+	key, err := store.LoadKey(envKey, f.data)
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := store.NewSealer(key)
+	if err != nil {
+		return nil, err
+	}
+	if f.database != "" {
+		return store.OpenPostgres(ctx, f.database, sealer)
+	}
+	return store.OpenSQLite(ctx, f.data, sealer)
+}
+
+func newServe() *cobra.Command {
+	var sf storeFlags
+	var addr, publicURL, timezone string
+	var allowLinkLocal bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the service (SQLite in --data by default, PostgreSQL with --database)",
+		Long: `Run the HTTP API, the OAuth callback and the operational endpoints.
+
+Environment: SWITCHBOARD_ADMIN_TOKEN is accepted as an admin API token;
+SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))
+			st, err := sf.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return usageErr("--addr %s: %w", addr, err)
+			}
+			if publicURL == "" {
+				publicURL = "http://" + hostPort(ln.Addr().String())
+			}
+			loc := time.Local
+			if timezone != "" {
+				if loc, err = time.LoadLocation(timezone); err != nil {
+					return usageErr("--timezone %q: %w", timezone, err)
+				}
+			}
+			srv, err := server.New(ctx, server.Config{Store: st, Logger: log, AdminToken: os.Getenv("SWITCHBOARD_ADMIN_TOKEN"),
+				PublicURL: publicURL, AllowLinkLocal: allowLinkLocal, TimeZone: loc})
+			if err != nil {
+				return err
+			}
+			if err := firstStartHint(ctx, cmd, st); err != nil {
+				return err
+			}
+			go srv.RefreshGlobalInfo(ctx)
+			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+			log.Info("switchboard listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", publicURL))
+			fmt.Fprintf(cmd.OutOrStdout(), "Switchboard is listening on %s (API at %s/api/v1, spec at %s/openapi.yaml)\n", ln.Addr(), publicURL, publicURL)
+			errc := make(chan error, 1)
+			go func() { errc <- hs.Serve(ln) }()
+			select {
+			case err := <-errc:
+				return err
+			case <-ctx.Done():
+			}
+			log.Info("shutting down")
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		},
+	}
+	sf.register(cmd)
+	cmd.Flags().StringVar(&addr, "addr", ":8080", "address to listen on")
+	cmd.Flags().StringVar(&publicURL, "public-url", "", "URL the PBX, browsers and OAuth providers reach this service at (default http://<addr>)")
+	cmd.Flags().StringVar(&timezone, "timezone", "", "PBX time zone for TimeFormat, e.g. Asia/Shanghai (default: local)")
+	cmd.Flags().BoolVar(&allowLinkLocal, "allow-link-local", false, "let templates reach link-local and cloud metadata addresses")
+	return cmd
+}
+
+func hostPort(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host == "" || host == "::" || host == "0.0.0.0" {
+		return "localhost:" + port
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// firstStartHint says how to get the first admin token when there is none.
+func firstStartHint(ctx context.Context, cmd *cobra.Command, st store.Store) error {
+	if os.Getenv("SWITCHBOARD_ADMIN_TOKEN") != "" {
+		return nil
+	}
+	tokens, err := st.ListAPITokens(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range tokens {
+		if t.Role == store.RoleAdmin {
+			return nil
+		}
+	}
+	fmt.Fprintln(cmd.OutOrStdout(), `No admin API token exists yet. Create the first one with
+  switchboard token create --role admin --name first-admin   (with the same --data or --database)
+or start with SWITCHBOARD_ADMIN_TOKEN set.`)
+	return nil
+}
+
+func newMigrate() *cobra.Command {
+	var sf storeFlags
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Bring the database schema up to date and exit",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := sf.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "the database is up to date")
+			return st.Close()
+		},
+	}
+	sf.register(cmd)
+	return cmd
+}
+
+func newToken() *cobra.Command {
+	var sf storeFlags
+	var role, name, extension string
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create an API token directly in the database and print it (shown once)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if name == "" {
+				return usageErr("--name is required: say what the token is for")
+			}
+			if role != store.RoleAdmin && role != store.RoleAgent && role != store.RolePBX {
+				return usageErr("--role %q is not one of admin, agent, pbx", role)
+			}
+			if (role == store.RoleAgent) != (extension != "") {
+				return usageErr("--extension is required for agent tokens and only for them")
+			}
+			st, err := sf.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			token, t := server.NewAPIToken(role, extension, name, time.Now())
+			if err := st.CreateAPIToken(cmd.Context(), t); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), token)
+			return nil
+		},
+	}
+	sf.register(create)
+	create.Flags().StringVar(&role, "role", store.RoleAdmin, "admin, agent or pbx")
+	create.Flags().StringVar(&name, "name", "", "what the token is for")
+	create.Flags().StringVar(&extension, "extension", "", "the agent's extension")
+	cmd := &cobra.Command{Use: "token", Short: "Manage API tokens"}
+	cmd.AddCommand(create)
+	return cmd
+}

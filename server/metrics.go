@@ -1,0 +1,103 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/switchboard/switchboard/engine"
+)
+
+// metrics are Switchboard's Prometheus metrics. Labels are bounded: routes
+// are patterns, remote requests are named by integration, scenario and
+// request name, never by URL.
+type metrics struct {
+	remoteRequests *prometheus.CounterVec
+	remoteLatency  *prometheus.HistogramVec
+	remoteWaiting  *prometheus.GaugeVec
+	apiRequests    *prometheus.CounterVec
+	apiLatency     *prometheus.HistogramVec
+}
+
+func newMetrics(reg *prometheus.Registry) *metrics {
+	m := &metrics{
+		remoteRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_remote_requests_total",
+			Help: "Requests sent to integrations' remote APIs, after retries.",
+		}, []string{"integration", "scenario", "request", "status_class"}),
+		remoteLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "switchboard_remote_request_duration_seconds",
+			Help:    "Time for a remote request, retries included.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 2, 12),
+		}, []string{"integration", "scenario", "request"}),
+		remoteWaiting: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "switchboard_remote_requests_waiting",
+			Help: "Requests waiting for a free slot under an integration's MaxConcurrentRequest.",
+		}, []string{"integration"}),
+		apiRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_http_requests_total",
+			Help: "Requests to Switchboard's HTTP API by route and status.",
+		}, []string{"route", "code"}),
+		apiLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "switchboard_http_request_duration_seconds",
+			Help:    "Time to answer requests to Switchboard's HTTP API.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route"}),
+	}
+	reg.MustRegister(m.remoteRequests, m.remoteLatency, m.remoteWaiting, m.apiRequests, m.apiLatency,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func statusClass(code int) string {
+	if code == 0 {
+		return "error"
+	}
+	return strconv.Itoa(code/100) + "xx"
+}
+
+// observer returns the engine hooks of one integration.
+func (m *metrics) observer(integration string) (func(engine.Observation), func(int)) {
+	return func(o engine.Observation) {
+			m.remoteRequests.WithLabelValues(integration, o.Scenario, o.Request, statusClass(o.Status)).Inc()
+			m.remoteLatency.WithLabelValues(integration, o.Scenario, o.Request).Observe(o.Duration.Seconds())
+		}, func(delta int) {
+			m.remoteWaiting.WithLabelValues(integration).Add(float64(delta))
+		}
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.code = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// wrap counts and times the API's own requests by route pattern.
+func (m *metrics) wrap(next *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, code: 200}
+		next.ServeHTTP(rec, r)
+		route := r.Pattern
+		if route == "" {
+			_, route = next.Handler(r)
+		}
+		if route == "" {
+			route = "unmatched"
+		}
+		m.apiRequests.WithLabelValues(route, strconv.Itoa(rec.code)).Inc()
+		m.apiLatency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+	})
+}
+
+func (s *Server) metricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry})
+}

@@ -1,0 +1,147 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+
+	"github.com/switchboard/switchboard/auth"
+	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/store"
+)
+
+// runtime caches what running an integration needs: compiled templates and
+// one engine client per integration. Entries are rebuilt when the template
+// or the integration changes (their UpdatedAt), so a replaced template is
+// used at once without a restart. The concurrency limiter of an
+// integration outlives its clients, so the limit holds across rebuilds.
+type runtime struct {
+	s         *Server
+	transport *http.Transport
+	tokenHTTP *http.Client
+
+	mu       sync.Mutex
+	compiledT map[string]compiledEntry
+	clients  map[string]clientEntry
+	limiters map[string]limiterEntry
+}
+
+type compiledEntry struct {
+	updated time.Time
+	t       *engine.Template
+}
+
+type clientEntry struct {
+	tmplUpdated, integUpdated time.Time
+	client                    *engine.Client
+	authz                     engine.Authorizer
+}
+
+type limiterEntry struct {
+	size int
+	sem  *semaphore.Weighted
+}
+
+func newRuntime(s *Server) *runtime {
+	tr := outboundTransport(s.cfg.AllowLinkLocal)
+	return &runtime{
+		s:         s,
+		transport: tr,
+		tokenHTTP: &http.Client{Transport: tr, Timeout: s.cfg.RequestTimeout},
+		compiledT: map[string]compiledEntry{},
+		clients:   map[string]clientEntry{},
+		limiters:  map[string]limiterEntry{},
+	}
+}
+
+// compiled returns the stored template compiled, from the cache when it
+// has not changed.
+func (rt *runtime) compiled(t *store.Template) (*engine.Template, error) {
+	rt.mu.Lock()
+	e, ok := rt.compiledT[t.ID]
+	rt.mu.Unlock()
+	if ok && e.updated.Equal(t.UpdatedAt) {
+		return e.t, nil
+	}
+	c, problems := engine.Load(t.Key+".xml", t.XML, engine.Options{Location: rt.s.cfg.TimeZone})
+	if c == nil {
+		return nil, fmt.Errorf("stored template %s (%s) does not load: %v", t.ID, t.Key, problems.Errors())
+	}
+	rt.mu.Lock()
+	rt.compiledT[t.ID] = compiledEntry{t.UpdatedAt, c}
+	rt.mu.Unlock()
+	return c, nil
+}
+
+// fieldVars are an integration's custom field values, secret ones included.
+func fieldVars(in *store.Integration) engine.Vars {
+	v := engine.Vars{}
+	for k, x := range in.Fields {
+		v[k] = x
+	}
+	for k, x := range in.Secrets {
+		v[k] = x
+	}
+	return v
+}
+
+// client returns the engine client of an integration and its authorizer.
+func (rt *runtime) client(ctx context.Context, in *store.Integration) (*engine.Client, engine.Authorizer, error) {
+	t, err := rt.s.store.GetTemplate(ctx, in.TemplateID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the integration's template: %w", err)
+	}
+	rt.mu.Lock()
+	e, ok := rt.clients[in.ID]
+	rt.mu.Unlock()
+	if ok && e.tmplUpdated.Equal(t.UpdatedAt) && e.integUpdated.Equal(in.UpdatedAt) {
+		return e.client, e.authz, nil
+	}
+	c, err := rt.compiled(t)
+	if err != nil {
+		return nil, nil, err
+	}
+	fields := fieldVars(in)
+	authz, err := auth.New(c, fields, auth.Options{Store: rt.s.store, Key: in.ID, HTTPClient: rt.tokenHTTP, Now: rt.s.cfg.Now})
+	if err != nil {
+		return nil, nil, err
+	}
+	vars := engine.Vars{}
+	for k, x := range in.GlobalVars {
+		vars[k] = x
+	}
+	for k, x := range fields {
+		vars[k] = x
+	}
+	observe, waiting := rt.s.metrics.observer(in.ID)
+	client := engine.NewClient(c, engine.ClientConfig{Auth: authz, Vars: vars, Transport: rt.transport,
+		Limiter: rt.limiter(in.ID, c.Source.MaxConcurrentRequest()), Timeout: rt.s.cfg.RequestTimeout,
+		Observe: observe, Waiting: waiting})
+	rt.mu.Lock()
+	rt.clients[in.ID] = clientEntry{t.UpdatedAt, in.UpdatedAt, client, authz}
+	rt.mu.Unlock()
+	return client, authz, nil
+}
+
+func (rt *runtime) limiter(id string, size int) *semaphore.Weighted {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if e, ok := rt.limiters[id]; ok && e.size == size {
+		return e.sem
+	}
+	sem := semaphore.NewWeighted(int64(size))
+	rt.limiters[id] = limiterEntry{size, sem}
+	return sem
+}
+
+// forget drops an integration's cached client (it was deleted).
+func (rt *runtime) forget(id string) {
+	rt.mu.Lock()
+	delete(rt.clients, id)
+	delete(rt.limiters, id)
+	rt.mu.Unlock()
+}

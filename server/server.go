@@ -1,0 +1,154 @@
+// Package server is Switchboard's HTTP service: the API of DESIGN §9, the
+// OAuth callback, and the operational endpoints. It holds no state of its
+// own beyond caches; everything lives in the store.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/switchboard/switchboard/store"
+)
+
+// Config configures a Server. Zero values take the defaults noted.
+type Config struct {
+	// Store is where everything is kept. Required.
+	Store store.Store
+	// Logger receives structured logs. Default: discard.
+	Logger *slog.Logger
+	// AdminToken, when set (SWITCHBOARD_ADMIN_TOKEN), is accepted as an
+	// admin API token besides those in the store.
+	AdminToken string
+	// PublicURL is where the PBX, browsers and providers reach this
+	// service, e.g. https://switchboard.example.com; OAuth redirect URIs are
+	// built from it. Default: http://localhost:8080.
+	PublicURL string
+	// AllowLinkLocal lets integrations reach link-local and cloud metadata
+	// addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254,
+	// 100.100.100.200). Default false: refused, so a template cannot read
+	// the cloud metadata service.
+	AllowLinkLocal bool
+	// RequestTimeout bounds each attempt of a request to a remote API.
+	// Default 30s.
+	RequestTimeout time.Duration
+	// TimeZone is the PBX time zone for TimeFormat. Default time.Local.
+	TimeZone *time.Location
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// OAuthStateTTL is how long an authorization request may take.
+	// Default 15 minutes.
+	OAuthStateTTL time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://localhost:8080"
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = 30 * time.Second
+	}
+	if c.TimeZone == nil {
+		c.TimeZone = time.Local
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.OAuthStateTTL <= 0 {
+		c.OAuthStateTTL = 15 * time.Minute
+	}
+	return c
+}
+
+// Server serves the API. Create it with New.
+type Server struct {
+	cfg      Config
+	store    store.Store
+	log      *slog.Logger
+	metrics  *metrics
+	registry *prometheus.Registry
+	rt       *runtime
+	mux      *http.ServeMux
+}
+
+// New returns a server over the store, with the built-in templates loaded.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("server: Config.Store is required")
+	}
+	cfg = cfg.withDefaults()
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, registry: prometheus.NewRegistry()}
+	s.metrics = newMetrics(s.registry)
+	s.rt = newRuntime(s)
+	if err := s.installBuiltins(ctx); err != nil {
+		return nil, fmt.Errorf("installing the built-in templates: %w", err)
+	}
+	s.routes()
+	return s, nil
+}
+
+// Handler is the HTTP handler of the whole service.
+func (s *Server) Handler() http.Handler { return s.metrics.wrap(s.mux) }
+
+func (s *Server) now() time.Time { return s.cfg.Now() }
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	admin := func(h handler) http.Handler { return s.authorize(h, store.RoleAdmin) }
+	// Templates.
+	m.Handle("POST /api/v1/templates", admin(s.createTemplate))
+	m.Handle("GET /api/v1/templates", admin(s.listTemplates))
+	m.Handle("GET /api/v1/templates/{id}", admin(s.getTemplate))
+	m.Handle("GET /api/v1/templates/{id}/xml", admin(s.downloadTemplate))
+	m.Handle("PUT /api/v1/templates/{id}", admin(s.replaceTemplate))
+	m.Handle("DELETE /api/v1/templates/{id}", admin(s.deleteTemplate))
+	// API tokens.
+	m.Handle("POST /api/v1/tokens", admin(s.createToken))
+	m.Handle("GET /api/v1/tokens", admin(s.listTokens))
+	m.Handle("DELETE /api/v1/tokens/{id}", admin(s.deleteToken))
+	// Integrations.
+	m.Handle("POST /api/v1/integrations", admin(s.createIntegration))
+	m.Handle("GET /api/v1/integrations", admin(s.listIntegrations))
+	m.Handle("GET /api/v1/integrations/{id}", admin(s.getIntegration))
+	m.Handle("DELETE /api/v1/integrations/{id}", admin(s.deleteIntegration))
+	m.Handle("PUT /api/v1/integrations/{id}/fields", admin(s.updateFields))
+	m.Handle("PUT /api/v1/integrations/{id}/settings", admin(s.updateSettings))
+	m.Handle("POST /api/v1/integrations/{id}/users/sync", admin(s.syncUsers))
+	m.Handle("GET /api/v1/integrations/{id}/users", admin(s.listUsers))
+	m.Handle("POST /api/v1/integrations/{id}/users/autobind", admin(s.autobindUsers))
+	m.Handle("PUT /api/v1/integrations/{id}/users/{userId}", admin(s.bindUser))
+	m.Handle("GET /api/v1/integrations/{id}/contacts/search", s.authorize(s.searchContacts, store.RoleAdmin, store.RoleAgent))
+	m.Handle("GET /integration/callback/api/{kind}/{id}/", s.serve(s.oauthCallback))
+	// Extensions.
+	m.Handle("PUT /api/v1/extensions/{number}", admin(s.putExtension))
+	m.Handle("GET /api/v1/extensions", s.authorize(s.listExtensions, store.RoleAdmin, store.RolePBX))
+	// Operations.
+	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
+	m.Handle("GET /readyz", s.serve(s.readyz))
+	m.Handle("GET /metrics", s.metricsHandler())
+	m.HandleFunc("GET /openapi.yaml", serveOpenAPI)
+	m.Handle("/api/", s.serve(func(http.ResponseWriter, *http.Request) error {
+		return errorf(http.StatusNotFound, "not_found", "no such API route")
+	}))
+	s.mux = m
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		return errorf(http.StatusServiceUnavailable, "not_ready", "the database does not answer: %v", err)
+	}
+	writeJSON(w, 200, map[string]string{"status": "ready"})
+	return nil
+}

@@ -1,0 +1,287 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/examples"
+	"github.com/switchboard/switchboard/templates"
+	"github.com/switchboard/switchboard/store"
+)
+
+type problemView struct {
+	Line     int    `json:"line"`
+	Column   int    `json:"column"`
+	Path     string `json:"path"`
+	Message  string `json:"message"`
+	Severity string `json:"severity"`
+}
+
+func problemViews(ps templates.Problems) []problemView {
+	out := make([]problemView, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, problemView{p.Line, p.Column, p.Path, p.Message, string(p.Severity)})
+	}
+	return out
+}
+
+type fieldView struct {
+	Name     string   `json:"name"`
+	Title    string   `json:"title"`
+	Editor   string   `json:"editor"`
+	Secret   bool     `json:"secret"`
+	Required bool     `json:"required"`
+	Options  []string `json:"options,omitempty"`
+}
+
+type templateView struct {
+	ID        string      `json:"id"`
+	Key       string      `json:"key"`
+	Name      string      `json:"name"`
+	Provider  string      `json:"provider"`
+	Version   string      `json:"version"`
+	AuthType  string      `json:"authType"`
+	Remark    string      `json:"remark,omitempty"`
+	BuiltIn   bool        `json:"builtIn"`
+	Scenarios []string    `json:"scenarios"`
+	Fields    []fieldView `json:"fields"`
+	Warnings  []problemView `json:"warnings,omitempty"`
+	CreatedAt time.Time   `json:"createdAt"`
+	UpdatedAt time.Time   `json:"updatedAt"`
+}
+
+func viewTemplate(t *store.Template, c *engine.Template) templateView {
+	v := templateView{ID: t.ID, Key: t.Key, Name: t.Name, Provider: t.Provider, Version: t.Version, BuiltIn: t.BuiltIn,
+		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Scenarios: []string{}, Fields: []fieldView{}}
+	if c != nil {
+		v.AuthType, v.Remark, v.Scenarios = c.Source.AuthType, c.Source.Remark, c.ScenarioIDs()
+		for _, f := range c.Source.CustomFields() {
+			v.Fields = append(v.Fields, fieldView{Name: f.Name, Title: f.Title, Editor: editorOf(f), Secret: f.IsSecret(),
+				Required: fieldRequired(f), Options: fieldOptions(f)})
+		}
+	}
+	return v
+}
+
+func editorOf(f *templates.Parameter) string {
+	if f.Editor == "" {
+		return "string"
+	}
+	return f.Editor
+}
+
+// fieldRequired: every custom field must be filled in, unless the template
+// marks it Required="0" (an extension of the Yeastar format).
+func fieldRequired(f *templates.Parameter) bool { return f.Node.AttrValue("Required") != "0" }
+
+// fieldOptions are a list field's choices: its Value, comma-separated.
+func fieldOptions(f *templates.Parameter) []string {
+	if editorOf(f) != "list" {
+		return nil
+	}
+	var out []string
+	for _, o := range strings.Split(f.Value, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// readTemplateBody reads an upload: the raw XML, or the multipart field
+// "file". More than 1 MB is a 413.
+func readTemplateBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, templates.MaxFileSize+64<<10)
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var data []byte
+	var err error
+	if ct == "multipart/form-data" {
+		file, _, ferr := r.FormFile("file")
+		if ferr != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(ferr, &mbe) {
+				return nil, ferr
+			}
+			return nil, badRequest("multipart upload needs the template in the field \"file\": %v", ferr)
+		}
+		defer file.Close()
+		data, err = io.ReadAll(file)
+	} else {
+		data, err = io.ReadAll(r.Body)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > templates.MaxFileSize {
+		return nil, errorf(http.StatusRequestEntityTooLarge, "too_large", "the template is %d bytes; the limit is %d (1 MB)", len(data), templates.MaxFileSize)
+	}
+	if len(strings.TrimSpace(string(data))) == 0 {
+		return nil, badRequest("the body is empty; send the template XML")
+	}
+	return data, nil
+}
+
+// loadTemplate validates an uploaded template: every problem is in the 400.
+func (s *Server) loadTemplate(name string, data []byte) (*engine.Template, templates.Problems, error) {
+	t, problems := engine.Load(name, data, engine.Options{Location: s.cfg.TimeZone})
+	if t == nil {
+		return nil, problems, &apiError{Status: http.StatusBadRequest, Code: "invalid_template",
+			Message: fmt.Sprintf("the template has %d error(s)", len(problems.Errors())), Details: problemViews(problems)}
+	}
+	return t, problems, nil
+}
+
+func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request) error {
+	data, err := readTemplateBody(w, r)
+	if err != nil {
+		return err
+	}
+	c, problems, err := s.loadTemplate("template.xml", data)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	t := &store.Template{ID: newID("tpl"), Key: c.Source.Key, Name: c.Source.Name, Provider: c.Source.Provider,
+		Version: c.Source.Version, XML: data, CreatedAt: now, UpdatedAt: now}
+	if err := s.store.CreateTemplate(r.Context(), t, templates.MaxCustomTemplates); err != nil {
+		return err
+	}
+	v := viewTemplate(t, c)
+	v.Warnings = problemViews(problems.Warnings())
+	writeJSON(w, http.StatusCreated, v)
+	return nil
+}
+
+func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.store.ListTemplates(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]templateView, 0, len(list))
+	for _, t := range list {
+		c, _ := s.rt.compiled(t)
+		out = append(out, viewTemplate(t, c))
+	}
+	writeJSON(w, 200, map[string]any{"templates": out})
+	return nil
+}
+
+func (s *Server) templateByID(ctx context.Context, id string) (*store.Template, error) {
+	t, err := s.store.GetTemplate(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("template " + id)
+	}
+	return t, err
+}
+
+func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.templateByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	c, _ := s.rt.compiled(t)
+	writeJSON(w, 200, viewTemplate(t, c))
+	return nil
+}
+
+// downloadTemplate serves the XML without secret values.
+func (s *Server) downloadTemplate(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.templateByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	parsed, problems := templates.Parse(t.Key+".xml", t.XML)
+	if parsed == nil {
+		return fmt.Errorf("stored template %s no longer parses: %v", t.ID, problems)
+	}
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", t.Key+".xml"))
+	_, err = w.Write(parsed.Download())
+	return err
+}
+
+func (s *Server) replaceTemplate(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.templateByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if t.BuiltIn {
+		return errorf(http.StatusConflict, "built_in", "built-in templates cannot be changed; upload a copy with another Key")
+	}
+	data, err := readTemplateBody(w, r)
+	if err != nil {
+		return err
+	}
+	c, problems, err := s.loadTemplate("template.xml", data)
+	if err != nil {
+		return err
+	}
+	t.Key, t.Name, t.Provider, t.Version, t.XML, t.UpdatedAt = c.Source.Key, c.Source.Name, c.Source.Provider, c.Source.Version, data, s.now()
+	if err := s.store.ReplaceTemplate(r.Context(), t); err != nil {
+		return err
+	}
+	v := viewTemplate(t, c)
+	v.Warnings = problemViews(problems.Warnings())
+	writeJSON(w, 200, v)
+	return nil
+}
+
+func (s *Server) deleteTemplate(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.templateByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if t.BuiltIn {
+		return errorf(http.StatusConflict, "built_in", "built-in templates cannot be deleted")
+	}
+	if err := s.store.DeleteTemplate(r.Context(), t.ID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// installBuiltins stores the shipped templates, updating them when a new
+// Switchboard version ships a changed one.
+func (s *Server) installBuiltins(ctx context.Context) error {
+	files, err := fs.Glob(examples.Templates, "*.xml")
+	if err != nil {
+		return err
+	}
+	for _, name := range files {
+		data, err := fs.ReadFile(examples.Templates, name)
+		if err != nil {
+			return err
+		}
+		c, problems := engine.Load(name, data, engine.Options{Location: s.cfg.TimeZone})
+		if c == nil {
+			return fmt.Errorf("%s: %v", name, problems)
+		}
+		now := s.now()
+		existing, err := s.store.TemplateByKey(ctx, c.Source.Key)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			t := &store.Template{ID: "builtin_" + c.Source.Key, Key: c.Source.Key, Name: c.Source.Name, Provider: c.Source.Provider,
+				Version: c.Source.Version, BuiltIn: true, XML: data, CreatedAt: now, UpdatedAt: now}
+			if err := s.store.CreateTemplate(ctx, t, templates.MaxCustomTemplates); err != nil && !errors.Is(err, store.ErrConflict) {
+				return err // another replica may have installed it just now
+			}
+		case err != nil:
+			return err
+		case existing.BuiltIn && string(existing.XML) != string(data):
+			existing.XML, existing.Name, existing.Version, existing.UpdatedAt = data, c.Source.Name, c.Source.Version, now
+			if err := s.store.ReplaceTemplate(ctx, existing); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/switchboard/switchboard/store"
+)
+
+// NewAPIToken returns a new API token and its stored form. The token is
+// shown once; only its SHA-256 is kept.
+func NewAPIToken(role, extension, name string, now time.Time) (string, *store.APIToken) {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	token := "sb_" + base64.RawURLEncoding.EncodeToString(b)
+	return token, &store.APIToken{ID: newID("tok"), Name: name, Role: role, Extension: extension, Hash: hashToken(token), CreatedAt: now}
+}
+
+func hashToken(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+func newID(prefix string) string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	return prefix + "_" + hex.EncodeToString(b)
+}
+
+type principalKey struct{}
+
+// principal is who is calling.
+type principal struct {
+	Role      string
+	Extension string
+	TokenID   string
+}
+
+func principalFrom(ctx context.Context) principal {
+	p, _ := ctx.Value(principalKey{}).(principal)
+	return p
+}
+
+// authorize admits callers whose Bearer token has one of the roles: 401
+// without a valid token, 403 with the wrong role.
+func (s *Server) authorize(h handler, roles ...string) http.Handler {
+	return s.serve(func(w http.ResponseWriter, r *http.Request) error {
+		raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		raw = strings.TrimSpace(raw)
+		if !ok || raw == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard"`)
+			return errorf(http.StatusUnauthorized, "unauthorized", "an API token is required: Authorization: Bearer <token>")
+		}
+		var p principal
+		if s.cfg.AdminToken != "" && subtle.ConstantTimeCompare([]byte(raw), []byte(s.cfg.AdminToken)) == 1 {
+			p = principal{Role: store.RoleAdmin, TokenID: "env"}
+		} else {
+			tok, err := s.store.APITokenByHash(r.Context(), hashToken(raw))
+			if err != nil {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard", error="invalid_token"`)
+				return errorf(http.StatusUnauthorized, "unauthorized", "the API token is not valid")
+			}
+			p = principal{Role: tok.Role, Extension: tok.Extension, TokenID: tok.ID}
+		}
+		if !slices.Contains(roles, p.Role) {
+			return errorf(http.StatusForbidden, "forbidden", "this needs the role %s; the token has %s", strings.Join(roles, " or "), p.Role)
+		}
+		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	})
+}
+
+type tokenView struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	Extension string    `json:"extension,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Role      string `json:"role"`
+		Extension string `json:"extension"`
+		Name      string `json:"name"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	switch in.Role {
+	case store.RoleAdmin, store.RolePBX:
+		if in.Extension != "" {
+			return badRequest("only agent tokens are bound to an extension")
+		}
+	case store.RoleAgent:
+		if strings.TrimSpace(in.Extension) == "" {
+			return badRequest("an agent token needs the agent's extension")
+		}
+	default:
+		return badRequest("role %q is not one of admin, agent, pbx", in.Role)
+	}
+	if strings.TrimSpace(in.Name) == "" {
+		return badRequest("name is required: say what the token is for")
+	}
+	token, t := NewAPIToken(in.Role, in.Extension, in.Name, s.now())
+	if err := s.store.CreateAPIToken(r.Context(), t); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": t.ID, "token": token, "role": t.Role, "name": t.Name})
+	return nil
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.store.ListAPITokens(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]tokenView, 0, len(list))
+	for _, t := range list {
+		out = append(out, tokenView{t.ID, t.Name, t.Role, t.Extension, t.CreatedAt})
+	}
+	writeJSON(w, 200, map[string]any{"tokens": out})
+	return nil
+}
+
+func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) error {
+	if err := s.store.DeleteAPIToken(r.Context(), r.PathValue("id")); err != nil {
+		if err == store.ErrNotFound {
+			return notFound("token")
+		}
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
