@@ -24,10 +24,10 @@ type runtime struct {
 	transport *http.Transport
 	tokenHTTP *http.Client
 
-	mu       sync.Mutex
+	mu        sync.Mutex
 	compiledT map[string]compiledEntry
-	clients  map[string]clientEntry
-	limiters map[string]limiterEntry
+	clients   map[string]clientEntry
+	limiters  map[string]limiterEntry
 }
 
 type compiledEntry struct {

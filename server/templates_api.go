@@ -13,8 +13,8 @@ import (
 
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/examples"
-	"github.com/switchboard/switchboard/templates"
 	"github.com/switchboard/switchboard/store"
+	"github.com/switchboard/switchboard/templates"
 )
 
 type problemView struct {
@@ -43,19 +43,19 @@ type fieldView struct {
 }
 
 type templateView struct {
-	ID        string      `json:"id"`
-	Key       string      `json:"key"`
-	Name      string      `json:"name"`
-	Provider  string      `json:"provider"`
-	Version   string      `json:"version"`
-	AuthType  string      `json:"authType"`
-	Remark    string      `json:"remark,omitempty"`
-	BuiltIn   bool        `json:"builtIn"`
-	Scenarios []string    `json:"scenarios"`
-	Fields    []fieldView `json:"fields"`
+	ID        string        `json:"id"`
+	Key       string        `json:"key"`
+	Name      string        `json:"name"`
+	Provider  string        `json:"provider"`
+	Version   string        `json:"version"`
+	AuthType  string        `json:"authType"`
+	Remark    string        `json:"remark,omitempty"`
+	BuiltIn   bool          `json:"builtIn"`
+	Scenarios []string      `json:"scenarios"`
+	Fields    []fieldView   `json:"fields"`
 	Warnings  []problemView `json:"warnings,omitempty"`
-	CreatedAt time.Time   `json:"createdAt"`
-	UpdatedAt time.Time   `json:"updatedAt"`
+	CreatedAt time.Time     `json:"createdAt"`
+	UpdatedAt time.Time     `json:"updatedAt"`
 }
 
 func viewTemplate(t *store.Template, c *engine.Template) templateView {
