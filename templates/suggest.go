@@ -21,7 +21,7 @@ func Suggest(name string, candidates []string) string {
 		}
 	}
 	// Allow about one edit in three characters; more is a different word.
-	if best == "" || bestDist > max(1, len(name)/3) {
+	if best == "" || bestDist > max(1, (len(name)+1)/3) {
 		return ""
 	}
 	return best

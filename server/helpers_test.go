@@ -1,0 +1,177 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchboard/switchboard/server"
+	"github.com/switchboard/switchboard/store"
+)
+
+const adminToken = "test-admin-token-5e1f"
+
+type env struct {
+	t     *testing.T
+	srv   *httptest.Server
+	store store.Store
+	dir   string
+}
+
+// newEnv starts Switchboard on a fresh SQLite store behind a real HTTP
+// server.
+func newEnv(t *testing.T, mutate ...func(*server.Config)) *env {
+	t.Helper()
+	dir := t.TempDir()
+	key, err := store.LoadKey("", dir)
+	require.NoError(t, err)
+	sealer, err := store.NewSealer(key)
+	require.NoError(t, err)
+	st, err := store.OpenSQLite(context.Background(), dir, sealer)
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	e := &env{t: t, store: st, dir: dir}
+	// The public URL is the test server's, known only once it listens.
+	var handler http.Handler
+	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	t.Cleanup(e.srv.Close)
+	cfg := server.Config{Store: st, AdminToken: adminToken, PublicURL: e.srv.URL, TimeZone: time.UTC}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	s, err := server.New(context.Background(), cfg)
+	require.NoError(t, err)
+	handler = s.Handler()
+	return e
+}
+
+type resp struct {
+	Status int
+	Body   []byte
+	Header http.Header
+}
+
+func (r resp) JSON(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(r.Body, &m), string(r.Body))
+	return m
+}
+
+// do sends a request with the token ("" for none). body may be a string
+// (sent as is) or a value (sent as JSON).
+func (e *env) do(method, path, token string, body any) resp {
+	e.t.Helper()
+	var rd io.Reader
+	ct := ""
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+		ct = "application/xml"
+	case []byte:
+		rd = bytes.NewReader(b)
+		ct = "application/xml"
+	default:
+		j, err := json.Marshal(b)
+		require.NoError(e.t, err)
+		rd = bytes.NewReader(j)
+		ct = "application/json"
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	require.NoError(e.t, err)
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	r, err := http.DefaultClient.Do(req)
+	require.NoError(e.t, err)
+	defer r.Body.Close()
+	data, err := io.ReadAll(r.Body)
+	require.NoError(e.t, err)
+	return resp{r.StatusCode, data, r.Header}
+}
+
+func (e *env) admin(method, path string, body any) resp { return e.do(method, path, adminToken, body) }
+
+// expect checks the status and returns the JSON body.
+func (e *env) expect(r resp, status int) map[string]any {
+	e.t.Helper()
+	require.Equal(e.t, status, r.Status, string(r.Body))
+	if len(r.Body) == 0 || !json.Valid(r.Body) {
+		return nil
+	}
+	return r.JSON(e.t)
+}
+
+// errCode returns the error code of an error answer.
+func errCode(t *testing.T, r resp) string {
+	t.Helper()
+	e, ok := r.JSON(t)["error"].(map[string]any)
+	require.True(t, ok, string(r.Body))
+	return e["code"].(string)
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return b
+}
+
+// fakeZendesk answers the Zendesk example's requests and records paths.
+type fakeZendesk struct {
+	*httptest.Server
+	mu    sync.Mutex
+	paths []string
+}
+
+func newFakeZendesk(t *testing.T) *fakeZendesk {
+	f := &fakeZendesk{}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.paths = append(f.paths, r.Method+" "+r.URL.Path)
+		f.mu.Unlock()
+		if _, _, ok := r.BasicAuth(); !ok {
+			w.WriteHeader(401)
+			return
+		}
+		switch {
+		case r.URL.Path == "/api/v2/search.json":
+			fmt.Fprint(w, `{"results":[{"id":17,"name":"Ann Lee","email":"ann@acme.test","phone":"+14155550100"}]}`)
+		case r.URL.Path == "/api/v2/users/search.json":
+			fmt.Fprint(w, `{"users":[{"id":18,"name":"Ann Other","email":"ann2@acme.test","phone":"+1999"}]}`)
+		case strings.HasSuffix(r.URL.Path, "/identities.json"):
+			fmt.Fprint(w, `{"identities":[{"type":"phone_number","value":"+14155550100"},{"type":"phone_number","value":"+14155550101"}]}`)
+		case r.URL.Path == "/api/v2/users.json" && r.Method == "GET":
+			fmt.Fprint(w, `{"users":[{"id":361,"name":"Dana Agent","email":"DANA@acme.test"},{"id":362,"name":"Eli","email":"eli@acme.test"}]}`)
+		default:
+			w.WriteHeader(404)
+		}
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *fakeZendesk) seen() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.paths...)
+}
+
+func zendeskFields(base string) map[string]string {
+	return map[string]string{"base_url": base, "email": "agent@acme.test", "api_token": "zd-secret-token-42"}
+}
