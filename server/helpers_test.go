@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -135,16 +134,11 @@ func readFile(t *testing.T, path string) []byte {
 // fakeZendesk answers the Zendesk example's requests and records paths.
 type fakeZendesk struct {
 	*httptest.Server
-	mu    sync.Mutex
-	paths []string
 }
 
 func newFakeZendesk(t *testing.T) *fakeZendesk {
 	f := &fakeZendesk{}
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		f.paths = append(f.paths, r.Method+" "+r.URL.Path)
-		f.mu.Unlock()
 		if _, _, ok := r.BasicAuth(); !ok {
 			w.WriteHeader(401)
 			return
@@ -164,12 +158,6 @@ func newFakeZendesk(t *testing.T) *fakeZendesk {
 	}))
 	t.Cleanup(f.Close)
 	return f
-}
-
-func (f *fakeZendesk) seen() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.paths...)
 }
 
 func zendeskFields(base string) map[string]string {
