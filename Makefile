@@ -47,10 +47,17 @@ fuzz: ## run each fuzz target for FUZZTIME
 	$(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./engine
 	$(GO) test -run '^$$' -fuzz '^FuzzTimeFormat$$' -fuzztime $(FUZZTIME) ./engine
 
-DEMO_ADDR ?= 127.0.0.1:8025
+ADDR ?= 127.0.0.1:8080
+DATA ?= ./data
 
 .PHONY: run
-run: build ## validate the examples, start the demo helpdesk and run the Zendesk example against it
+run: build ## run the service on the embedded defaults (SQLite in ./data) with the example templates built in
+	./$(BIN) serve --addr $(ADDR) --data $(DATA)
+
+DEMO_ADDR ?= 127.0.0.1:8025
+
+.PHONY: demo
+demo: build ## validate the examples, start the demo helpdesk and run the Zendesk example against it with template run
 	./$(BIN) template validate examples/*.xml
 	$(GO) build -o bin/demo-helpdesk ./examples/demo
 	@./bin/demo-helpdesk -addr $(DEMO_ADDR) 2>bin/demo-helpdesk.log & pid=$$!; \

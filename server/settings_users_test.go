@@ -23,10 +23,10 @@ func TestSettingsAreCheckedAgainstTheTemplate(t *testing.T) {
 	require.Equal(t, "ringing", saved["settings"].(map[string]any)["screenPop"].(map[string]any)["trigger"])
 
 	bad := map[string]any{
-		"contactSync":     map[string]any{"enabled": true, "contactTypes": []string{"leads"}},
-		"contactCreation": map[string]any{"enabled": true, "contactType": "contacts", "mode": "sometimes"},
-		"ticket":          map[string]any{"enabled": true, "when": "beforeCall", "callTypes": []string{"inboundMissed"}, "subject": "{{.Call_From"},
-		"screenPop":       map[string]any{"trigger": "never"},
+		"contactSync":        map[string]any{"enabled": true, "contactTypes": []string{"leads"}},
+		"contactCreation":    map[string]any{"enabled": true, "contactType": "contacts", "mode": "sometimes"},
+		"ticket":             map[string]any{"enabled": true, "when": "beforeCall", "callTypes": []string{"inboundMissed"}, "subject": "{{.Call_From"},
+		"screenPop":          map[string]any{"trigger": "never"},
 		"scenarioParameters": map[string]any{"CreateNewTicket": map[string]string{"DepartmentId": "1"}},
 	}
 	r := e.admin("PUT", path, bad)
