@@ -23,6 +23,7 @@ const adminToken = "test-admin-token-5e1f"
 
 type env struct {
 	t     *testing.T
+	s     *server.Server
 	srv   *httptest.Server
 	store store.Store
 	dir   string
@@ -52,6 +53,7 @@ func newEnv(t *testing.T, mutate ...func(*server.Config)) *env {
 	s, err := server.New(context.Background(), cfg)
 	require.NoError(t, err)
 	handler = s.Handler()
+	e.s = s
 	return e
 }
 

@@ -215,3 +215,26 @@ func TestNoSecretAtRestThroughTheAPI(t *testing.T) {
 	})
 	require.NoError(t, err)
 }
+
+// GetGlobalInfo runs at connect and again at start-up (RefreshGlobalInfo).
+func TestGlobalInfoAtStartUp(t *testing.T) {
+	e := newEnv(t)
+	var dept atomic.Int32
+	dept.Store(1)
+	crm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/token":
+			fmt.Fprint(w, `{"access_token":"t"}`)
+		case "/me":
+			fmt.Fprintf(w, `{"department":{"id":"D-%d"}}`, dept.Load())
+		}
+	}))
+	t.Cleanup(crm.Close)
+	tpl := e.expect(e.admin("POST", "/api/v1/templates", bearerTemplate("gi_crm")), 201)
+	in := e.expect(e.admin("POST", "/api/v1/integrations", map[string]any{"templateId": tpl["id"], "fields": map[string]string{"base": crm.URL, "secret": "s"}}), 201)
+	require.Equal(t, map[string]any{"DepartmentId": "D-1"}, in["globalVars"])
+	dept.Store(2)
+	e.s.RefreshGlobalInfo(t.Context())
+	got := e.expect(e.admin("GET", "/api/v1/integrations/"+in["id"].(string), nil), 200)
+	require.Equal(t, map[string]any{"DepartmentId": "D-2"}, got["globalVars"])
+}

@@ -1,0 +1,66 @@
+package main_test
+
+import (
+	"bufio"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The real binary: serve starts on the embedded default, answers, and shuts
+// down cleanly on SIGTERM.
+func TestServeShutsDownOnSIGTERM(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "switchboard")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"))
+	cmd.Env = append(os.Environ(), "SWITCHBOARD_ADMIN_TOKEN=")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	listening := regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
+	var addr string
+	sc := bufio.NewScanner(stdout)
+	var hint bool
+	for sc.Scan() {
+		if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+			addr = m[1]
+			break
+		}
+		hint = hint || regexp.MustCompile(`token create --role admin`).MatchString(sc.Text())
+	}
+	require.NotEmpty(t, addr)
+	require.True(t, hint, "the first start says how to get an admin token")
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	resp, err := http.Get("http://" + addr + "/readyz")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		require.NoError(t, err, "a clean exit after SIGTERM")
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop within 30s of SIGTERM")
+	}
+	_, err = os.Stat(filepath.Join(dir, "data", "switchboard.db"))
+	require.NoError(t, err)
+}
