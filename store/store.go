@@ -131,6 +131,8 @@ type Store interface {
 	GetExtension(ctx context.Context, number string) (*Extension, error)
 	ListExtensions(ctx context.Context) ([]Extension, error)
 
+	CallStore
+
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	Close() error

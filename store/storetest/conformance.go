@@ -285,3 +285,85 @@ func templateInUse(t *testing.T, s store.Store) {
 	require.NoError(t, s.DeleteIntegration(ctx, "i1"))
 	require.NoError(t, s.DeleteTemplate(ctx, "t"))
 }
+
+func calls(t *testing.T, s store.Store) {
+	_, err := s.GetCall(ctx, "c1")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	// Concurrent updates of one call are serialized: none is lost.
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.UpdateCall(ctx, "c1", func(data []byte) ([]byte, error) {
+				n := 0
+				if data != nil {
+					fmt.Sscanf(string(data), "%d", &n)
+				}
+				return []byte(fmt.Sprint(n + 1)), nil
+			})
+			require.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+	data, err := s.GetCall(ctx, "c1")
+	require.NoError(t, err)
+	require.Equal(t, "20", string(data))
+
+	// A failing update changes nothing.
+	_, err = s.UpdateCall(ctx, "c1", func([]byte) ([]byte, error) { return nil, errors.New("no") })
+	require.Error(t, err)
+	data, _ = s.GetCall(ctx, "c1")
+	require.Equal(t, "20", string(data))
+
+	links, err := s.UpdateCallLink(ctx, "c1", "i1", func(m map[string]string) { m["TicketId"] = "7" })
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"TicketId": "7"}, links)
+	_, err = s.UpdateCallLink(ctx, "c1", "i1", func(m map[string]string) { m["ContactId"] = "c" })
+	require.NoError(t, err)
+	all, err := s.CallLinks(ctx, "c1")
+	require.NoError(t, err)
+	require.Equal(t, map[string]map[string]string{"i1": {"TicketId": "7", "ContactId": "c"}}, all)
+}
+
+func runs(t *testing.T, s store.Store) {
+	_, err := s.GetRunByStep(ctx, "c1", "i1", "journal")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	r := &store.Run{ID: "r1", CallID: "c1", IntegrationID: "i1", Step: "journal", Scenario: "CallJournal", Status: store.RunFailed,
+		Attempts: 1, LastError: "HTTP 503", Trace: []byte(`[{"status":503}]`), Outputs: map[string]string{}, JobID: 9, CreatedAt: now(), UpdatedAt: now()}
+	require.NoError(t, s.SaveRun(ctx, r))
+	r.Status, r.Attempts, r.LastError, r.Outputs = store.RunSucceeded, 2, "", map[string]string{"x": "1"}
+	require.NoError(t, s.SaveRun(ctx, r))
+	got, err := s.GetRunByStep(ctx, "c1", "i1", "journal")
+	require.NoError(t, err)
+	require.Equal(t, r, got)
+	got, err = s.GetRun(ctx, "r1")
+	require.NoError(t, err)
+	require.Equal(t, 2, got.Attempts)
+	require.NoError(t, s.SaveRun(ctx, &store.Run{ID: "r2", CallID: "c2", IntegrationID: "i1", Step: "lookup", Scenario: "SyncContactAuto",
+		Status: store.RunFailed, CreatedAt: now(), UpdatedAt: now()}))
+	failed, err := s.ListRuns(ctx, store.RunFilter{Status: store.RunFailed})
+	require.NoError(t, err)
+	require.Len(t, failed, 1)
+	require.Equal(t, "r2", failed[0].ID)
+	ofCall, err := s.ListRuns(ctx, store.RunFilter{CallID: "c1"})
+	require.NoError(t, err)
+	require.Len(t, ofCall, 1)
+}
+
+func groupContacts(t *testing.T, s store.Store) {
+	require.NoError(t, s.PutGroupContacts(ctx, []store.GroupContact{
+		{IntegrationID: "i1", ContactType: "contacts", ContactID: "17", NumberKey: "14155550100", Data: []byte(`{"FirstName":"Ann"}`)},
+		{IntegrationID: "i1", ContactType: "contacts", ContactID: "17", NumberKey: "14155550101", Data: []byte(`{"FirstName":"Ann"}`)},
+	}))
+	require.NoError(t, s.PutGroupContacts(ctx, []store.GroupContact{
+		{IntegrationID: "i1", ContactType: "contacts", ContactID: "17", NumberKey: "14155550100", Data: []byte(`{"FirstName":"Ann B"}`)},
+	}))
+	found, err := s.FindGroupContacts(ctx, "i1", "14155550100")
+	require.NoError(t, err)
+	require.Len(t, found, 1)
+	require.JSONEq(t, `{"FirstName":"Ann B"}`, string(found[0].Data))
+	none, err := s.FindGroupContacts(ctx, "i2", "14155550100")
+	require.NoError(t, err)
+	require.Empty(t, none)
+}

@@ -1,0 +1,282 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// Run statuses.
+const (
+	RunPending   = "pending"
+	RunRunning   = "running"
+	RunSucceeded = "succeeded"
+	RunFailed    = "failed"
+	RunSkipped   = "skipped"
+)
+
+// Run is one step of a call for one integration.
+type Run struct {
+	ID            string
+	CallID        string
+	IntegrationID string
+	Step          string // lookup, createContact, createTicket, updateTicket, journal
+	Scenario      string
+	Status        string
+	Attempts      int
+	LastError     string
+	Trace         []byte // JSON, masked
+	Outputs       map[string]string
+	JobID         int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// RunFilter selects runs.
+type RunFilter struct {
+	Status string // empty: any
+	CallID string
+	Limit  int // default 100
+}
+
+// GroupContact is one contact of the local contact group, under one of
+// its numbers.
+type GroupContact struct {
+	IntegrationID string
+	ContactType   string
+	ContactID     string
+	NumberKey     string // the number's digits
+	Data          []byte // JSON of the contact
+}
+
+// CallStore keeps calls and what was done for them.
+type CallStore interface {
+	// UpdateCall changes a call's data under a lock: f gets the stored JSON
+	// (nil for a new call) and returns the new one.
+	UpdateCall(ctx context.Context, id string, f func(data []byte) ([]byte, error)) ([]byte, error)
+	GetCall(ctx context.Context, id string) ([]byte, error)
+	// UpdateCallLink changes what an integration learned about a call.
+	UpdateCallLink(ctx context.Context, callID, integrationID string, f func(map[string]string)) (map[string]string, error)
+	CallLinks(ctx context.Context, callID string) (map[string]map[string]string, error)
+
+	// GetRunByStep returns the run of a step, ErrNotFound if none yet.
+	GetRunByStep(ctx context.Context, callID, integrationID, step string) (*Run, error)
+	// SaveRun inserts or updates a run (by call, integration and step).
+	SaveRun(ctx context.Context, r *Run) error
+	GetRun(ctx context.Context, id string) (*Run, error)
+	ListRuns(ctx context.Context, f RunFilter) ([]*Run, error)
+
+	// PutGroupContacts adds or refreshes contacts of the local group.
+	PutGroupContacts(ctx context.Context, contacts []GroupContact) error
+	// FindGroupContacts returns the contacts of an integration under a
+	// number key.
+	FindGroupContacts(ctx context.Context, integrationID, numberKey string) ([]GroupContact, error)
+}
+
+func (s *sqlStore) UpdateCall(ctx context.Context, id string, f func([]byte) ([]byte, error)) ([]byte, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	lock := ""
+	if s.d.numbered {
+		lock = " FOR UPDATE"
+	}
+	var data []byte
+	var raw string
+	err = tx.QueryRowContext(ctx, s.q("SELECT data FROM calls WHERE id = ?"+lock), id).Scan(&raw)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return nil, err
+	default:
+		data = []byte(raw)
+	}
+	out, err := f(data)
+	if err != nil {
+		return nil, err
+	}
+	now := ms(time.Now())
+	if data == nil {
+		_, err = tx.ExecContext(ctx, s.q("INSERT INTO calls (id, data, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at"), id, string(out), now, now)
+	} else {
+		_, err = tx.ExecContext(ctx, s.q("UPDATE calls SET data = ?, updated_at = ? WHERE id = ?"), string(out), now, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, tx.Commit()
+}
+
+func (s *sqlStore) GetCall(ctx context.Context, id string) ([]byte, error) {
+	var raw string
+	err := s.db.QueryRowContext(ctx, s.q("SELECT data FROM calls WHERE id = ?"), id).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return []byte(raw), err
+}
+
+func (s *sqlStore) UpdateCallLink(ctx context.Context, callID, integrationID string, f func(map[string]string)) (map[string]string, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	lock := ""
+	if s.d.numbered {
+		lock = " FOR UPDATE"
+	}
+	vars := map[string]string{}
+	var raw string
+	err = tx.QueryRowContext(ctx, s.q("SELECT data FROM call_links WHERE call_id = ? AND integration_id = ?"+lock), callID, integrationID).Scan(&raw)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	if err == nil {
+		if err := json.Unmarshal([]byte(raw), &vars); err != nil {
+			return nil, err
+		}
+	}
+	f(vars)
+	_, err = tx.ExecContext(ctx, s.q("INSERT INTO call_links (call_id, integration_id, data, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (call_id, integration_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at"),
+		callID, integrationID, marshalMap(vars), ms(time.Now()))
+	if err != nil {
+		return nil, err
+	}
+	return vars, tx.Commit()
+}
+
+func (s *sqlStore) CallLinks(ctx context.Context, callID string) (map[string]map[string]string, error) {
+	rows, err := s.db.QueryContext(ctx, s.q("SELECT integration_id, data FROM call_links WHERE call_id = ?"), callID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]map[string]string{}
+	for rows.Next() {
+		var id, raw string
+		if err := rows.Scan(&id, &raw); err != nil {
+			return nil, err
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal([]byte(raw), &m); err != nil {
+			return nil, err
+		}
+		out[id] = m
+	}
+	return out, rows.Err()
+}
+
+const runCols = "id, call_id, integration_id, step, scenario, status, attempts, last_error, trace, outputs, job_id, created_at, updated_at"
+
+func scanRun(row interface{ Scan(...any) error }) (*Run, error) {
+	var r Run
+	var trace, outputs string
+	var created, updated int64
+	if err := row.Scan(&r.ID, &r.CallID, &r.IntegrationID, &r.Step, &r.Scenario, &r.Status, &r.Attempts, &r.LastError, &trace, &outputs, &r.JobID, &created, &updated); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrNotFound
+		}
+		return nil, err
+	}
+	r.Trace, r.CreatedAt, r.UpdatedAt = []byte(trace), fromMS(created), fromMS(updated)
+	if err := json.Unmarshal([]byte(outputs), &r.Outputs); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+func (s *sqlStore) GetRunByStep(ctx context.Context, callID, integrationID, step string) (*Run, error) {
+	return scanRun(s.db.QueryRowContext(ctx, s.q("SELECT "+runCols+" FROM runs WHERE call_id = ? AND integration_id = ? AND step = ?"), callID, integrationID, step))
+}
+
+func (s *sqlStore) GetRun(ctx context.Context, id string) (*Run, error) {
+	return scanRun(s.db.QueryRowContext(ctx, s.q("SELECT "+runCols+" FROM runs WHERE id = ?"), id))
+}
+
+func (s *sqlStore) SaveRun(ctx context.Context, r *Run) error {
+	trace := string(r.Trace)
+	if trace == "" {
+		trace = "[]"
+	}
+	_, err := s.exec(ctx, "INSERT INTO runs ("+runCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "+
+		"ON CONFLICT (call_id, integration_id, step) DO UPDATE SET scenario = excluded.scenario, status = excluded.status, attempts = excluded.attempts, "+
+		"last_error = excluded.last_error, trace = excluded.trace, outputs = excluded.outputs, job_id = excluded.job_id, updated_at = excluded.updated_at",
+		r.ID, r.CallID, r.IntegrationID, r.Step, r.Scenario, r.Status, r.Attempts, r.LastError, trace, marshalMap(r.Outputs), r.JobID, ms(r.CreatedAt), ms(r.UpdatedAt))
+	return err
+}
+
+func (s *sqlStore) ListRuns(ctx context.Context, f RunFilter) ([]*Run, error) {
+	q := "SELECT " + runCols + " FROM runs WHERE 1 = 1"
+	var args []any
+	if f.Status != "" {
+		q += " AND status = ?"
+		args = append(args, f.Status)
+	}
+	if f.CallID != "" {
+		q += " AND call_id = ?"
+		args = append(args, f.CallID)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	q += " ORDER BY created_at, id LIMIT ?"
+	args = append(args, f.Limit)
+	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*Run{}
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (s *sqlStore) PutGroupContacts(ctx context.Context, contacts []GroupContact) error {
+	if len(contacts) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, c := range contacts {
+		_, err := tx.ExecContext(ctx, s.q("INSERT INTO group_contacts (integration_id, contact_type, contact_id, number_key, data, updated_at) VALUES (?, ?, ?, ?, ?, ?) "+
+			"ON CONFLICT (integration_id, contact_type, contact_id, number_key) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at"),
+			c.IntegrationID, c.ContactType, c.ContactID, c.NumberKey, string(c.Data), ms(time.Now()))
+		if err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func (s *sqlStore) FindGroupContacts(ctx context.Context, integrationID, numberKey string) ([]GroupContact, error) {
+	rows, err := s.db.QueryContext(ctx, s.q("SELECT integration_id, contact_type, contact_id, number_key, data FROM group_contacts WHERE integration_id = ? AND number_key = ? ORDER BY contact_type, contact_id"), integrationID, numberKey)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []GroupContact
+	for rows.Next() {
+		var c GroupContact
+		var data string
+		if err := rows.Scan(&c.IntegrationID, &c.ContactType, &c.ContactID, &c.NumberKey, &data); err != nil {
+			return nil, err
+		}
+		c.Data = []byte(data)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
