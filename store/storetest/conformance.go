@@ -33,6 +33,9 @@ func Run(t *testing.T, open Factory) {
 		"Extensions":        extensions,
 		"DeleteCascades":    deleteCascades,
 		"TemplateInUse":     templateInUse,
+		"Calls":             calls,
+		"Runs":              runs,
+		"GroupContacts":     groupContacts,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
