@@ -81,31 +81,26 @@ func (s *sqlStore) UpdateCall(ctx context.Context, id string, f func([]byte) ([]
 		return nil, err
 	}
 	defer tx.Rollback()
-	lock := ""
-	if s.d.numbered {
-		lock = " FOR UPDATE"
+	// The row exists (empty for a new call) before it is locked, so
+	// concurrent first updates of one call queue on the same row lock
+	// instead of racing to insert it.
+	now := ms(time.Now())
+	if _, err := tx.ExecContext(ctx, s.q("INSERT INTO calls (id, data, created_at, updated_at) VALUES (?, '', ?, ?) ON CONFLICT (id) DO NOTHING"), id, now, now); err != nil {
+		return nil, err
+	}
+	var raw string
+	if err := tx.QueryRowContext(ctx, s.q("SELECT data FROM calls WHERE id = ?"+s.forUpdate()), id).Scan(&raw); err != nil {
+		return nil, err
 	}
 	var data []byte
-	var raw string
-	err = tx.QueryRowContext(ctx, s.q("SELECT data FROM calls WHERE id = ?"+lock), id).Scan(&raw)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return nil, err
-	default:
+	if raw != "" {
 		data = []byte(raw)
 	}
 	out, err := f(data)
 	if err != nil {
 		return nil, err
 	}
-	now := ms(time.Now())
-	if data == nil {
-		_, err = tx.ExecContext(ctx, s.q("INSERT INTO calls (id, data, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at"), id, string(out), now, now)
-	} else {
-		_, err = tx.ExecContext(ctx, s.q("UPDATE calls SET data = ?, updated_at = ? WHERE id = ?"), string(out), now, id)
-	}
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, s.q("UPDATE calls SET data = ?, updated_at = ? WHERE id = ?"), string(out), now, id); err != nil {
 		return nil, err
 	}
 	return out, tx.Commit()
@@ -113,7 +108,7 @@ func (s *sqlStore) UpdateCall(ctx context.Context, id string, f func([]byte) ([]
 
 func (s *sqlStore) GetCall(ctx context.Context, id string) ([]byte, error) {
 	var raw string
-	err := s.db.QueryRowContext(ctx, s.q("SELECT data FROM calls WHERE id = ?"), id).Scan(&raw)
+	err := s.db.QueryRowContext(ctx, s.q("SELECT data FROM calls WHERE id = ? AND data <> ''"), id).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -126,25 +121,22 @@ func (s *sqlStore) UpdateCallLink(ctx context.Context, callID, integrationID str
 		return nil, err
 	}
 	defer tx.Rollback()
-	lock := ""
-	if s.d.numbered {
-		lock = " FOR UPDATE"
-	}
-	vars := map[string]string{}
-	var raw string
-	err = tx.QueryRowContext(ctx, s.q("SELECT data FROM call_links WHERE call_id = ? AND integration_id = ?"+lock), callID, integrationID).Scan(&raw)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	now := ms(time.Now())
+	if _, err := tx.ExecContext(ctx, s.q("INSERT INTO call_links (call_id, integration_id, data, updated_at) VALUES (?, ?, '{}', ?) ON CONFLICT (call_id, integration_id) DO NOTHING"),
+		callID, integrationID, now); err != nil {
 		return nil, err
 	}
-	if err == nil {
-		if err := json.Unmarshal([]byte(raw), &vars); err != nil {
-			return nil, err
-		}
+	var raw string
+	if err := tx.QueryRowContext(ctx, s.q("SELECT data FROM call_links WHERE call_id = ? AND integration_id = ?"+s.forUpdate()), callID, integrationID).Scan(&raw); err != nil {
+		return nil, err
+	}
+	vars := map[string]string{}
+	if err := json.Unmarshal([]byte(raw), &vars); err != nil {
+		return nil, err
 	}
 	f(vars)
-	_, err = tx.ExecContext(ctx, s.q("INSERT INTO call_links (call_id, integration_id, data, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (call_id, integration_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at"),
-		callID, integrationID, marshalMap(vars), ms(time.Now()))
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, s.q("UPDATE call_links SET data = ?, updated_at = ? WHERE call_id = ? AND integration_id = ?"),
+		marshalMap(vars), now, callID, integrationID); err != nil {
 		return nil, err
 	}
 	return vars, tx.Commit()
@@ -279,4 +271,13 @@ func (s *sqlStore) FindGroupContacts(ctx context.Context, integrationID, numberK
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// forUpdate locks selected rows until the transaction ends. SQLite needs
+// none: its write transactions (BEGIN IMMEDIATE) already exclude each other.
+func (s *sqlStore) forUpdate() string {
+	if s.d.numbered {
+		return " FOR UPDATE"
+	}
+	return ""
 }
