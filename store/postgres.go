@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib" // the database/sql driver "pgx"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -27,7 +28,12 @@ func OpenPostgres(ctx context.Context, url string, sealer *Sealer) (Store, error
 		db.Close()
 		return nil, err
 	}
-	return &sqlStore{db: db, sealer: sealer, d: dialect{
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
+	}
+	return &sqlStore{db: db, pool: pool, sealer: sealer, d: dialect{
 		name:     "postgres",
 		numbered: true,
 		isUnique: func(err error) bool {

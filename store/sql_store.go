@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,7 @@ type dialect struct {
 // sqlStore implements Store over database/sql for both dialects.
 type sqlStore struct {
 	db     *sql.DB
+	pool   *pgxpool.Pool // PostgreSQL only: River's driver works on pgx
 	d      dialect
 	sealer *Sealer
 }
@@ -82,7 +84,12 @@ func affected(res sql.Result, err error) error {
 
 func (s *sqlStore) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
-func (s *sqlStore) Close() error { return s.db.Close() }
+func (s *sqlStore) Close() error {
+	if s.pool != nil {
+		s.pool.Close()
+	}
+	return s.db.Close()
+}
 
 // --- templates
 

@@ -29,6 +29,9 @@ func OpenSQLite(ctx context.Context, dataDir string, sealer *Sealer) (Store, err
 	if err != nil {
 		return nil, err
 	}
+	// One connection: SQLite has one writer anyway, and River's SQLite
+	// driver is only safe that way (concurrent writers get SQLITE_BUSY).
+	db.SetMaxOpenConns(1)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, err)

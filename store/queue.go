@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// Queue is the durable work queue: River on the same database as the rest
+// of the state (riversqlite on SQLite, riverpgxv5 on PostgreSQL). A job
+// inserted is stored before Enqueue returns and is worked at least once,
+// across crashes and restarts.
+type Queue interface {
+	// Enqueue stores a job. With unique options, a job equal to one already
+	// stored is not stored again: duplicate is true and id is the existing
+	// job's.
+	Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (id int64, duplicate bool, err error)
+	// Retry makes a finished or failed job run again now.
+	Retry(ctx context.Context, id int64) error
+	// Job returns a stored job.
+	Job(ctx context.Context, id int64) (*rivertype.JobRow, error)
+	// Start begins working jobs; Stop waits for running jobs to finish.
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+}
+
+// QueueConfig configures the queue. Zero values take the defaults noted.
+type QueueConfig struct {
+	// Workers work the job kinds. Required to work jobs; nil makes an
+	// insert-only queue.
+	Workers *river.Workers
+	// MaxWorkers is how many jobs run at once. Default 20.
+	MaxWorkers int
+	// PollInterval is how often new jobs are looked for. Default 100ms.
+	PollInterval time.Duration
+	// RetryPolicy decides when a failed job runs again. Default River's:
+	// attempt⁴ seconds with jitter.
+	RetryPolicy river.ClientRetryPolicy
+	// Logger receives River's logs. Default: discard.
+	Logger *slog.Logger
+}
+
+type riverQueue[TTx any] struct {
+	client *river.Client[TTx]
+}
+
+// OpenQueue migrates River's tables and returns the queue over the store's
+// database.
+func OpenQueue(ctx context.Context, st Store, cfg QueueConfig) (Queue, error) {
+	s, ok := st.(*sqlStore)
+	if !ok {
+		return nil, errors.New("OpenQueue needs a store opened by OpenSQLite or OpenPostgres")
+	}
+	if s.pool != nil {
+		return newRiverQueue(ctx, riverpgxv5.New(s.pool), cfg)
+	}
+	return newRiverQueue(ctx, riversqlite.New(s.db), cfg)
+}
+
+func newRiverQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg QueueConfig) (Queue, error) {
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: discardIfNil(cfg.Logger)})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return nil, fmt.Errorf("migrating the job queue: %w", err)
+	}
+	if cfg.MaxWorkers <= 0 {
+		cfg.MaxWorkers = 20
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 100 * time.Millisecond
+	}
+	rc := &river.Config{
+		Logger:            discardIfNil(cfg.Logger),
+		FetchPollInterval: cfg.PollInterval,
+		FetchCooldown:     min(cfg.PollInterval, 50*time.Millisecond),
+		RetryPolicy:       cfg.RetryPolicy,
+		JobTimeout:        5 * time.Minute,
+	}
+	if cfg.Workers != nil {
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
+		rc.Workers = cfg.Workers
+	}
+	client, err := river.NewClient(driver, rc)
+	if err != nil {
+		return nil, err
+	}
+	return &riverQueue[TTx]{client: client}, nil
+}
+
+func discardIfNil(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}
+
+func (q *riverQueue[TTx]) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (int64, bool, error) {
+	res, err := q.client.Insert(ctx, args, opts)
+	if err != nil {
+		return 0, false, err
+	}
+	return res.Job.ID, res.UniqueSkippedAsDuplicate, nil
+}
+
+func (q *riverQueue[TTx]) Retry(ctx context.Context, id int64) error {
+	_, err := q.client.JobRetry(ctx, id)
+	if errors.Is(err, rivertype.ErrNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+func (q *riverQueue[TTx]) Job(ctx context.Context, id int64) (*rivertype.JobRow, error) {
+	j, err := q.client.JobGet(ctx, id)
+	if errors.Is(err, rivertype.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	return j, err
+}
+
+func (q *riverQueue[TTx]) Start(ctx context.Context) error { return q.client.Start(ctx) }
+
+func (q *riverQueue[TTx]) Stop(ctx context.Context) error { return q.client.Stop(ctx) }

@@ -1,0 +1,107 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchboard/switchboard/store"
+)
+
+type echoArgs struct {
+	Key string `json:"key"`
+}
+
+func (echoArgs) Kind() string { return "test_echo" }
+
+type echoWorker struct {
+	river.WorkerDefaults[echoArgs]
+	mu    sync.Mutex
+	seen  map[string]int
+	fails atomic.Int32 // fail this many times first
+	done  chan string
+}
+
+func (w *echoWorker) Work(_ context.Context, job *river.Job[echoArgs]) error {
+	if w.fails.Add(-1) >= 0 {
+		return errors.New("transient")
+	}
+	w.mu.Lock()
+	w.seen[job.Args.Key]++
+	w.mu.Unlock()
+	w.done <- job.Args.Key
+	return nil
+}
+
+type fastRetry struct{}
+
+func (fastRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(10 * time.Millisecond) }
+
+func queueSuite(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	w := &echoWorker{seen: map[string]int{}, done: make(chan string, 10)}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, w)
+	q, err := store.OpenQueue(ctx, st, store.QueueConfig{Workers: workers, PollInterval: 20 * time.Millisecond, RetryPolicy: fastRetry{}})
+	require.NoError(t, err)
+
+	unique := &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	id1, dup, err := q.Enqueue(ctx, echoArgs{Key: "a"}, unique)
+	require.NoError(t, err)
+	require.False(t, dup)
+	id2, dup, err := q.Enqueue(ctx, echoArgs{Key: "a"}, unique)
+	require.NoError(t, err)
+	require.True(t, dup, "the same job twice is stored once")
+	require.Equal(t, id1, id2)
+
+	w.fails.Store(1) // the first attempt fails, the retry succeeds
+	require.NoError(t, q.Start(ctx))
+	defer q.Stop(ctx)
+	select {
+	case k := <-w.done:
+		require.Equal(t, "a", k)
+	case <-time.After(15 * time.Second):
+		t.Fatal("the job was not worked")
+	}
+	require.Eventually(t, func() bool {
+		j, err := q.Job(ctx, id1)
+		return err == nil && j.State == "completed"
+	}, 10*time.Second, 20*time.Millisecond)
+	j, err := q.Job(ctx, id1)
+	require.NoError(t, err)
+	require.Equal(t, 2, j.Attempt)
+
+	// A completed unique job is not stored again; Retry runs it again.
+	_, dup, err = q.Enqueue(ctx, echoArgs{Key: "a"}, unique)
+	require.NoError(t, err)
+	require.True(t, dup)
+	require.NoError(t, q.Retry(ctx, id1))
+	select {
+	case <-w.done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the retried job was not worked")
+	}
+	require.ErrorIs(t, q.Retry(ctx, 999999), store.ErrNotFound)
+}
+
+func TestQueueSQLite(t *testing.T) {
+	s, err := store.OpenSQLite(context.Background(), t.TempDir(), sealer(t))
+	require.NoError(t, err)
+	defer s.Close()
+	queueSuite(t, s)
+}
+
+func TestQueuePostgres(t *testing.T) {
+	url := postgresURL(t)
+	s, err := store.OpenPostgres(context.Background(), withSchema(t, url), sealer(t))
+	require.NoError(t, err)
+	defer s.Close()
+	queueSuite(t, s)
+}
