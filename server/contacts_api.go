@@ -44,7 +44,7 @@ func (s *Server) searchContacts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st := settingsOf(in.Settings)
+	st := scenarios.ParseSettings(in.Settings)
 	var types []string
 	if st.ContactSync != nil {
 		types = st.ContactSync.ContactTypes
