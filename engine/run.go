@@ -21,6 +21,12 @@ type RunOptions struct {
 	// Requests limits the run to these requests of the scenario, in run
 	// order. Empty: every request of the scenario.
 	Requests []string
+	// IdempotencyKey, when set, is sent as the Idempotency-Key header
+	// (with the request's name appended) on POST and PATCH requests whose
+	// template does not set one, so a helpdesk that honours the header
+	// ignores a second copy sent after a crash. It does not make such a
+	// request retried after a network error.
+	IdempotencyKey string
 	// ExtraOutputs are read from the answer of each of the scenario's
 	// requests besides the template's own outputs, for what the caller
 	// needs from the raw answer: the contact URL of a screen pop
@@ -50,6 +56,7 @@ type Result struct {
 // run is the state of one scenario run.
 type run struct {
 	scenario string
+	idemKey  string
 	extra    []Output
 	cred     Credentials
 	masker   *Masker
@@ -62,7 +69,7 @@ type run struct {
 // the integration's variables, which win over the template's defaults.
 func (c *Client) Run(ctx context.Context, scenarioID string, vars Vars, opts RunOptions) *Result {
 	res := &Result{Scenario: scenarioID, Rows: []Row{}, Vars: Vars{}, Trace: []Exchange{}}
-	rn := &run{scenario: scenarioID, extra: opts.ExtraOutputs, recorder: &Recorder{}}
+	rn := &run{scenario: scenarioID, idemKey: opts.IdempotencyKey, extra: opts.ExtraOutputs, recorder: &Recorder{}}
 	err := c.run(ctx, rn, scenarioID, vars, opts, res)
 	res.Trace = rn.recorder.Exchanges()
 	res.Warnings = rn.warnings
@@ -278,9 +285,12 @@ func (c *Client) send(ctx context.Context, rn *run, r *Request, rd rendered) (in
 	if rd.body == "" {
 		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
 	}
-	req.Header = rd.header
 	info := &exchangeInfo{name: r.Name, scenario: rn.scenario, body: rd.body, recorder: rn.recorder, masker: rn.masker}
 	ctx = withIdempotent(withExchange(ctx, info), rd.method, rd.header)
+	req.Header = rd.header
+	if rn.idemKey != "" && (rd.method == http.MethodPost || rd.method == http.MethodPatch) && req.Header.Get("Idempotency-Key") == "" {
+		req.Header.Set("Idempotency-Key", rn.idemKey+":"+r.Name)
+	}
 	resp, err := c.transport.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		return 0, nil, err

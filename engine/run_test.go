@@ -543,3 +543,16 @@ func TestExtraOutputsAndObservations(t *testing.T) {
 	require.Equal(t, "a", seen[0].Request)
 	require.Equal(t, 200, seen[0].Status)
 }
+
+func TestIdempotencyKey(t *testing.T) {
+	srv, got := recordingServer(t, func(w http.ResponseWriter, _ *http.Request, _ string) { w.WriteHeader(201) })
+	et := tmpl(t, "", "", globalInfo(`<Request Name="create" Method="POST" URLFormat="`+srv.URL+`/a"/>
+<Request Name="read" Method="GET" URLFormat="`+srv.URL+`/b"/>
+<Request Name="own" Method="POST" URLFormat="`+srv.URL+`/c"><Parameters><Parameter Type="Header" Name="Idempotency-Key" Value="mine"/></Parameters></Request>`))
+	res := engine.NewClient(et, engine.ClientConfig{}).Run(context.Background(), "GetGlobalInfo", nil, engine.RunOptions{IdempotencyKey: "call-1:int-1:createTicket"})
+	require.NoError(t, res.Err)
+	reqs := got()
+	require.Equal(t, "call-1:int-1:createTicket:create", reqs[0].Header.Get("Idempotency-Key"))
+	require.Empty(t, reqs[1].Header.Get("Idempotency-Key"), "GET needs none")
+	require.Equal(t, "mine", reqs[2].Header.Get("Idempotency-Key"), "the template's own wins")
+}

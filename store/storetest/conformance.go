@@ -370,3 +370,25 @@ func groupContacts(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Empty(t, none)
 }
+
+func leases(t *testing.T, s store.Store) {
+	t0 := now()
+	ok, err := s.TryLease(ctx, "call:i1", "w1", t0, time.Minute)
+	require.NoError(t, err)
+	require.True(t, ok)
+	ok, err = s.TryLease(ctx, "call:i1", "w2", t0, time.Minute)
+	require.NoError(t, err)
+	require.False(t, ok, "held by w1")
+	ok, err = s.TryLease(ctx, "call:i1", "w1", t0, time.Minute)
+	require.NoError(t, err)
+	require.True(t, ok, "w1 may renew")
+	ok, err = s.TryLease(ctx, "call:i1", "w2", t0.Add(2*time.Minute), time.Minute)
+	require.NoError(t, err)
+	require.True(t, ok, "an expired lease can be taken")
+	require.NoError(t, s.ReleaseLease(ctx, "call:i1", "w1"), "releasing a lease one lost changes nothing")
+	ok, _ = s.TryLease(ctx, "call:i1", "w1", t0.Add(2*time.Minute), time.Minute)
+	require.False(t, ok)
+	require.NoError(t, s.ReleaseLease(ctx, "call:i1", "w2"))
+	ok, _ = s.TryLease(ctx, "call:i1", "w1", t0.Add(2*time.Minute), time.Minute)
+	require.True(t, ok)
+}
