@@ -36,6 +36,7 @@ func Run(t *testing.T, open Factory) {
 		"Calls":             calls,
 		"Runs":              runs,
 		"GroupContacts":     groupContacts,
+		"Leases":            leases,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
