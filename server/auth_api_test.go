@@ -75,7 +75,7 @@ func TestOperationalEndpoints(t *testing.T) {
 
 func TestReadyzFailsWithoutTheDatabase(t *testing.T) {
 	e := newEnv(t)
-	require.NoError(t, e.store.Close())
+	e.closeStore()
 	r := e.do("GET", "/readyz", "", nil)
 	require.Equal(t, http.StatusServiceUnavailable, r.Status)
 	require.Equal(t, "not_ready", errCode(t, r))

@@ -13,8 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
+	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/server"
 	"github.com/switchboard/switchboard/store"
 )
@@ -46,7 +48,9 @@ func newEnv(t *testing.T, mutate ...func(*server.Config)) *env {
 	var handler http.Handler
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(e.srv.Close)
-	cfg := server.Config{Store: st, AdminToken: adminToken, PublicURL: e.srv.URL, TimeZone: time.UTC}
+	cfg := server.Config{Store: st, AdminToken: adminToken, PublicURL: e.srv.URL, TimeZone: time.UTC,
+		Queue:       store.QueueConfig{PollInterval: 20 * time.Millisecond, RetryPolicy: fastRetry{}},
+		RemoteRetry: engine.RetryPolicy{Max: 1, WaitMin: time.Millisecond, WaitMax: 2 * time.Millisecond}}
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -54,6 +58,12 @@ func newEnv(t *testing.T, mutate ...func(*server.Config)) *env {
 	require.NoError(t, err)
 	handler = s.Handler()
 	e.s = s
+	require.NoError(t, s.Start(context.Background()))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = s.Stop(ctx)
+	})
 	return e
 }
 
@@ -62,6 +72,8 @@ type resp struct {
 	Body   []byte
 	Header http.Header
 }
+
+func (r *resp) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
 
 func (r resp) JSON(t *testing.T) map[string]any {
 	t.Helper()
@@ -165,3 +177,17 @@ func newFakeZendesk(t *testing.T) *fakeZendesk {
 func zendeskFields(base string) map[string]string {
 	return map[string]string{"base_url": base, "email": "agent@acme.test", "api_token": "zd-secret-token-42"}
 }
+
+// closeStore stops the job queue, then closes the database under the
+// running API.
+func (e *env) closeStore() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(e.t, e.s.Stop(ctx))
+	require.NoError(e.t, e.store.Close())
+}
+
+// fastRetry retries failed jobs at once, so tests do not wait out backoff.
+type fastRetry struct{}
+
+func (fastRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(20 * time.Millisecond) }

@@ -201,7 +201,7 @@ func TestNoSecretAtRestThroughTheAPI(t *testing.T) {
 	in := e.expect(e.admin("POST", "/api/v1/integrations", map[string]any{"templateId": "builtin_zendesk", "fields": zendeskFields(desk.URL)}), 201)
 	e.expect(e.admin("GET", "/api/v1/integrations/"+in["id"].(string)+"/contacts/search?q=123", nil), 200)
 	tok := e.expect(e.admin("POST", "/api/v1/tokens", map[string]string{"role": "admin", "name": "x"}), 201)["token"].(string)
-	require.NoError(t, e.store.Close())
+	e.closeStore()
 	err := filepath.WalkDir(e.dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

@@ -20,6 +20,7 @@ type metrics struct {
 	remoteLatency  *prometheus.HistogramVec
 	remoteWaiting  *prometheus.GaugeVec
 	apiRequests    *prometheus.CounterVec
+	events         *prometheus.CounterVec
 	apiLatency     *prometheus.HistogramVec
 }
 
@@ -42,13 +43,17 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "switchboard_http_requests_total",
 			Help: "Requests to Switchboard's HTTP API by route and status.",
 		}, []string{"route", "code"}),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_call_events_total",
+			Help: "Call events received, by source and result (accepted, duplicate, ignored, invalid).",
+		}, []string{"source", "result"}),
 		apiLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "switchboard_http_request_duration_seconds",
 			Help:    "Time to answer requests to Switchboard's HTTP API.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route"}),
 	}
-	reg.MustRegister(m.remoteRequests, m.remoteLatency, m.remoteWaiting, m.apiRequests, m.apiLatency,
+	reg.MustRegister(m.remoteRequests, m.remoteLatency, m.remoteWaiting, m.apiRequests, m.apiLatency, m.events,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

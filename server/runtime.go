@@ -119,7 +119,7 @@ func (rt *runtime) client(ctx context.Context, in *store.Integration) (*engine.C
 	}
 	observe, waiting := rt.s.metrics.observer(in.ID)
 	client := engine.NewClient(c, engine.ClientConfig{Auth: authz, Vars: vars, Transport: rt.transport,
-		Limiter: rt.limiter(in.ID, c.Source.MaxConcurrentRequest()), Timeout: rt.s.cfg.RequestTimeout,
+		Limiter: rt.limiter(in.ID, c.Source.MaxConcurrentRequest()), Timeout: rt.s.cfg.RequestTimeout, Retry: rt.s.cfg.RemoteRetry,
 		Observe: observe, Waiting: waiting})
 	rt.mu.Lock()
 	rt.clients[in.ID] = clientEntry{t.UpdatedAt, in.UpdatedAt, client, authz}

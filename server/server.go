@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
 
+	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/store"
 )
 
@@ -45,6 +47,19 @@ type Config struct {
 	// OAuthStateTTL is how long an authorization request may take.
 	// Default 15 minutes.
 	OAuthStateTTL time.Duration
+	// SigningKey signs recording links; replicas must share it. Default: a
+	// random key (links then last as long as the process).
+	SigningKey []byte
+	// RecordingsDir is where recordings named by file live. Default: none
+	// (only recordings given as URLs are served).
+	RecordingsDir string
+	// RecordingTTL is how long a recording link works. Default 30 days.
+	RecordingTTL time.Duration
+	// Queue tunes the durable work queue (pipeline of call events).
+	Queue store.QueueConfig
+	// RemoteRetry tunes retries of requests to remote APIs. Zero: the
+	// engine's defaults.
+	RemoteRetry engine.RetryPolicy
 }
 
 func (c Config) withDefaults() Config {
@@ -67,18 +82,23 @@ func (c Config) withDefaults() Config {
 	if c.OAuthStateTTL <= 0 {
 		c.OAuthStateTTL = 15 * time.Minute
 	}
+	if c.RecordingTTL <= 0 {
+		c.RecordingTTL = 30 * 24 * time.Hour
+	}
 	return c
 }
 
 // Server serves the API. Create it with New.
 type Server struct {
-	cfg      Config
-	store    store.Store
-	log      *slog.Logger
-	metrics  *metrics
-	registry *prometheus.Registry
-	rt       *runtime
-	mux      *http.ServeMux
+	cfg        Config
+	store      store.Store
+	queue      store.Queue
+	recordings *recordings
+	log        *slog.Logger
+	metrics    *metrics
+	registry   *prometheus.Registry
+	rt         *runtime
+	mux        *http.ServeMux
 }
 
 // New returns a server over the store, with the built-in templates loaded.
@@ -90,12 +110,32 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, registry: prometheus.NewRegistry()}
 	s.metrics = newMetrics(s.registry)
 	s.rt = newRuntime(s)
+	s.recordings = newRecordings(cfg, &http.Client{Transport: s.rt.transport, Timeout: 5 * time.Minute})
 	if err := s.installBuiltins(ctx); err != nil {
 		return nil, fmt.Errorf("installing the built-in templates: %w", err)
 	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &callEventWorker{s: s})
+	river.AddWorker(workers, &callWorkWorker{s: s})
+	qc := cfg.Queue
+	qc.Workers = workers
+	if qc.Logger == nil {
+		qc.Logger = cfg.Logger
+	}
+	q, err := store.OpenQueue(ctx, cfg.Store, qc)
+	if err != nil {
+		return nil, fmt.Errorf("opening the job queue: %w", err)
+	}
+	s.queue = q
 	s.routes()
 	return s, nil
 }
+
+// Start begins working queued jobs (call events and their work).
+func (s *Server) Start(ctx context.Context) error { return s.queue.Start(ctx) }
+
+// Stop waits for running jobs to finish; jobs not started stay queued.
+func (s *Server) Stop(ctx context.Context) error { return s.queue.Stop(ctx) }
 
 // Handler is the HTTP handler of the whole service.
 func (s *Server) Handler() http.Handler { return s.metrics.wrap(s.mux) }
@@ -132,6 +172,13 @@ func (s *Server) routes() {
 	// Extensions.
 	m.Handle("PUT /api/v1/extensions/{number}", admin(s.putExtension))
 	m.Handle("GET /api/v1/extensions", s.authorize(s.listExtensions, store.RoleAdmin, store.RolePBX))
+	// Calls.
+	m.Handle("POST /api/v1/events/calls", s.authorize(s.postCallEvent, store.RolePBX, store.RoleAdmin))
+	m.Handle("POST /api/v1/events/yeastar", s.authorize(s.postYeastarEvent, store.RolePBX, store.RoleAdmin))
+	m.Handle("GET /api/v1/calls/{callId}", admin(s.getCall))
+	m.Handle("GET /api/v1/runs", admin(s.listRuns))
+	m.Handle("POST /api/v1/runs/{id}/retry", admin(s.retryRun))
+	m.Handle("GET /recordings/{token}", s.serve(s.serveRecording))
 	// Operations.
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	m.Handle("GET /readyz", s.serve(s.readyz))

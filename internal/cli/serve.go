@@ -35,27 +35,36 @@ func (f *storeFlags) register(cmd *cobra.Command) {
 // directory. Replicas sharing PostgreSQL must share the key, so there it
 // must come from the environment.
 func (f *storeFlags) open(ctx context.Context) (store.Store, error) {
+	st, _, err := f.openWithKey(ctx)
+	return st, err
+}
+
+// openWithKey also returns the secret key, which signs recording links.
+func (f *storeFlags) openWithKey(ctx context.Context) (store.Store, []byte, error) {
 	envKey := os.Getenv("SWITCHBOARD_SECRET_KEY")
 	if f.database != "" && envKey == "" {
-		return nil, usageErr("--database needs SWITCHBOARD_SECRET_KEY: every replica must seal secrets with the same key")
+		return nil, nil, usageErr("--database needs SWITCHBOARD_SECRET_KEY: every replica must seal secrets with the same key")
 	}
 	key, err := store.LoadKey(envKey, f.data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sealer, err := store.NewSealer(key)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var st store.Store
 	if f.database != "" {
-		return store.OpenPostgres(ctx, f.database, sealer)
+		st, err = store.OpenPostgres(ctx, f.database, sealer)
+	} else {
+		st, err = store.OpenSQLite(ctx, f.data, sealer)
 	}
-	return store.OpenSQLite(ctx, f.data, sealer)
+	return st, key, err
 }
 
 func newServe() *cobra.Command {
 	var sf storeFlags
-	var addr, publicURL, timezone string
+	var addr, publicURL, timezone, recordingsDir string
 	var allowLinkLocal bool
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -68,7 +77,7 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))
-			st, err := sf.open(ctx)
+			st, key, err := sf.openWithKey(ctx)
 			if err != nil {
 				return err
 			}
@@ -87,8 +96,11 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 				}
 			}
 			srv, err := server.New(ctx, server.Config{Store: st, Logger: log, AdminToken: os.Getenv("SWITCHBOARD_ADMIN_TOKEN"),
-				PublicURL: publicURL, AllowLinkLocal: allowLinkLocal, TimeZone: loc})
+				PublicURL: publicURL, AllowLinkLocal: allowLinkLocal, TimeZone: loc, SigningKey: key, RecordingsDir: recordingsDir})
 			if err != nil {
+				return err
+			}
+			if err := srv.Start(ctx); err != nil {
 				return err
 			}
 			if err := firstStartHint(ctx, cmd, st); err != nil {
@@ -111,7 +123,9 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 			if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				return err
 			}
-			return nil
+			// Jobs already running finish; the rest stay queued for the
+			// next start.
+			return srv.Stop(sctx)
 		},
 	}
 	sf.register(cmd)
@@ -119,6 +133,7 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "URL the PBX, browsers and OAuth providers reach this service at (default http://<addr>)")
 	cmd.Flags().StringVar(&timezone, "timezone", "", "PBX time zone for TimeFormat, e.g. Asia/Shanghai (default: local)")
 	cmd.Flags().BoolVar(&allowLinkLocal, "allow-link-local", false, "let templates reach link-local and cloud metadata addresses")
+	cmd.Flags().StringVar(&recordingsDir, "recordings", "", "directory of call recordings named by the PBX's events (served to helpdesks through signed links)")
 	return cmd
 }
 

@@ -1,0 +1,171 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/switchboard/switchboard/scenarios"
+	"github.com/switchboard/switchboard/store"
+)
+
+// postCallEvent takes a call event in Switchboard's JSON. The 202 comes
+// only after the event is stored as a job; a repeated delivery of the same
+// event is stored once.
+func (s *Server) postCallEvent(w http.ResponseWriter, r *http.Request) error {
+	var e scenarios.CallEvent
+	if err := decodeJSON(w, r, &e); err != nil {
+		return err
+	}
+	if err := e.Validate(); err != nil {
+		return badRequest("%v", err)
+	}
+	canonical, _ := json.Marshal(e) // a struct of plain values always marshals
+	return s.accept(w, r, e, eventKey(canonical), "switchboard")
+}
+
+// postYeastarEvent takes a Yeastar P-Series webhook (30011, 30012).
+func (s *Server) postYeastarEvent(w http.ResponseWriter, r *http.Request) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err != nil {
+		return err
+	}
+	e, err := scenarios.ParseYeastar(body, s.cfg.TimeZone, s.now())
+	var ign *scenarios.ErrIgnored
+	if errors.As(err, &ign) {
+		s.metrics.events.WithLabelValues("yeastar", "ignored").Inc()
+		writeJSON(w, http.StatusAccepted, map[string]any{"ignored": ign.Reason})
+		return nil
+	}
+	if err != nil {
+		s.metrics.events.WithLabelValues("yeastar", "invalid").Inc()
+		return badRequest("%v", err)
+	}
+	return s.accept(w, r, *e, eventKey(body), "yeastar")
+}
+
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, e scenarios.CallEvent, key, source string) error {
+	_, dup, err := s.queue.Enqueue(r.Context(), callEventArgs{Key: key, Event: e}, uniqueByArgs)
+	if err != nil {
+		return err
+	}
+	result := "accepted"
+	if dup {
+		result = "duplicate"
+	}
+	s.metrics.events.WithLabelValues(source, result).Inc()
+	writeJSON(w, http.StatusAccepted, map[string]any{"eventId": key, "callId": e.CallID, "duplicate": dup})
+	return nil
+}
+
+type runView struct {
+	ID            string            `json:"id"`
+	CallID        string            `json:"callId"`
+	IntegrationID string            `json:"integrationId"`
+	Step          string            `json:"step"`
+	Scenario      string            `json:"scenario"`
+	Status        string            `json:"status"`
+	Attempts      int               `json:"attempts"`
+	LastError     string            `json:"lastError,omitempty"`
+	Outputs       map[string]string `json:"outputs"`
+	Trace         json.RawMessage   `json:"trace"`
+	JobState      string            `json:"jobState,omitempty"` // of the job that last worked the step: running, retryable, discarded, completed …
+	CreatedAt     time.Time         `json:"createdAt"`
+	UpdatedAt     time.Time         `json:"updatedAt"`
+}
+
+func viewRun(r *store.Run) runView {
+	trace := json.RawMessage(r.Trace)
+	if len(trace) == 0 {
+		trace = json.RawMessage("[]")
+	}
+	out := r.Outputs
+	if out == nil {
+		out = map[string]string{}
+	}
+	return runView{ID: r.ID, CallID: r.CallID, IntegrationID: r.IntegrationID, Step: r.Step, Scenario: r.Scenario, Status: r.Status,
+		Attempts: r.Attempts, LastError: r.LastError, Outputs: out, Trace: trace, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+// viewRuns adds the state of each run's job.
+func (s *Server) viewRuns(ctx context.Context, runs []*store.Run) []runView {
+	views := make([]runView, 0, len(runs))
+	for _, run := range runs {
+		v := viewRun(run)
+		if run.JobID != 0 {
+			if job, err := s.queue.Job(ctx, run.JobID); err == nil {
+				v.JobState = string(job.State)
+			}
+		}
+		views = append(views, v)
+	}
+	return views
+}
+
+// getCall says what happened with a call: the call, what each integration
+// learned (contacts, ticket, screen-pop URL) and every step with its trace.
+func (s *Server) getCall(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("callId")
+	data, err := s.store.GetCall(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound("call " + id)
+	}
+	if err != nil {
+		return err
+	}
+	links, err := s.store.CallLinks(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	runs, err := s.store.ListRuns(r.Context(), store.RunFilter{CallID: id, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, map[string]any{"call": json.RawMessage(data), "integrations": links, "runs": s.viewRuns(r.Context(), runs)})
+	return nil
+}
+
+func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
+	status := r.URL.Query().Get("status")
+	switch status {
+	case "", store.RunPending, store.RunRunning, store.RunSucceeded, store.RunFailed, store.RunSkipped:
+	default:
+		return badRequest("status %q is not one of pending, running, succeeded, failed, skipped", status)
+	}
+	runs, err := s.store.ListRuns(r.Context(), store.RunFilter{Status: status, CallID: r.URL.Query().Get("callId")})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, map[string]any{"runs": s.viewRuns(r.Context(), runs)})
+	return nil
+}
+
+// retryRun runs a failed step's job again; the steps of that job that
+// succeeded are not repeated.
+func (s *Server) retryRun(w http.ResponseWriter, r *http.Request) error {
+	run, err := s.store.GetRun(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound("run " + r.PathValue("id"))
+	}
+	if err != nil {
+		return err
+	}
+	if run.Status != store.RunFailed {
+		return errorf(http.StatusConflict, "conflict", "run %s is %s; only failed runs are retried", run.ID, run.Status)
+	}
+	job, err := s.queue.Job(r.Context(), run.JobID)
+	if err != nil {
+		return err
+	}
+	if job.State == "running" {
+		return errorf(http.StatusConflict, "conflict", "run %s is being worked right now; retry it when that attempt has ended", run.ID)
+	}
+	if err := s.queue.Retry(r.Context(), run.JobID); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"id": run.ID, "status": "retrying"})
+	return nil
+}
