@@ -170,6 +170,29 @@ func (w *callWorkWorker) Work(ctx context.Context, job *river.Job[callWorkArgs])
 			return err
 		}
 	}
+	return s.screenPop(ctx, &call, in, settings)
+}
+
+// screenPop pushes the contact's page to the agent of the call's
+// extension when the call reaches the configured trigger, once per call
+// and integration.
+func (s *Server) screenPop(ctx context.Context, call *scenarios.Call, in *store.Integration, st scenarios.Settings) error {
+	if st.ScreenPop == nil || st.ScreenPop.Trigger != call.State {
+		return nil
+	}
+	send := false
+	link, err := s.store.UpdateCallLink(ctx, call.ID, in.ID, func(m map[string]string) {
+		if m["PoppedAt"] == "" {
+			m["PoppedAt"], send = s.now().UTC().Format(time.RFC3339), true
+		}
+	})
+	if err != nil || !send {
+		return err
+	}
+	s.hub.publish(streamEvent{Type: "screenPop", Extension: call.Extension, Data: map[string]any{
+		"callId": call.ID, "integrationId": in.ID, "trigger": call.State, "number": call.External.Number, "name": call.External.Name,
+		"url": link["ContactUrl"], "contactId": link["ContactId"], "contactName": strings.TrimSpace(link["FirstName"] + " " + link["LastName"]),
+	}})
 	return nil
 }
 

@@ -94,6 +94,7 @@ type Server struct {
 	store      store.Store
 	queue      store.Queue
 	recordings *recordings
+	hub        *hub
 	log        *slog.Logger
 	metrics    *metrics
 	registry   *prometheus.Registry
@@ -110,6 +111,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, registry: prometheus.NewRegistry()}
 	s.metrics = newMetrics(s.registry)
 	s.rt = newRuntime(s)
+	s.hub = newHub()
 	s.recordings = newRecordings(cfg, &http.Client{Transport: s.rt.transport, Timeout: 5 * time.Minute})
 	if err := s.installBuiltins(ctx); err != nil {
 		return nil, fmt.Errorf("installing the built-in templates: %w", err)
@@ -179,6 +181,9 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/runs", admin(s.listRuns))
 	m.Handle("POST /api/v1/runs/{id}/retry", admin(s.retryRun))
 	m.Handle("GET /recordings/{token}", s.serve(s.serveRecording))
+	m.Handle("GET /api/v1/stream", s.authorize(s.stream, store.RoleAdmin, store.RoleAgent))
+	m.Handle("POST /api/v1/integrations/{id}/contacts", s.authorize(s.createContact, store.RoleAdmin, store.RoleAgent))
+	m.Handle("GET /api/v1/integrations/{id}/contacts/group", s.authorize(s.contactGroup, store.RoleAdmin, store.RoleAgent))
 	// Operations.
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	m.Handle("GET /readyz", s.serve(s.readyz))

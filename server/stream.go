@@ -1,0 +1,92 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/switchboard/switchboard/store"
+)
+
+// streamEvent is one message on GET /api/v1/stream.
+type streamEvent struct {
+	Type      string         `json:"type"` // screenPop
+	Extension string         `json:"extension"`
+	Data      map[string]any `json:"data"`
+}
+
+// hub fans stream events out to the connected subscribers of this process.
+type hub struct {
+	mu   sync.Mutex
+	subs map[chan streamEvent]string // channel → extension ("" for admins: everything)
+}
+
+func newHub() *hub { return &hub{subs: map[chan streamEvent]string{}} }
+
+func (h *hub) subscribe(extension string) (chan streamEvent, func()) {
+	ch := make(chan streamEvent, 32)
+	h.mu.Lock()
+	h.subs[ch] = extension
+	h.mu.Unlock()
+	return ch, func() {
+		h.mu.Lock()
+		delete(h.subs, ch)
+		h.mu.Unlock()
+	}
+}
+
+// publish delivers to the subscribers of the event's extension and to
+// admins. A subscriber too slow to keep 32 events queued misses events
+// rather than slowing the pipeline.
+func (h *hub) publish(e streamEvent) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch, ext := range h.subs {
+		if ext != "" && ext != e.Extension {
+			continue
+		}
+		select {
+		case ch <- e:
+		default:
+		}
+	}
+}
+
+// stream serves server-sent events: an agent sees its own extension's
+// screen pops; an admin sees all.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
+	p := principalFrom(r.Context())
+	rc := http.NewResponseController(w)
+	ext := ""
+	if p.Role == store.RoleAgent {
+		ext = p.Extension
+	}
+	ch, cancel := s.hub.subscribe(ext)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, ": connected\n\n")
+	if err := rc.Flush(); err != nil {
+		return nil // the client is gone, or nothing can stream here
+	}
+	heartbeat := time.NewTicker(25 * time.Second)
+	defer heartbeat.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return nil
+		case <-heartbeat.C:
+			fmt.Fprint(w, ": keep-alive\n\n")
+		case e := <-ch:
+			data, _ := json.Marshal(e) // maps of plain values always marshal
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Type, data)
+		}
+		if err := rc.Flush(); err != nil {
+			return nil
+		}
+	}
+}
