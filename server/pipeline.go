@@ -123,8 +123,6 @@ type callWorkWorker struct {
 	s *Server
 }
 
-const leaseTTL = 2 * time.Minute
-
 // Work runs the steps due for the call in order, each at most once: a step
 // that succeeded is skipped when the job runs again after a failure or a
 // crash. One job at a time works on a call and integration (a lease), so
@@ -132,7 +130,9 @@ const leaseTTL = 2 * time.Minute
 func (w *callWorkWorker) Work(ctx context.Context, job *river.Job[callWorkArgs]) error {
 	s, a := w.s, job.Args
 	leaseKey, owner := "call:"+a.CallID+":"+a.IntegrationID, "job:"+strconv.FormatInt(job.ID, 10)
-	ok, err := s.store.TryLease(ctx, leaseKey, owner, s.now(), leaseTTL)
+	// The lease outlives the job's time limit, so it only lapses for a
+	// worker that died.
+	ok, err := s.store.TryLease(ctx, leaseKey, owner, s.now(), s.cfg.Queue.WithDefaults().JobTimeout+10*time.Second)
 	if err != nil {
 		return err
 	}

@@ -45,8 +45,26 @@ type QueueConfig struct {
 	// RetryPolicy decides when a failed job runs again. Default River's:
 	// attempt⁴ seconds with jitter.
 	RetryPolicy river.ClientRetryPolicy
+	// JobTimeout bounds one attempt of a job. Default 2 minutes. A job
+	// whose worker died is worked again after twice this (on PostgreSQL,
+	// by the elected leader); on SQLite, at the next start.
+	JobTimeout time.Duration
 	// Logger receives River's logs. Default: discard.
 	Logger *slog.Logger
+}
+
+// WithDefaults fills in the zero fields.
+func (c QueueConfig) WithDefaults() QueueConfig {
+	if c.MaxWorkers <= 0 {
+		c.MaxWorkers = 20
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = 100 * time.Millisecond
+	}
+	if c.JobTimeout <= 0 {
+		c.JobTimeout = 2 * time.Minute
+	}
+	return c
 }
 
 type riverQueue[TTx any] struct {
@@ -60,10 +78,21 @@ func OpenQueue(ctx context.Context, st Store, cfg QueueConfig) (Queue, error) {
 	if !ok {
 		return nil, errors.New("OpenQueue needs a store opened by OpenSQLite or OpenPostgres")
 	}
+	cfg = cfg.WithDefaults()
 	if s.pool != nil {
 		return newRiverQueue(ctx, riverpgxv5.New(s.pool), cfg)
 	}
-	return newRiverQueue(ctx, riversqlite.New(s.db), cfg)
+	q, err := newRiverQueue(ctx, riversqlite.New(s.db), cfg)
+	if err != nil {
+		return nil, err
+	}
+	// The embedded database has one process: a job still marked running
+	// when it starts was cut off by a crash. Make it available now rather
+	// than after River's stuck-job rescue, which would wait minutes.
+	if _, err := s.db.ExecContext(ctx, "UPDATE river_job SET state = 'available', scheduled_at = CURRENT_TIMESTAMP WHERE state = 'running'"); err != nil {
+		return nil, fmt.Errorf("requeueing jobs cut off by a crash: %w", err)
+	}
+	return q, nil
 }
 
 func newRiverQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg QueueConfig) (Queue, error) {
@@ -74,18 +103,13 @@ func newRiverQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx],
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return nil, fmt.Errorf("migrating the job queue: %w", err)
 	}
-	if cfg.MaxWorkers <= 0 {
-		cfg.MaxWorkers = 20
-	}
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = 100 * time.Millisecond
-	}
 	rc := &river.Config{
-		Logger:            discardIfNil(cfg.Logger),
-		FetchPollInterval: cfg.PollInterval,
-		FetchCooldown:     min(cfg.PollInterval, 50*time.Millisecond),
-		RetryPolicy:       cfg.RetryPolicy,
-		JobTimeout:        5 * time.Minute,
+		Logger:               discardIfNil(cfg.Logger),
+		FetchPollInterval:    cfg.PollInterval,
+		FetchCooldown:        min(cfg.PollInterval, 50*time.Millisecond),
+		RetryPolicy:          cfg.RetryPolicy,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: 2 * cfg.JobTimeout,
 	}
 	if cfg.Workers != nil {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}

@@ -66,6 +66,7 @@ func newServe() *cobra.Command {
 	var sf storeFlags
 	var addr, publicURL, timezone, recordingsDir string
 	var allowLinkLocal bool
+	var jobTimeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the service (SQLite in --data by default, PostgreSQL with --database)",
@@ -96,7 +97,8 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 				}
 			}
 			srv, err := server.New(ctx, server.Config{Store: st, Logger: log, AdminToken: os.Getenv("SWITCHBOARD_ADMIN_TOKEN"),
-				PublicURL: publicURL, AllowLinkLocal: allowLinkLocal, TimeZone: loc, SigningKey: key, RecordingsDir: recordingsDir})
+				PublicURL: publicURL, AllowLinkLocal: allowLinkLocal, TimeZone: loc, SigningKey: key, RecordingsDir: recordingsDir,
+				Queue: store.QueueConfig{JobTimeout: jobTimeout, Logger: log}})
 			if err != nil {
 				return err
 			}
@@ -133,6 +135,7 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "URL the PBX, browsers and OAuth providers reach this service at (default http://<addr>)")
 	cmd.Flags().StringVar(&timezone, "timezone", "", "PBX time zone for TimeFormat, e.g. Asia/Shanghai (default: local)")
 	cmd.Flags().BoolVar(&allowLinkLocal, "allow-link-local", false, "let templates reach link-local and cloud metadata addresses")
+	cmd.Flags().DurationVar(&jobTimeout, "job-timeout", 2*time.Minute, "time limit of one attempt of a call's work; work cut off by a crash resumes after twice this")
 	cmd.Flags().StringVar(&recordingsDir, "recordings", "", "directory of call recordings named by the PBX's events (served to helpdesks through signed links)")
 	return cmd
 }
