@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -95,7 +97,11 @@ type Client struct {
 	tmpl      *Template
 	cfg       ClientConfig
 	transport http.RoundTripper
-	secrets   []string
+	masker    *Masker // the integration's secrets; runs add their credentials'
+
+	mu       sync.Mutex
+	credKey  string  // the credential secrets credMasker was made for
+	credMask *Masker // masker with those secrets, reused while they last
 }
 
 // NewClient returns a client for the template.
@@ -111,7 +117,7 @@ func NewClient(t *Template, cfg ClientConfig) *Client {
 		tmpl:      t,
 		cfg:       cfg,
 		transport: newTransport(cfg),
-		secrets:   secrets,
+		masker:    NewMasker(secrets...),
 	}
 }
 
@@ -121,3 +127,19 @@ func (c *Client) Template() *Template { return c.tmpl }
 // Vars returns the integration's variables every run sees (custom fields,
 // global info), for rendering outside a run such as a screen-pop URL.
 func (c *Client) Vars() Vars { return c.cfg.Vars }
+
+// maskerFor returns a masker for the integration's secrets and the
+// credentials' ones. Credentials change rarely (a token renewal), so the
+// masker is built once per set of credentials, not once per run.
+func (c *Client) maskerFor(cred Credentials) *Masker {
+	if len(cred.Secrets) == 0 {
+		return c.masker
+	}
+	key := strings.Join(cred.Secrets, "\x00")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.credMask == nil || c.credKey != key {
+		c.credKey, c.credMask = key, c.masker.With(cred.Secrets...)
+	}
+	return c.credMask
+}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Mask is what a secret is replaced with in traces and errors.
@@ -23,6 +24,33 @@ var sensitiveName = regexp.MustCompile(`(?i)(authorization|token|secret|password
 // jsonSecretField matches "name": "value" pairs with a secret-looking name.
 var jsonSecretField = regexp.MustCompile(`("(?i:[a-z0-9_\-]*(?:token|secret|password|passwd|api[-_]?key|apikey|credential|signature)[a-z0-9_\-]*)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
 
+// sensitiveNames caches sensitiveName's verdict per header or field name:
+// the same few names come back on every request.
+var sensitiveNames sync.Map
+
+func isSensitiveName(name string) bool {
+	if v, ok := sensitiveNames.Load(name); ok {
+		return v.(bool)
+	}
+	v := sensitiveName.MatchString(name)
+	sensitiveNames.Store(name, v)
+	return v
+}
+
+// secretWords are what a secret-named JSON field's name contains; a body
+// without any of them needs no regular-expression pass.
+var secretWords = []string{"token", "secret", "password", "passwd", "key", "credential", "signature"}
+
+func mayHoldSecretFields(body string) bool {
+	lower := strings.ToLower(body)
+	for _, w := range secretWords {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // Masker hides secrets in what is shown to people: traces, errors, logs.
 type Masker struct {
 	secrets []string // longest first, so a secret containing another is masked whole
@@ -33,6 +61,13 @@ func NewMasker(secrets ...string) *Masker {
 	m := &Masker{}
 	m.Add(secrets...)
 	return m
+}
+
+// With returns a masker for m's secrets and more, leaving m as it is.
+func (m *Masker) With(secrets ...string) *Masker {
+	out := &Masker{secrets: append([]string(nil), m.secrets...)}
+	out.Add(secrets...)
+	return out
 }
 
 // Add registers more secret values.
@@ -72,7 +107,7 @@ func (m *Masker) Headers(h http.Header) map[string]string {
 			} else {
 				v = Mask
 			}
-		case sensitiveName.MatchString(name):
+		case isSensitiveName(name):
 			v = Mask
 		default:
 			v = m.String(v)
@@ -84,6 +119,9 @@ func (m *Masker) Headers(h http.Header) map[string]string {
 
 // URL masks secret-named query parameters and known secrets in a URL.
 func (m *Masker) URL(raw string) string {
+	if !strings.ContainsAny(raw, "?@") {
+		return m.String(raw) // no query, no user info: nothing to parse
+	}
 	u, err := url.Parse(raw)
 	if err == nil && u.RawQuery != "" {
 		if q, changed := maskValues(u.Query()); changed {
@@ -107,7 +145,9 @@ func (m *Masker) Body(b string) string {
 	trimmed := strings.TrimSpace(b)
 	switch {
 	case strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "["):
-		b = jsonSecretField.ReplaceAllString(b, `$1"`+Mask+`"`)
+		if mayHoldSecretFields(b) {
+			b = jsonSecretField.ReplaceAllString(b, `$1"`+Mask+`"`)
+		}
 	case strings.Contains(b, "=") && !strings.ContainsAny(trimmed, " <\n"):
 		if q, err := url.ParseQuery(trimmed); err == nil {
 			if masked, changed := maskValues(q); changed {
@@ -123,7 +163,7 @@ func (m *Masker) Body(b string) string {
 func maskValues(q url.Values) (string, bool) {
 	changed := false
 	for k := range q {
-		if sensitiveName.MatchString(k) {
+		if isSensitiveName(k) {
 			q[k] = []string{Mask}
 			changed = true
 		}

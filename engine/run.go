@@ -92,7 +92,7 @@ func (c *Client) run(ctx context.Context, rn *run, scenarioID string, input Vars
 		return fmt.Errorf("getting credentials: %w", err)
 	}
 	rn.cred = cred
-	rn.masker = NewMasker(append(append([]string(nil), c.secrets...), cred.Secrets...)...)
+	rn.masker = c.maskerFor(cred)
 
 	vars := make(Vars, len(sc.settings)+len(c.cfg.Vars)+len(cred.Vars)+len(input)+8)
 	maps.Copy(vars, sc.settings)
@@ -209,7 +209,7 @@ func (c *Client) exec(ctx context.Context, rn *run, r *Request, vars Vars, depth
 			if rn.cred, err = c.cfg.Auth.Credentials(ctx); err != nil {
 				return nil, fmt.Errorf("%w; getting fresh credentials failed: %w", terr, err)
 			}
-			rn.masker.Add(rn.cred.Secrets...)
+			rn.masker = c.maskerFor(rn.cred)
 			maps.Copy(vars, rn.cred.Vars)
 			refreshed = true
 			continue

@@ -24,9 +24,11 @@ import (
 func newTransport(cfg ClientConfig) http.RoundTripper {
 	base, limiter, policy, timeout := cfg.Transport, cfg.Limiter, cfg.Retry, cfg.Timeout
 	rc := &retryablehttp.Client{
+		// The per-attempt time limit is a context deadline set by the limit
+		// layer rather than http.Client.Timeout, whose timer machinery cost
+		// a quarter of the engine's overhead per request.
 		HTTPClient: &http.Client{
-			Transport: &limitTransport{next: base, sem: limiter, waiting: cfg.Waiting},
-			Timeout:   timeout,
+			Transport: &limitTransport{next: base, sem: limiter, waiting: cfg.Waiting, timeout: timeout},
 		},
 		Logger:       nil, // the trace records every exchange, masked; retryablehttp would log URLs unmasked
 		RetryWaitMin: policy.WaitMin,
@@ -57,12 +59,23 @@ func newTransport(cfg ClientConfig) http.RoundTripper {
 // deadline, depending on where the request was when it fired.
 func isTimeout(err error) bool {
 	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errAttemptTimeout) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // defaultBase is the shared base transport: pooled connections, proxies from
 // the environment, sane dial and TLS timeouts.
-var defaultBase = sync.OnceValue(func() http.RoundTripper { return cleanhttp.DefaultPooledTransport() })
+var defaultBase = sync.OnceValue(func() http.RoundTripper { return PooledTransport() })
+
+// PooledTransport is cleanhttp's pooled transport with room for as many
+// idle connections per host as an integration may have requests in
+// flight: with cleanhttp's default (GOMAXPROCS+1) every request beyond that
+// dials a new connection.
+func PooledTransport() *http.Transport {
+	t := cleanhttp.DefaultPooledTransport()
+	t.MaxIdleConnsPerHost = 128
+	t.MaxIdleConns = 512
+	return t
+}
 
 // limitTransport holds one slot of the integration's limiter from the moment
 // a request is sent until its response body is closed, so at most
@@ -72,6 +85,7 @@ type limitTransport struct {
 	next    http.RoundTripper
 	sem     *semaphore.Weighted
 	waiting func(delta int) // optional: requests waiting for a slot
+	timeout time.Duration   // per attempt, answer included
 }
 
 func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -87,14 +101,20 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("waiting for a free request slot: %w", err)
 		}
 	}
-	resp, err := t.next.RoundTrip(req)
+	ctx, cancel := context.WithTimeoutCause(req.Context(), t.timeout, errAttemptTimeout)
+	resp, err := t.next.RoundTrip(req.WithContext(ctx))
 	if err != nil {
+		cancel()
 		t.sem.Release(1)
 		return nil, err
 	}
-	resp.Body = &releaseOnClose{ReadCloser: resp.Body, release: func() { t.sem.Release(1) }}
+	resp.Body = &releaseOnClose{ReadCloser: resp.Body, release: func() { cancel(); t.sem.Release(1) }}
 	return resp, nil
 }
+
+// errAttemptTimeout is the cause of an attempt's context ending at the
+// per-attempt time limit.
+var errAttemptTimeout = errors.New("attempt timed out")
 
 type releaseOnClose struct {
 	io.ReadCloser
@@ -112,10 +132,14 @@ func (r *releaseOnClose) Close() error {
 // puts a fresh reader in its place.
 func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
+	var buf bytes.Buffer
+	if resp.ContentLength > 0 && resp.ContentLength <= limit {
+		buf.Grow(int(resp.ContentLength) + 1)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1)); err != nil {
 		return nil, fmt.Errorf("reading the response: %w", err)
 	}
+	body := buf.Bytes()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	if int64(len(body)) > limit {
 		return body[:limit], fmt.Errorf("response is larger than %d bytes", limit)

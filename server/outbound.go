@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hashicorp/go-cleanhttp"
+	"github.com/switchboard/switchboard/engine"
 )
 
 // ErrForbiddenAddress is returned for connections to addresses the service
@@ -43,7 +43,7 @@ func forbidden(ip netip.Addr) bool {
 // decide the address of. The check runs on the address actually dialled,
 // after DNS, so a name that resolves to a metadata address is refused too.
 func outboundTransport(allowLinkLocal bool) *http.Transport {
-	t := cleanhttp.DefaultPooledTransport()
+	t := engine.PooledTransport()
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	if !allowLinkLocal {
 		dialer.Control = func(_, address string, _ syscall.RawConn) error {
