@@ -130,8 +130,11 @@ const everything = `{"contactSync":{"enabled":true,"alwaysQuery":true},
 	"ticket":{"enabled":true,"when":"beforeCall","callTypes":["inbound"],"subject":"Call from {{.Call_From}}"},
 	"callJournal":{"enabled":true,"playRecording":true}}`
 
-func TestCallLifecycle(t *testing.T) {
-	e := newEnv(t)
+func TestCallLifecycle(t *testing.T) { callLifecycle(t, newEnv(t)) }
+
+func TestCallLifecyclePostgres(t *testing.T) { callLifecycle(t, newEnvPostgres(t)) }
+
+func callLifecycle(t *testing.T, e *env) {
 	d := newCallDesk(t)
 	id := connectDesk(t, e, d, everything)
 	pbx := e.expect(e.admin("POST", "/api/v1/tokens", map[string]string{"role": "pbx", "name": "pbx"}), 201)["token"].(string)

@@ -3,6 +3,9 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -43,6 +46,43 @@ func newEnv(t *testing.T, mutate ...func(*server.Config)) *env {
 	st, err := store.OpenSQLite(context.Background(), dir, sealer)
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
+	return newEnvOn(t, st, dir, mutate...)
+}
+
+// newEnvPostgres is newEnv on PostgreSQL, in a schema of its own.
+func newEnvPostgres(t *testing.T, mutate ...func(*server.Config)) *env {
+	t.Helper()
+	url := os.Getenv("SWITCHBOARD_TEST_POSTGRES_URL")
+	if url == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("SWITCHBOARD_TEST_POSTGRES_URL is not set; CI must test PostgreSQL")
+		}
+		t.Skip("SWITCHBOARD_TEST_POSTGRES_URL is not set")
+	}
+	raw := make([]byte, 6)
+	_, _ = rand.Read(raw)
+	schema := "sbsrv_" + hex.EncodeToString(raw)
+	db, err := sql.Open("pgx", url)
+	require.NoError(t, err)
+	_, err = db.Exec("CREATE SCHEMA " + schema)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
+		db.Close()
+	})
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	sealer, err := store.NewSealer([]byte("test key"))
+	require.NoError(t, err)
+	st, err := store.OpenPostgres(context.Background(), url+sep+"search_path="+schema, sealer)
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	return newEnvOn(t, st, "", mutate...)
+}
+
+func newEnvOn(t *testing.T, st store.Store, dir string, mutate ...func(*server.Config)) *env {
 	e := &env{t: t, store: st, dir: dir}
 	// The public URL is the test server's, known only once it listens.
 	var handler http.Handler
