@@ -21,6 +21,7 @@ type metrics struct {
 	remoteWaiting  *prometheus.GaugeVec
 	apiRequests    *prometheus.CounterVec
 	events         *prometheus.CounterVec
+	steps          *prometheus.CounterVec
 	apiLatency     *prometheus.HistogramVec
 }
 
@@ -47,13 +48,17 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "switchboard_call_events_total",
 			Help: "Call events received, by source and result (accepted, duplicate, ignored, invalid).",
 		}, []string{"source", "result"}),
+		steps: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_call_steps_total",
+			Help: "Attempts of call steps (lookup, createContact, createTicket, updateTicket, journal) by outcome.",
+		}, []string{"step", "status"}),
 		apiLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "switchboard_http_request_duration_seconds",
 			Help:    "Time to answer requests to Switchboard's HTTP API.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route"}),
 	}
-	reg.MustRegister(m.remoteRequests, m.remoteLatency, m.remoteWaiting, m.apiRequests, m.apiLatency, m.events,
+	reg.MustRegister(m.remoteRequests, m.remoteLatency, m.remoteWaiting, m.apiRequests, m.apiLatency, m.events, m.steps,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -250,6 +250,7 @@ func (s *Server) finishRun(ctx context.Context, run *store.Run, res *engine.Resu
 	if serr := s.store.SaveRun(ctx, run); serr != nil {
 		return serr
 	}
+	s.metrics.steps.WithLabelValues(run.Step, run.Status).Inc()
 	if err != nil {
 		s.log.Warn("call step failed", slog.String("call", run.CallID), slog.String("integration", run.IntegrationID),
 			slog.String("step", run.Step), slog.Int("attempt", run.Attempts), slog.String("err", run.LastError))
