@@ -27,6 +27,12 @@ type Authorizer interface {
 	Credentials(ctx context.Context) (Credentials, error)
 }
 
+// SharedLimiter hands out slots shared by several processes.
+type SharedLimiter interface {
+	// Acquire waits for a slot; release gives it back.
+	Acquire(ctx context.Context) (release func(), err error)
+}
+
 // Refresher is implemented by authorizers that can replace a token the
 // remote API rejected. The engine calls Refresh once when a response
 // matches the template's TokenErrorMap, then sends the request again with
@@ -51,6 +57,10 @@ type ClientConfig struct {
 	// between Clients of the same integration. Default: a new one sized by
 	// the template's MaxConcurrentRequest.
 	Limiter *semaphore.Weighted
+	// Shared, when set, also bounds requests in flight across processes
+	// (replicas sharing a database). A request takes a slot of Limiter
+	// first, then one of Shared. Default: none.
+	Shared SharedLimiter
 	// Timeout bounds each attempt of a request, answer included.
 	// Default 30s.
 	Timeout time.Duration

@@ -28,7 +28,7 @@ func newTransport(cfg ClientConfig) http.RoundTripper {
 		// layer rather than http.Client.Timeout, whose timer machinery cost
 		// a quarter of the engine's overhead per request.
 		HTTPClient: &http.Client{
-			Transport: &limitTransport{next: base, sem: limiter, waiting: cfg.Waiting, timeout: timeout},
+			Transport: &limitTransport{next: base, sem: limiter, shared: cfg.Shared, waiting: cfg.Waiting, timeout: timeout},
 		},
 		Logger:       nil, // the trace records every exchange, masked; retryablehttp would log URLs unmasked
 		RetryWaitMin: policy.WaitMin,
@@ -84,6 +84,7 @@ func PooledTransport() *http.Transport {
 type limitTransport struct {
 	next    http.RoundTripper
 	sem     *semaphore.Weighted
+	shared  SharedLimiter   // optional: slots across processes
 	waiting func(delta int) // optional: requests waiting for a slot
 	timeout time.Duration   // per attempt, answer included
 }
@@ -101,14 +102,29 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("waiting for a free request slot: %w", err)
 		}
 	}
+	release := func() { t.sem.Release(1) }
+	if t.shared != nil {
+		if t.waiting != nil {
+			t.waiting(1)
+		}
+		releaseShared, err := t.shared.Acquire(req.Context())
+		if t.waiting != nil {
+			t.waiting(-1)
+		}
+		if err != nil {
+			t.sem.Release(1)
+			return nil, fmt.Errorf("waiting for a free request slot: %w", err)
+		}
+		release = func() { releaseShared(); t.sem.Release(1) }
+	}
 	ctx, cancel := context.WithTimeoutCause(req.Context(), t.timeout, errAttemptTimeout)
 	resp, err := t.next.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		cancel()
-		t.sem.Release(1)
+		release()
 		return nil, err
 	}
-	resp.Body = &releaseOnClose{ReadCloser: resp.Body, release: func() { cancel(); t.sem.Release(1) }}
+	resp.Body = &releaseOnClose{ReadCloser: resp.Body, release: func() { cancel(); release() }}
 	return resp, nil
 }
 

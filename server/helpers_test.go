@@ -27,6 +27,7 @@ import (
 const adminToken = "test-admin-token-5e1f"
 
 type env struct {
+	pgURL string // PostgreSQL only: the database with its schema
 	t     *testing.T
 	s     *server.Server
 	srv   *httptest.Server
@@ -79,7 +80,22 @@ func newEnvPostgres(t *testing.T, mutate ...func(*server.Config)) *env {
 	st, err := store.OpenPostgres(context.Background(), url+sep+"search_path="+schema, sealer)
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
-	return newEnvOn(t, st, "", mutate...)
+	e := newEnvOn(t, st, "", mutate...)
+	e.pgURL = url + sep + "search_path=" + schema
+	return e
+}
+
+// newEnvOnSame starts a second replica on the database of a (PostgreSQL).
+func newEnvOnSame(t *testing.T, a *env) *env {
+	t.Helper()
+	sealer, err := store.NewSealer([]byte("test key"))
+	require.NoError(t, err)
+	st, err := store.OpenPostgres(context.Background(), a.pgURL, sealer)
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	e := newEnvOn(t, st, "")
+	e.pgURL = a.pgURL
+	return e
 }
 
 func newEnvOn(t *testing.T, st store.Store, dir string, mutate ...func(*server.Config)) *env {

@@ -17,6 +17,22 @@ import (
 // flight to it.
 func TestSlowHelpdeskLimitsAndIngestion(t *testing.T) {
 	e := newEnv(t)
+	limitedCalls(t, e, e)
+}
+
+// Two replicas on one PostgreSQL: each has its own process-local limiter,
+// yet requests in flight to the helpdesk never exceed MaxConcurrentRequest
+// across both.
+func TestLimitHoldsAcrossReplicas(t *testing.T) {
+	a := newEnvPostgres(t)
+	b := newEnvOnSame(t, a)
+	limitedCalls(t, a, b)
+}
+
+// limitedCalls connects a template with MaxConcurrentRequest=3 through a,
+// posts calls to a and b in turn while the helpdesk holds every request,
+// and checks the peak in flight.
+func limitedCalls(t *testing.T, e, other *env) {
 	var inflight, peak, served atomic.Int32
 	gate := make(chan struct{})
 	desk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -55,13 +71,19 @@ func TestSlowHelpdeskLimitsAndIngestion(t *testing.T) {
 	// Every event is acknowledged while the helpdesk holds every request.
 	const calls = 30
 	for i := range calls {
-		e.expect(e.admin("POST", "/api/v1/events/calls", callEvent(fmt.Sprint("load-", i), "ringing", nil)), 202)
+		to := e
+		if i%2 == 1 {
+			to = other
+		}
+		to.expect(to.admin("POST", "/api/v1/events/calls", callEvent(fmt.Sprint("load-", i), "ringing", nil)), 202)
 	}
 	require.Eventually(t, func() bool { return inflight.Load() == 3 }, 15*time.Second, 10*time.Millisecond, "requests reach the limit")
 	require.Zero(t, served.Load())
-	metrics := string(e.do("GET", "/metrics", "", nil).Body)
-	require.Contains(t, metrics, `switchboard_call_events_total{result="accepted",source="switchboard"} 30`)
-	require.Contains(t, metrics, `switchboard_remote_requests_waiting{integration="`+id+`"}`)
+	if e == other {
+		metrics := string(e.do("GET", "/metrics", "", nil).Body)
+		require.Contains(t, metrics, `switchboard_call_events_total{result="accepted",source="switchboard"} 30`)
+		require.Contains(t, metrics, `switchboard_remote_requests_waiting{integration="`+id+`"}`)
+	}
 
 	close(gate)
 	require.Eventually(t, func() bool { return served.Load() == calls }, 30*time.Second, 10*time.Millisecond)

@@ -118,9 +118,16 @@ func (rt *runtime) client(ctx context.Context, in *store.Integration) (*engine.C
 		vars[k] = x
 	}
 	observe, waiting := rt.s.metrics.observer(in.ID)
-	client := engine.NewClient(c, engine.ClientConfig{Auth: authz, Vars: vars, Transport: rt.transport,
-		Limiter: rt.limiter(in.ID, c.Source.MaxConcurrentRequest()), Timeout: rt.s.cfg.RequestTimeout, Retry: rt.s.cfg.RemoteRetry,
-		Observe: observe, Waiting: waiting})
+	limit := c.Source.MaxConcurrentRequest()
+	cfg := engine.ClientConfig{Auth: authz, Vars: vars, Transport: rt.transport,
+		Limiter: rt.limiter(in.ID, limit), Timeout: rt.s.cfg.RequestTimeout, Retry: rt.s.cfg.RemoteRetry,
+		Observe: observe, Waiting: waiting}
+	if store.Shared(rt.s.store) {
+		// Replicas share the database: MaxConcurrentRequest holds across
+		// all of them.
+		cfg.Shared = &slotLimiter{st: rt.s.store, id: in.ID, n: limit, ttl: rt.s.cfg.RequestTimeout + 30*time.Second, now: rt.s.cfg.Now}
+	}
+	client := engine.NewClient(c, cfg)
 	rt.mu.Lock()
 	rt.clients[in.ID] = clientEntry{t.UpdatedAt, in.UpdatedAt, client, authz}
 	rt.mu.Unlock()

@@ -132,6 +132,7 @@ type Store interface {
 	ListExtensions(ctx context.Context) ([]Extension, error)
 
 	CallStore
+	SlotStore
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

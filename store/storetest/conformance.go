@@ -37,6 +37,7 @@ func Run(t *testing.T, open Factory) {
 		"Runs":              runs,
 		"GroupContacts":     groupContacts,
 		"Leases":            leases,
+		"RequestSlots":      requestSlots,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -392,4 +393,43 @@ func leases(t *testing.T, s store.Store) {
 	require.NoError(t, s.ReleaseLease(ctx, "call:i1", "w2"))
 	ok, _ = s.TryLease(ctx, "call:i1", "w1", t0.Add(2*time.Minute), time.Minute)
 	require.True(t, ok)
+}
+
+func requestSlots(t *testing.T, s store.Store) {
+	t0 := now()
+	for _, owner := range []string{"a", "b"} {
+		ok, err := s.TryRequestSlot(ctx, "i1", 2, owner, t0, time.Minute)
+		require.NoError(t, err)
+		require.True(t, ok, owner)
+	}
+	ok, err := s.TryRequestSlot(ctx, "i1", 2, "c", t0, time.Minute)
+	require.NoError(t, err)
+	require.False(t, ok, "both slots are held")
+	ok, _ = s.TryRequestSlot(ctx, "i2", 2, "c", t0, time.Minute)
+	require.True(t, ok, "other integrations have their own slots")
+	require.NoError(t, s.ReleaseRequestSlot(ctx, "i1", "a"))
+	ok, _ = s.TryRequestSlot(ctx, "i1", 2, "c", t0, time.Minute)
+	require.True(t, ok, "a released slot is free")
+	ok, _ = s.TryRequestSlot(ctx, "i1", 2, "d", t0.Add(2*time.Minute), time.Minute)
+	require.True(t, ok, "an expired slot is free")
+
+	// However many take at once, at most n hold a slot.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	held := 0
+	for i := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := s.TryRequestSlot(ctx, "race", 3, fmt.Sprint("o", i), t0, time.Minute)
+			require.NoError(t, err)
+			if ok {
+				mu.Lock()
+				held++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, 3, held)
 }
