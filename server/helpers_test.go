@@ -86,14 +86,14 @@ func newEnvPostgres(t *testing.T, mutate ...func(*server.Config)) *env {
 }
 
 // newEnvOnSame starts a second replica on the database of a (PostgreSQL).
-func newEnvOnSame(t *testing.T, a *env) *env {
+func newEnvOnSame(t *testing.T, a *env, mutate ...func(*server.Config)) *env {
 	t.Helper()
 	sealer, err := store.NewSealer([]byte("test key"))
 	require.NoError(t, err)
 	st, err := store.OpenPostgres(context.Background(), a.pgURL, sealer)
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
-	e := newEnvOn(t, st, "")
+	e := newEnvOn(t, st, "", mutate...)
 	e.pgURL = a.pgURL
 	return e
 }

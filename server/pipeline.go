@@ -189,7 +189,7 @@ func (s *Server) screenPop(ctx context.Context, call *scenarios.Call, in *store.
 	if err != nil || !send {
 		return err
 	}
-	s.hub.publish(streamEvent{Type: "screenPop", Extension: call.Extension, Data: map[string]any{
+	s.publish(ctx, streamEvent{Type: "screenPop", Extension: call.Extension, Data: map[string]any{
 		"callId": call.ID, "integrationId": in.ID, "trigger": call.State, "number": call.External.Number, "name": call.External.Name,
 		"url": link["ContactUrl"], "contactId": link["ContactId"], "contactName": strings.TrimSpace(link["FirstName"] + " " + link["LastName"]),
 	}})

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -95,6 +96,8 @@ type Server struct {
 	queue      store.Queue
 	recordings *recordings
 	hub        *hub
+	stopListen context.CancelFunc
+	listening  sync.WaitGroup
 	log        *slog.Logger
 	metrics    *metrics
 	registry   *prometheus.Registry
@@ -133,11 +136,34 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Start begins working queued jobs (call events and their work).
-func (s *Server) Start(ctx context.Context) error { return s.queue.Start(ctx) }
+// Start begins working queued jobs (call events and their work) and
+// listening for other replicas' stream events.
+func (s *Server) Start(ctx context.Context) error {
+	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopListen = cancel
+	ready := make(chan struct{})
+	var once sync.Once
+	s.listening.Add(1)
+	go func() {
+		defer s.listening.Done()
+		s.listenStream(lctx, func() { once.Do(func() { close(ready) }) })
+	}()
+	select {
+	case <-ready:
+	case <-time.After(10 * time.Second):
+		s.log.Warn("not listening for other replicas' stream events yet; retrying in the background")
+	}
+	return s.queue.Start(ctx)
+}
 
 // Stop waits for running jobs to finish; jobs not started stay queued.
-func (s *Server) Stop(ctx context.Context) error { return s.queue.Stop(ctx) }
+func (s *Server) Stop(ctx context.Context) error {
+	if s.stopListen != nil {
+		s.stopListen()
+		s.listening.Wait()
+	}
+	return s.queue.Stop(ctx)
+}
 
 // Handler is the HTTP handler of the whole service.
 func (s *Server) Handler() http.Handler { return s.metrics.wrap(s.mux) }

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -37,10 +39,10 @@ func (h *hub) subscribe(extension string) (chan streamEvent, func()) {
 	}
 }
 
-// publish delivers to the subscribers of the event's extension and to
-// admins. A subscriber too slow to keep 32 events queued misses events
-// rather than slowing the pipeline.
-func (h *hub) publish(e streamEvent) {
+// deliver hands an event to this process's subscribers of its extension
+// and to admins. A subscriber too slow to keep 32 events queued misses
+// events rather than slowing the pipeline.
+func (h *hub) deliver(e streamEvent) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch, ext := range h.subs {
@@ -52,6 +54,39 @@ func (h *hub) publish(e streamEvent) {
 		default:
 		}
 	}
+}
+
+const streamChannel = "switchboard_stream"
+
+// publish sends an event to every replica's subscribers: through the
+// database's notifications when replicas share one, else directly.
+func (s *Server) publish(ctx context.Context, e streamEvent) {
+	n := store.NotifierOf(s.store)
+	if n == nil {
+		s.hub.deliver(e)
+		return
+	}
+	payload, _ := json.Marshal(e) // plain values always marshal
+	if err := n.Notify(ctx, streamChannel, payload); err != nil {
+		s.log.Warn("publishing a stream event", slog.Any("err", err))
+		s.hub.deliver(e) // at least this replica's agents get it
+	}
+}
+
+// listenStream delivers the events other replicas publish (and this one's,
+// which come back the same way) until ctx ends.
+func (s *Server) listenStream(ctx context.Context, ready func()) {
+	n := store.NotifierOf(s.store)
+	if n == nil {
+		ready()
+		return
+	}
+	n.Listen(ctx, streamChannel, ready, func(payload []byte) {
+		var e streamEvent
+		if json.Unmarshal(payload, &e) == nil {
+			s.hub.deliver(e)
+		}
+	})
 }
 
 // stream serves server-sent events: an agent sees its own extension's

@@ -42,6 +42,9 @@ type QueueConfig struct {
 	MaxWorkers int
 	// PollInterval is how often new jobs are looked for. Default 100ms.
 	PollInterval time.Duration
+	// PollOnly makes the queue find new jobs by polling alone, without
+	// PostgreSQL's notifications of inserted jobs. Default false.
+	PollOnly bool
 	// RetryPolicy decides when a failed job runs again. Default River's:
 	// attempt⁴ seconds with jitter.
 	RetryPolicy river.ClientRetryPolicy
@@ -110,6 +113,7 @@ func newRiverQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx],
 		RetryPolicy:          cfg.RetryPolicy,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: 2 * cfg.JobTimeout,
+		PollOnly:             cfg.PollOnly,
 	}
 	if cfg.Workers != nil {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
