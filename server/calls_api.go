@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/switchboard/switchboard/scenarios"
@@ -167,5 +168,39 @@ func (s *Server) retryRun(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"id": run.ID, "status": "retrying"})
+	return nil
+}
+
+// callPopup answers a screen pop on request: the contact pages the call's
+// integrations found. Agents see only calls of their own extension.
+func (s *Server) callPopup(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("callId")
+	data, err := s.store.GetCall(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound("call " + id)
+	}
+	if err != nil {
+		return err
+	}
+	var call scenarios.Call
+	if err := json.Unmarshal(data, &call); err != nil {
+		return err
+	}
+	if p := principalFrom(r.Context()); p.Role == store.RoleAgent && p.Extension != call.Extension {
+		return errorf(http.StatusForbidden, "forbidden", "call %s is not on your extension", id)
+	}
+	links, err := s.store.CallLinks(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	pops := []map[string]string{}
+	for integration, l := range links {
+		if l["ContactUrl"] == "" && l["ContactId"] == "" {
+			continue
+		}
+		pops = append(pops, map[string]string{"integrationId": integration, "url": l["ContactUrl"], "contactId": l["ContactId"],
+			"contactName": strings.TrimSpace(l["FirstName"] + " " + l["LastName"])})
+	}
+	writeJSON(w, 200, map[string]any{"callId": id, "number": call.External.Number, "pops": pops})
 	return nil
 }

@@ -81,6 +81,12 @@ func TestScreenPopOnTheStream(t *testing.T) {
 	}
 	pbx := e.expect(e.admin("POST", "/api/v1/tokens", map[string]string{"role": "pbx", "name": "p"}), 201)["token"].(string)
 	require.Equal(t, 403, e.do("GET", "/api/v1/stream", pbx, nil).Status)
+
+	// On request: the agent of the call's extension asks for the pop.
+	pop := e.expect(e.do("GET", "/api/v1/calls/pop-1/popup", agent, nil), 200)
+	require.Equal(t, d.URL+"/agent/users/17", pop["pops"].([]any)[0].(map[string]any)["url"])
+	require.Equal(t, 403, e.do("GET", "/api/v1/calls/pop-1/popup", other, nil).Status, "another extension's call")
+	require.Equal(t, 404, e.do("GET", "/api/v1/calls/nope/popup", agent, nil).Status)
 }
 
 func TestContactGroupAndCreation(t *testing.T) {

@@ -204,6 +204,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v1/events/calls", s.authorize(s.postCallEvent, store.RolePBX, store.RoleAdmin))
 	m.Handle("POST /api/v1/events/yeastar", s.authorize(s.postYeastarEvent, store.RolePBX, store.RoleAdmin))
 	m.Handle("GET /api/v1/calls/{callId}", admin(s.getCall))
+	m.Handle("GET /api/v1/calls/{callId}/popup", s.authorize(s.callPopup, store.RoleAdmin, store.RoleAgent))
 	m.Handle("GET /api/v1/runs", admin(s.listRuns))
 	m.Handle("POST /api/v1/runs/{id}/retry", admin(s.retryRun))
 	m.Handle("GET /recordings/{token}", s.serve(s.serveRecording))
