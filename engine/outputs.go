@@ -16,9 +16,6 @@ func extractRows(body []byte, outs []Output) ([]map[string]string, error) {
 	if len(outs) == 0 || len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil
 	}
-	if !gjson.ValidBytes(body) {
-		return nil, errors.New("the response is not JSON, so its outputs cannot be read")
-	}
 	cols := make([][]string, len(outs))
 	isArray := make([]bool, len(outs))
 	rows, scalar := -1, false
@@ -47,6 +44,11 @@ func extractRows(body []byte, outs []Output) ([]map[string]string, error) {
 		if scalar {
 			rows = 1
 		}
+	}
+	// Only an answer where no output found anything can be something other
+	// than JSON; checking then keeps the full scan off the common path.
+	if rows == 0 && !gjson.ValidBytes(body) {
+		return nil, errors.New("the response is not JSON, so its outputs cannot be read")
 	}
 	out := make([]map[string]string, rows)
 	for r := range out {
