@@ -3,17 +3,14 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/internal/testpeers"
 	"github.com/switchboard/switchboard/server"
 	"github.com/switchboard/switchboard/store"
 )
@@ -74,27 +71,7 @@ func BenchmarkIngestSQLite(b *testing.B) {
 }
 
 func BenchmarkIngestPostgres(b *testing.B) {
-	url := os.Getenv("SWITCHBOARD_TEST_POSTGRES_URL")
-	if url == "" {
-		b.Skip("SWITCHBOARD_TEST_POSTGRES_URL is not set")
-	}
-	raw := make([]byte, 6)
-	_, _ = rand.Read(raw)
-	schema := "sbbench_" + hex.EncodeToString(raw)
-	db, err := sql.Open("pgx", url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		b.Fatal(err)
-	}
-	defer db.Exec("DROP SCHEMA " + schema + " CASCADE")
-	sep := "?"
-	if bytes.ContainsRune([]byte(url), '?') {
-		sep = "&"
-	}
-	st, err := store.OpenPostgres(context.Background(), url+sep+"search_path="+schema, benchSealer(b))
+	st, err := store.OpenPostgres(context.Background(), testpeers.PostgresSchema(b), benchSealer(b))
 	if err != nil {
 		b.Fatal(err)
 	}

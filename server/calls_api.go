@@ -110,10 +110,7 @@ func (s *Server) viewRuns(ctx context.Context, runs []*store.Run) []runView {
 // learned (contacts, ticket, screen-pop URL) and every step with its trace.
 func (s *Server) getCall(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("callId")
-	data, err := s.store.GetCall(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound("call " + id)
-	}
+	data, _, err := s.loadCall(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -175,15 +172,8 @@ func (s *Server) retryRun(w http.ResponseWriter, r *http.Request) error {
 // integrations found. Agents see only calls of their own extension.
 func (s *Server) callPopup(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("callId")
-	data, err := s.store.GetCall(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound("call " + id)
-	}
+	_, call, err := s.loadCall(r.Context(), id)
 	if err != nil {
-		return err
-	}
-	var call scenarios.Call
-	if err := json.Unmarshal(data, &call); err != nil {
 		return err
 	}
 	if p := principalFrom(r.Context()); p.Role == store.RoleAgent && p.Extension != call.Extension {
@@ -203,4 +193,20 @@ func (s *Server) callPopup(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, 200, map[string]any{"callId": id, "number": call.External.Number, "pops": pops})
 	return nil
+}
+
+// loadCall returns a stored call, raw and decoded; 404 when unknown.
+func (s *Server) loadCall(ctx context.Context, id string) ([]byte, *scenarios.Call, error) {
+	data, err := s.store.GetCall(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, notFound("call " + id)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var call scenarios.Call
+	if err := json.Unmarshal(data, &call); err != nil {
+		return nil, nil, err
+	}
+	return data, &call, nil
 }

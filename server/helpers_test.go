@@ -3,9 +3,6 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/internal/testpeers"
 	"github.com/switchboard/switchboard/server"
 	"github.com/switchboard/switchboard/store"
 )
@@ -53,35 +51,14 @@ func newEnv(t *testing.T, mutate ...func(*server.Config)) *env {
 // newEnvPostgres is newEnv on PostgreSQL, in a schema of its own.
 func newEnvPostgres(t *testing.T, mutate ...func(*server.Config)) *env {
 	t.Helper()
-	url := os.Getenv("SWITCHBOARD_TEST_POSTGRES_URL")
-	if url == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("SWITCHBOARD_TEST_POSTGRES_URL is not set; CI must test PostgreSQL")
-		}
-		t.Skip("SWITCHBOARD_TEST_POSTGRES_URL is not set")
-	}
-	raw := make([]byte, 6)
-	_, _ = rand.Read(raw)
-	schema := "sbsrv_" + hex.EncodeToString(raw)
-	db, err := sql.Open("pgx", url)
-	require.NoError(t, err)
-	_, err = db.Exec("CREATE SCHEMA " + schema)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
-		db.Close()
-	})
-	sep := "?"
-	if strings.Contains(url, "?") {
-		sep = "&"
-	}
+	url := testpeers.PostgresSchema(t)
 	sealer, err := store.NewSealer([]byte("test key"))
 	require.NoError(t, err)
-	st, err := store.OpenPostgres(context.Background(), url+sep+"search_path="+schema, sealer)
+	st, err := store.OpenPostgres(context.Background(), url, sealer)
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	e := newEnvOn(t, st, "", mutate...)
-	e.pgURL = url + sep + "search_path=" + schema
+	e.pgURL = url
 	return e
 }
 

@@ -243,11 +243,7 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return badRequest("this integration does not use OAuth2")
 	}
-	t, err := s.store.GetTemplate(r.Context(), in.TemplateID)
-	if err != nil {
-		return err
-	}
-	c, err := s.rt.compiled(t)
+	c, err := s.rt.templateOf(r.Context(), in)
 	if err != nil {
 		return err
 	}
@@ -323,11 +319,7 @@ func (s *Server) updateFields(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &body); err != nil {
 		return err
 	}
-	t, err := s.store.GetTemplate(r.Context(), in.TemplateID)
-	if err != nil {
-		return err
-	}
-	c, err := s.rt.compiled(t)
+	c, err := s.rt.templateOf(r.Context(), in)
 	if err != nil {
 		return err
 	}

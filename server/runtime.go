@@ -152,3 +152,12 @@ func (rt *runtime) forget(id string) {
 	delete(rt.limiters, id)
 	rt.mu.Unlock()
 }
+
+// templateOf returns an integration's template, compiled.
+func (rt *runtime) templateOf(ctx context.Context, in *store.Integration) (*engine.Template, error) {
+	t, err := rt.s.store.GetTemplate(ctx, in.TemplateID)
+	if err != nil {
+		return nil, fmt.Errorf("the integration's template: %w", err)
+	}
+	return rt.compiled(t)
+}

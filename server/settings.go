@@ -16,11 +16,7 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &st); err != nil {
 		return err
 	}
-	t, err := s.store.GetTemplate(r.Context(), in.TemplateID)
-	if err != nil {
-		return err
-	}
-	c, err := s.rt.compiled(t)
+	c, err := s.rt.templateOf(r.Context(), in)
 	if err != nil {
 		return err
 	}

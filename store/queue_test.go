@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
+	"github.com/switchboard/switchboard/internal/testpeers"
 	"github.com/switchboard/switchboard/store"
 )
 
@@ -99,8 +100,7 @@ func TestQueueSQLite(t *testing.T) {
 }
 
 func TestQueuePostgres(t *testing.T) {
-	url := postgresURL(t)
-	s, err := store.OpenPostgres(context.Background(), withSchema(t, url), sealer(t))
+	s, err := store.OpenPostgres(context.Background(), testpeers.PostgresSchema(t), sealer(t))
 	require.NoError(t, err)
 	defer s.Close()
 	queueSuite(t, s)

@@ -3,19 +3,16 @@ package store_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/switchboard/switchboard/auth"
+	"github.com/switchboard/switchboard/internal/testpeers"
 	"github.com/switchboard/switchboard/store"
 	"github.com/switchboard/switchboard/store/storetest"
 )
@@ -35,43 +32,9 @@ func TestSQLiteConformance(t *testing.T) {
 	})
 }
 
-// PostgresURL returns the test database, skipping outside CI when none is
-// configured and failing in CI, where .ci/run provides one.
-func postgresURL(t *testing.T) string {
-	url := os.Getenv("SWITCHBOARD_TEST_POSTGRES_URL")
-	if url == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("SWITCHBOARD_TEST_POSTGRES_URL is not set; CI must test PostgreSQL")
-		}
-		t.Skip("SWITCHBOARD_TEST_POSTGRES_URL is not set")
-	}
-	return url
-}
-
-// withSchema gives each test its own schema, dropped afterwards.
-func withSchema(t *testing.T, url string) string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "sbtest_" + hex.EncodeToString(b)
-	db, err := sql.Open("pgx", url)
-	require.NoError(t, err)
-	_, err = db.Exec("CREATE SCHEMA " + schema)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
-		db.Close()
-	})
-	sep := "?"
-	if strings.Contains(url, "?") {
-		sep = "&"
-	}
-	return url + sep + "search_path=" + schema
-}
-
 func TestPostgresConformance(t *testing.T) {
-	url := postgresURL(t)
 	storetest.Run(t, func(t *testing.T) store.Store {
-		s, err := store.OpenPostgres(context.Background(), withSchema(t, url), sealer(t))
+		s, err := store.OpenPostgres(context.Background(), testpeers.PostgresSchema(t), sealer(t))
 		require.NoError(t, err)
 		t.Cleanup(func() { s.Close() })
 		return s

@@ -4,10 +4,8 @@
 package testpeers
 
 import (
-	"bufio"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -83,60 +81,27 @@ func (m *OAuth2Mock) TokenRequests(tb testing.TB, n int) []TokenRequest {
 func StartOAuth2Mock(tb testing.TB, env ...string) *OAuth2Mock {
 	tb.Helper()
 	requireInstalled(tb, "oauth2-mock-server")
-	cmd := exec.Command("node", "oauth2-mock.mjs")
-	cmd.Dir = Dir()
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("starting node: %v", err)
-	}
 	m := &OAuth2Mock{changed: make(chan struct{})}
 	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			var line struct {
-				URL   string        `json:"url"`
-				Token *TokenRequest `json:"token"`
-			}
-			if json.Unmarshal(sc.Bytes(), &line) != nil {
-				continue
-			}
-			if line.URL != "" {
-				ready <- line.URL
-			}
-			if line.Token != nil {
-				m.mu.Lock()
-				m.requests = append(m.requests, *line.Token)
-				close(m.changed)
-				m.changed = make(chan struct{})
-				m.mu.Unlock()
-			}
+	startNode(tb, []string{"oauth2-mock.mjs"}, env, func(raw []byte) {
+		var line struct {
+			URL   string        `json:"url"`
+			Token *TokenRequest `json:"token"`
 		}
-	}()
-	tb.Cleanup(func() {
-		stdin.Close() // the script stops when its input closes
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
+		if json.Unmarshal(raw, &line) != nil {
+			return
+		}
+		if line.URL != "" {
+			ready <- line.URL
+		}
+		if line.Token != nil {
+			m.mu.Lock()
+			m.requests = append(m.requests, *line.Token)
+			close(m.changed)
+			m.changed = make(chan struct{})
+			m.mu.Unlock()
 		}
 	})
-	select {
-	case m.URL = <-ready:
-	case <-time.After(30 * time.Second):
-		tb.Fatal("oauth2-mock-server did not start within 30s")
-	}
+	m.URL = waitURL(tb, "oauth2-mock-server", ready)
 	return m
 }
