@@ -212,9 +212,13 @@ func (s *Server) runStep(ctx context.Context, jobID int64, call *scenarios.Call,
 	if err := s.store.SaveRun(ctx, run); err != nil {
 		return err
 	}
-	link, err := s.store.UpdateCallLink(ctx, call.ID, in.ID, func(map[string]string) {})
+	links, err := s.store.CallLinks(ctx, call.ID)
 	if err != nil {
 		return err
+	}
+	link := links[in.ID]
+	if link == nil {
+		link = map[string]string{}
 	}
 	vars, err := s.stepVars(ctx, call, in, client, st, step, link)
 	if err != nil {
