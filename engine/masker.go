@@ -51,6 +51,18 @@ func mayHoldSecretFields(body string) bool {
 	return false
 }
 
+// mayHoldSensitiveName is a quick test that s holds no name sensitiveName
+// could match, so parsing can be skipped.
+func mayHoldSensitiveName(s string) bool {
+	lower := strings.ToLower(s)
+	for _, w := range []string{"auth", "token", "secret", "password", "passwd", "key", "cookie", "credential", "signature"} {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // Masker hides secrets in what is shown to people: traces, errors, logs.
 type Masker struct {
 	secrets []string // longest first, so a secret containing another is masked whole
@@ -119,8 +131,9 @@ func (m *Masker) Headers(h http.Header) map[string]string {
 
 // URL masks secret-named query parameters and known secrets in a URL.
 func (m *Masker) URL(raw string) string {
-	if !strings.ContainsAny(raw, "?@") {
-		return m.String(raw) // no query, no user info: nothing to parse
+	_, query, hasQuery := strings.Cut(raw, "?")
+	if !strings.Contains(raw, "@") && (!hasQuery || !mayHoldSensitiveName(query)) {
+		return m.String(raw) // no user info and no secret-named parameter: nothing to parse
 	}
 	u, err := url.Parse(raw)
 	if err == nil && u.RawQuery != "" {

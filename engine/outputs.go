@@ -27,11 +27,11 @@ func extractRows(body []byte, outs []Output) ([]map[string]string, error) {
 		switch {
 		case !res.Exists():
 		case res.IsArray():
-			arr := res.Array()
-			vals := make([]string, len(arr))
-			for j, e := range arr {
-				vals[j] = e.String()
-			}
+			var vals []string
+			res.ForEach(func(_, e gjson.Result) bool {
+				vals = append(vals, e.String())
+				return true
+			})
 			cols[i], isArray[i] = vals, true
 			rows = max(rows, len(vals))
 		default:

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"io"
 	"fmt"
 	"maps"
 	"net/http"
@@ -272,7 +273,11 @@ func (c *Client) follow(ctx context.Context, rn *run, r *Request, vars Vars, row
 // send puts a rendered request through the client's transport chain and
 // returns the status and body. The trace layer records the exchange.
 func (c *Client) send(ctx context.Context, rn *run, r *Request, rd rendered) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, rd.method, rd.url, strings.NewReader(rd.body))
+	var reqBody io.Reader // nil for no body: retryablehttp then copies nothing
+	if rd.body != "" {
+		reqBody = strings.NewReader(rd.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, rd.method, rd.url, reqBody)
 	if err == nil && req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 		err = fmt.Errorf("URL %q is not an absolute http or https URL", rd.url)
 	}
@@ -281,9 +286,6 @@ func (c *Client) send(ctx context.Context, rn *run, r *Request, rd rendered) (in
 		rn.recorder.Add(Exchange{Request: r.Name, Method: rd.method, URL: rn.masker.URL(rd.url),
 			RequestHeaders: rn.masker.Headers(rd.header), RequestBody: rn.masker.Body(rd.body), Error: rn.masker.String(err.Error())})
 		return 0, nil, err
-	}
-	if rd.body == "" {
-		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
 	}
 	info := &exchangeInfo{name: r.Name, scenario: rn.scenario, body: rd.body, recorder: rn.recorder, masker: rn.masker}
 	ctx = withIdempotent(withExchange(ctx, info), rd.method, rd.header)
@@ -296,11 +298,11 @@ func (c *Client) send(ctx context.Context, rn *run, r *Request, rd rendered) (in
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	var body bytes.Buffer
-	if _, err := body.ReadFrom(resp.Body); err != nil {
+	body, err := readAll(resp.Body)
+	if err != nil {
 		return 0, nil, fmt.Errorf("reading the response: %w", err)
 	}
-	return resp.StatusCode, body.Bytes(), nil
+	return resp.StatusCode, body, nil
 }
 
 // tokenError returns the TokenErrorMap value found in a response body.

@@ -148,17 +148,41 @@ func (r *releaseOnClose) Close() error {
 // puts a fresh reader in its place.
 func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	defer resp.Body.Close()
-	var buf bytes.Buffer
-	if resp.ContentLength > 0 && resp.ContentLength <= limit {
-		buf.Grow(int(resp.ContentLength) + 1)
+	var body []byte
+	if cl := resp.ContentLength; cl >= 0 && cl <= limit {
+		// The length is known: read exactly that, in one allocation.
+		body = make([]byte, cl)
+		if _, err := io.ReadFull(resp.Body, body); err != nil {
+			return nil, fmt.Errorf("reading the response: %w", err)
+		}
+	} else {
+		var buf bytes.Buffer
+		if _, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1)); err != nil {
+			return nil, fmt.Errorf("reading the response: %w", err)
+		}
+		body = buf.Bytes()
 	}
-	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1)); err != nil {
-		return nil, fmt.Errorf("reading the response: %w", err)
-	}
-	body := buf.Bytes()
-	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.Body = &bodyBytes{Reader: bytes.NewReader(body), b: body}
 	if int64(len(body)) > limit {
 		return body[:limit], fmt.Errorf("response is larger than %d bytes", limit)
 	}
 	return body, nil
+}
+
+// bodyBytes is a response body already read; the engine takes the bytes
+// without copying them again.
+type bodyBytes struct {
+	*bytes.Reader
+	b []byte
+}
+
+func (*bodyBytes) Close() error { return nil }
+
+// readAll returns a response body, taking the bytes the trace layer read
+// when it is one.
+func readAll(body io.Reader) ([]byte, error) {
+	if bb, ok := body.(*bodyBytes); ok {
+		return bb.b, nil
+	}
+	return io.ReadAll(body)
 }
