@@ -57,6 +57,8 @@ type Output struct {
 type header struct {
 	Name  string
 	Value *Text
+	key   string   // Name in canonical form
+	fixed []string // the value when it is no template, shared by every request
 }
 
 // Options tune compilation.
@@ -162,7 +164,13 @@ func (c *compiler) text(n *templates.Node, attr, src string) *Text {
 func (c *compiler) headers(ps []*templates.Parameter) []header {
 	out := make([]header, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, header{Name: p.Name, Value: c.text(p.Node, "Value", p.Value)})
+		h := header{Name: p.Name, Value: c.text(p.Node, "Value", p.Value), key: http.CanonicalHeaderKey(p.Name)}
+		if h.Value.IsConstant() {
+			if v := strings.TrimSpace(h.Value.Source()); v != "" {
+				h.fixed = []string{v}
+			}
+		}
+		out = append(out, h)
 	}
 	return out
 }

@@ -70,12 +70,21 @@ func (c *Client) render(r *Request, vars Vars, cred Credentials) (rendered, erro
 
 func setHeaders(h http.Header, hs []header, vars Vars) error {
 	for _, hd := range hs {
+		if hd.fixed != nil {
+			// A value no request changes: shared, not copied. Nothing on
+			// the way (net/http, retryablehttp) writes into header slices.
+			h[hd.key] = hd.fixed
+			continue
+		}
+		if hd.Value.IsConstant() {
+			continue // an empty fixed value: the header is left out
+		}
 		v, err := hd.Value.Render(vars)
 		if err != nil {
 			return fmt.Errorf("rendering header %s: %w", hd.Name, err)
 		}
 		if v = strings.TrimSpace(v); v != "" {
-			h.Set(hd.Name, v)
+			h[hd.key] = []string{v}
 		}
 	}
 	return nil
