@@ -3,8 +3,8 @@ package engine
 import (
 	"bytes"
 	"context"
-	"io"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"slices"
