@@ -17,8 +17,7 @@ import (
 // CredentialType chooses the usual form: username_password is
 // {{.username}}:{{.password}}, api_key is {{.api_key}}.
 type Basic struct {
-	raw     string
-	encoded string
+	cred engine.Credentials // the same every time: built once
 }
 
 var defaultCredentials = map[string]string{
@@ -48,12 +47,13 @@ func NewBasic(t *engine.Template, vars engine.Vars) (*Basic, error) {
 	if strings.Trim(raw, ": ") == "" {
 		return nil, fmt.Errorf("basic auth: the credential %q renders empty; fill in the fields it uses", text.Source())
 	}
-	return &Basic{raw: raw, encoded: base64.StdEncoding.EncodeToString([]byte(raw))}, nil
+	encoded := base64.StdEncoding.EncodeToString([]byte(raw))
+	h := http.Header{}
+	h.Set("Authorization", "Basic "+encoded)
+	return &Basic{cred: engine.Credentials{Header: h, Secrets: []string{raw, encoded}}}, nil
 }
 
 // Credentials implements engine.Authorizer.
 func (b *Basic) Credentials(context.Context) (engine.Credentials, error) {
-	h := http.Header{}
-	h.Set("Authorization", "Basic "+b.encoded)
-	return engine.Credentials{Header: h, Secrets: []string{b.raw, b.encoded}}, nil
+	return b.cred, nil
 }

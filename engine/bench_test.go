@@ -69,7 +69,7 @@ func BenchmarkRenderExtract(b *testing.B) {
 		vars[fmt.Sprintf("extra%d", i)] = "value"
 	}
 	cred := Credentials{}
-	body := []byte(`{"results":[{"id":17,"url":"https://acme.zendesk.com/api/v2/users/17.json","name":"Ann Lee","email":"ann@acme.test","created_at":"2025-01-02T10:00:00Z","time_zone":"Pacific Time (US & Canada)","phone":"+14155550100","shared_phone_number":false,"locale":"en-US","organization_id":null,"role":"end-user","verified":true,"tags":["vip"],"notes":"VIP","details":"","user_fields":{"plan":"gold"},"result_type":"user"}],"facets":null,"next_page":null,"previous_page":null,"count":1}`)
+	body := string(`{"results":[{"id":17,"url":"https://acme.zendesk.com/api/v2/users/17.json","name":"Ann Lee","email":"ann@acme.test","created_at":"2025-01-02T10:00:00Z","time_zone":"Pacific Time (US & Canada)","phone":"+14155550100","shared_phone_number":false,"locale":"en-US","organization_id":null,"role":"end-user","verified":true,"tags":["vip"],"notes":"VIP","details":"","user_fields":{"plan":"gold"},"result_type":"user"}],"facets":null,"next_page":null,"previous_page":null,"count":1}`)
 	b.ReportAllocs()
 	for b.Loop() {
 		rd, err := c.render(req, vars, cred)

@@ -2,18 +2,22 @@ package engine
 
 import (
 	"context"
+	"maps"
 	"net/http"
-	"strings"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/sync/semaphore"
 )
 
 // Credentials are what an Authorizer adds to requests.
 type Credentials struct {
 	// Header holds the auth headers, e.g. Authorization. They are set after
-	// the template-wide headers and before the request's own.
+	// the template-wide headers and before the request's own. The engine
+	// never modifies Header or Secrets, so an Authorizer may hand out the
+	// same ones on every call.
 	Header http.Header
 	// Vars are variables for templates, e.g. AccessToken.
 	Vars Vars
@@ -104,14 +108,15 @@ func (noAuth) Credentials(context.Context) (Credentials, error) { return Credent
 // its variables and credentials. It is safe for concurrent use; all runs
 // share its concurrency limit.
 type Client struct {
-	tmpl      *Template
-	cfg       ClientConfig
-	transport http.RoundTripper
-	masker    *Masker // the integration's secrets; runs add their credentials'
+	tmpl   *Template
+	cfg    ClientConfig
+	retry  *retryablehttp.Client
+	masker *Masker         // the integration's secrets; runs add their credentials'
+	base   map[string]Vars // per scenario: its settings under the integration's variables
 
-	mu       sync.Mutex
-	credKey  string  // the credential secrets credMasker was made for
-	credMask *Masker // masker with those secrets, reused while they last
+	mu          sync.Mutex
+	credSecrets []string // the credential secrets credMask was made for
+	credMask    *Masker  // masker with those secrets, reused while they last
 }
 
 // NewClient returns a client for the template.
@@ -123,11 +128,21 @@ func NewClient(t *Template, cfg ClientConfig) *Client {
 			secrets = append(secrets, v)
 		}
 	}
+	// A run's variables start from the scenario's settings overlaid with
+	// the integration's variables; both are fixed, so they are merged once.
+	base := make(map[string]Vars, len(t.scenarios))
+	for id, sc := range t.scenarios {
+		v := make(Vars, len(sc.settings)+len(cfg.Vars))
+		maps.Copy(v, sc.settings)
+		maps.Copy(v, cfg.Vars)
+		base[id] = v
+	}
 	return &Client{
-		tmpl:      t,
-		cfg:       cfg,
-		transport: newTransport(cfg),
-		masker:    NewMasker(secrets...),
+		tmpl:   t,
+		cfg:    cfg,
+		retry:  newRetryClient(cfg),
+		masker: NewMasker(secrets...),
+		base:   base,
 	}
 }
 
@@ -145,11 +160,10 @@ func (c *Client) maskerFor(cred Credentials) *Masker {
 	if len(cred.Secrets) == 0 {
 		return c.masker
 	}
-	key := strings.Join(cred.Secrets, "\x00")
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.credMask == nil || c.credKey != key {
-		c.credKey, c.credMask = key, c.masker.With(cred.Secrets...)
+	if c.credMask == nil || !slices.Equal(c.credSecrets, cred.Secrets) {
+		c.credSecrets, c.credMask = slices.Clone(cred.Secrets), c.masker.With(cred.Secrets...)
 	}
 	return c.credMask
 }

@@ -1,8 +1,10 @@
 // Package engine compiles a parsed integration template into something that
-// runs: every templated string is compiled once, requests are rendered,
-// sent through one HTTP client chain per integration (trace → retry →
-// concurrency limit → transport), and answers are read into output rows
-// with GJSON, following Next chains into the Common scenario.
+// runs: every templated string is compiled once (to plain closures where it
+// has the usual shapes, to text/template otherwise), requests are rendered,
+// sent through one HTTP client chain per integration (retry → concurrency
+// limit → transport) and recorded, masked, in the run's trace, and answers
+// are read into output rows with GJSON, following Next chains into the
+// Common scenario.
 //
 // The engine knows the template format, not what a scenario means to the
 // business: which scenario runs on which call event is the scenarios

@@ -4,9 +4,9 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
-	"sync"
 )
 
 // Mask is what a secret is replaced with in traces and errors.
@@ -24,43 +24,94 @@ var sensitiveName = regexp.MustCompile(`(?i)(authorization|token|secret|password
 // jsonSecretField matches "name": "value" pairs with a secret-looking name.
 var jsonSecretField = regexp.MustCompile(`("(?i:[a-z0-9_\-]*(?:token|secret|password|passwd|api[-_]?key|apikey|credential|signature)[a-z0-9_\-]*)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
 
-// sensitiveNames caches sensitiveName's verdict per header or field name:
-// the same few names come back on every request.
-var sensitiveNames sync.Map
+// sensitiveWords are the words sensitiveName matches, for the quick check
+// below: header and field names come by on every request, and the regular
+// expression cost more than the rest of masking a header.
+var sensitiveWords = newWordSet("authorization", "token", "secret", "password", "passwd", "apikey", "api-key", "api_key", "cookie", "credential", "signature")
 
 func isSensitiveName(name string) bool {
-	if v, ok := sensitiveNames.Load(name); ok {
-		return v.(bool)
+	switch name {
+	case "Accept", "Content-Type", "Content-Length", "Date", "User-Agent", "Server",
+		"Connection", "Cache-Control", "Vary", "Etag", "Transfer-Encoding", "Location":
+		return false // the usual names, answered without a scan
 	}
-	v := sensitiveName.MatchString(name)
-	sensitiveNames.Store(name, v)
-	return v
+	if !isASCII(name) {
+		return sensitiveName.MatchString(name) // (?i) folds some non-ASCII letters too
+	}
+	return sensitiveWords.in(name)
 }
 
 // secretWords are what a secret-named JSON field's name contains; a body
 // without any of them needs no regular-expression pass.
-var secretWords = []string{"token", "secret", "password", "passwd", "key", "credential", "signature"}
+var secretWords = newWordSet("token", "secret", "password", "passwd", "key", "credential", "signature")
 
 func mayHoldSecretFields(body string) bool {
-	lower := strings.ToLower(body)
-	for _, w := range secretWords {
-		if strings.Contains(lower, w) {
-			return true
+	return !isASCII(body) || secretWords.in(body)
+}
+
+// nameWords are the words of sensitiveWords, shortened to what any of its
+// spellings contains.
+var nameWords = newWordSet("auth", "token", "secret", "password", "passwd", "key", "cookie", "credential", "signature")
+
+// mayHoldSensitiveName is a quick test that s holds no name sensitiveName
+// could match, so parsing can be skipped.
+func mayHoldSensitiveName(s string) bool {
+	return !isASCII(s) || nameWords.in(s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// wordSet finds lower-case ASCII words in text, ignoring ASCII case, in one
+// pass and without a lower-cased copy: each byte looks up the words that
+// start with it.
+type wordSet struct {
+	byFirst [256][]string
+}
+
+func newWordSet(words ...string) *wordSet {
+	ws := &wordSet{}
+	for _, w := range words {
+		c := w[0]
+		ws.byFirst[c] = append(ws.byFirst[c], w)
+		if 'a' <= c && c <= 'z' {
+			ws.byFirst[c-('a'-'A')] = append(ws.byFirst[c-('a'-'A')], w)
+		}
+	}
+	return ws
+}
+
+// in reports whether s contains one of the words.
+func (ws *wordSet) in(s string) bool {
+	for i := 0; i < len(s); i++ {
+		for _, w := range ws.byFirst[s[i]] {
+			if len(s)-i >= len(w) && equalFoldASCII(s[i+1:i+len(w)], w[1:]) {
+				return true
+			}
 		}
 	}
 	return false
 }
 
-// mayHoldSensitiveName is a quick test that s holds no name sensitiveName
-// could match, so parsing can be skipped.
-func mayHoldSensitiveName(s string) bool {
-	lower := strings.ToLower(s)
-	for _, w := range []string{"auth", "token", "secret", "password", "passwd", "key", "cookie", "credential", "signature"} {
-		if strings.Contains(lower, w) {
-			return true
+// equalFoldASCII reports whether s equals the lower-case word w, ignoring
+// ASCII case.
+func equalFoldASCII(s, w string) bool {
+	for i := 0; i < len(w); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != w[i] {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // Masker hides secrets in what is shown to people: traces, errors, logs.
@@ -86,7 +137,12 @@ func (m *Masker) With(secrets ...string) *Masker {
 func (m *Masker) Add(secrets ...string) {
 	for _, s := range secrets {
 		if len(s) >= minSecretLen {
-			m.secrets = append(m.secrets, s, url.QueryEscape(s), URLEncode(s))
+			// Most secrets read the same escaped: each spelling once.
+			for _, v := range [...]string{s, url.QueryEscape(s), URLEncode(s)} {
+				if !slices.Contains(m.secrets, v) {
+					m.secrets = append(m.secrets, v)
+				}
+			}
 		}
 	}
 	sort.Slice(m.secrets, func(i, j int) bool { return len(m.secrets[i]) > len(m.secrets[j]) })
@@ -94,11 +150,11 @@ func (m *Masker) Add(secrets ...string) {
 
 // String replaces every known secret in s.
 func (m *Masker) String(s string) string {
-	if m == nil {
-		return s
+	if m == nil || len(m.secrets) == 0 || len(s) < len(m.secrets[len(m.secrets)-1]) {
+		return s // shorter than the shortest secret: nothing to find
 	}
 	for _, sec := range m.secrets {
-		if strings.Contains(s, sec) {
+		if len(sec) <= len(s) && strings.Contains(s, sec) {
 			s = strings.ReplaceAll(s, sec, Mask)
 		}
 	}
@@ -114,11 +170,7 @@ func (m *Masker) Headers(h http.Header) map[string]string {
 		v := strings.Join(vs, ", ")
 		switch {
 		case strings.EqualFold(name, "Authorization") || strings.EqualFold(name, "Proxy-Authorization"):
-			if scheme, _, ok := strings.Cut(v, " "); ok {
-				v = scheme + " " + Mask
-			} else {
-				v = Mask
-			}
+			v = maskCredential(v)
 		case isSensitiveName(name):
 			v = Mask
 		default:
@@ -127,6 +179,20 @@ func (m *Masker) Headers(h http.Header) map[string]string {
 		out[name] = v
 	}
 	return out
+}
+
+// maskCredential masks an Authorization value but its scheme.
+func maskCredential(v string) string {
+	scheme, _, ok := strings.Cut(v, " ")
+	switch {
+	case !ok:
+		return Mask
+	case scheme == "Basic":
+		return "Basic " + Mask // constant: no allocation on every request
+	case scheme == "Bearer":
+		return "Bearer " + Mask
+	}
+	return scheme + " " + Mask
 }
 
 // URL masks secret-named query parameters and known secrets in a URL.

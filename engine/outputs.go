@@ -1,8 +1,8 @@
 package engine
 
 import (
-	"bytes"
 	"errors"
+	"strings"
 
 	"github.com/tidwall/gjson"
 )
@@ -12,18 +12,34 @@ import (
 // by index into rows (one row per contact found). A path that yields a
 // single value gives that value to every row. An empty or unmatched path
 // gives "". No array and no value means no rows.
-func extractRows(body []byte, outs []Output) ([]map[string]string, error) {
-	if len(outs) == 0 || len(bytes.TrimSpace(body)) == 0 {
+func extractRows(body string, outs []Output) ([]map[string]string, error) {
+	if len(outs) == 0 || strings.TrimSpace(body) == "" {
 		return nil, nil
 	}
-	cols := make([][]string, len(outs))
-	isArray := make([]bool, len(outs))
+	// column is what one output found: values per element, or one value.
+	type column struct {
+		vals  []string
+		array bool
+		one   string
+	}
+	var colsBuf [8]column // on the stack for the usual handful of outputs
+	cols := colsBuf[:0]
+	if len(outs) > len(colsBuf) {
+		cols = make([]column, 0, len(outs))
+	}
+	cols = cols[:len(outs)]
 	rows, scalar := -1, false
+	var arrays elementCache
 	for i, o := range outs {
 		if o.Path == "" {
 			continue
 		}
-		res := gjson.GetBytes(body, o.Path)
+		if vals, ok := arrays.values(body, o.Path); ok {
+			cols[i] = column{vals: vals, array: true}
+			rows = max(rows, len(vals))
+			continue
+		}
+		res := gjson.Get(body, o.Path)
 		switch {
 		case !res.Exists():
 		case res.IsArray():
@@ -32,10 +48,10 @@ func extractRows(body []byte, outs []Output) ([]map[string]string, error) {
 				vals = append(vals, e.String())
 				return true
 			})
-			cols[i], isArray[i] = vals, true
+			cols[i] = column{vals: vals, array: true}
 			rows = max(rows, len(vals))
 		default:
-			cols[i] = []string{res.String()}
+			cols[i].one = res.String()
 			scalar = true
 		}
 	}
@@ -47,24 +63,124 @@ func extractRows(body []byte, outs []Output) ([]map[string]string, error) {
 	}
 	// Only an answer where no output found anything can be something other
 	// than JSON; checking then keeps the full scan off the common path.
-	if rows == 0 && !gjson.ValidBytes(body) {
+	if rows == 0 && !gjson.Valid(body) {
 		return nil, errors.New("the response is not JSON, so its outputs cannot be read")
 	}
 	out := make([]map[string]string, rows)
 	for r := range out {
 		row := make(map[string]string, len(outs))
 		for i, o := range outs {
-			v := ""
-			if isArray[i] {
-				if r < len(cols[i]) {
-					v = cols[i][r]
+			v := cols[i].one
+			if cols[i].array {
+				v = ""
+				if r < len(cols[i].vals) {
+					v = cols[i].vals[r]
 				}
-			} else if len(cols[i]) > 0 {
-				v = cols[i][0]
 			}
 			row[o.Name] = v
 		}
 		out[r] = row
 	}
 	return out, nil
+}
+
+// elementCache reads paths of the form "results.#.name" — the usual shape
+// of a list answer's outputs — without GJSON building a new JSON array per
+// path: the array's elements are found once per answer, and each output
+// reads its field from each element. GJSON's own rule is kept: an element
+// without the field gives no value (rather than "").
+type elementCache struct {
+	n        int
+	prefix   [4]string   // array paths seen ("" is the answer itself)
+	elements [4][]string // their elements' raw JSON; nil: not an array
+	spare    []string    // room for values, shared by the outputs
+}
+
+// values returns the path's values when it has the fast form and its array
+// exists; ok is false when GJSON must read the path itself.
+func (c *elementCache) values(body, path string) (vals []string, ok bool) {
+	prefix, field, ok := splitElementPath(path)
+	if !ok {
+		return nil, false
+	}
+	elems, ok := c.elementsOf(body, prefix)
+	if !ok {
+		return nil, false
+	}
+	if len(c.spare) < len(elems) {
+		c.spare = make([]string, 4*len(elems)) // room for a few outputs' values
+	}
+	vals, c.spare = c.spare[:0:len(elems)], c.spare[len(elems):]
+	for _, e := range elems {
+		if v := gjson.Get(e, field); v.Exists() {
+			vals = append(vals, v.String())
+		}
+	}
+	return vals, true
+}
+
+func (c *elementCache) elementsOf(body, prefix string) ([]string, bool) {
+	for i, p := range c.prefix[:c.n] {
+		if p == prefix {
+			return c.elements[i], c.elements[i] != nil
+		}
+	}
+	var arr gjson.Result
+	if prefix == "" {
+		arr = gjson.Parse(body)
+	} else {
+		arr = gjson.Get(body, prefix)
+	}
+	var elems []string
+	if arr.IsArray() {
+		elems = []string{}
+		arr.ForEach(func(_, e gjson.Result) bool {
+			elems = append(elems, e.Raw)
+			return true
+		})
+	}
+	if c.n < len(c.prefix) { // beyond a few arrays per answer, read each again
+		c.prefix[c.n], c.elements[c.n] = prefix, elems
+		c.n++
+	}
+	return elems, elems != nil
+}
+
+// splitElementPath splits "a.b.#.c.d" into "a.b" and "c.d" (and "#.c" into
+// "" and "c") when both sides are plain names and indexes: no wildcards,
+// escapes, queries, modifiers or pipes, whose meaning across the split GJSON
+// alone decides. The field may hold a further "#" ("#.emails.#.value").
+func splitElementPath(path string) (prefix, field string, ok bool) {
+	if rest, found := strings.CutPrefix(path, "#."); found {
+		prefix, field = "", rest
+	} else if prefix, field, found = strings.Cut(path, ".#."); !found {
+		return "", "", false
+	}
+	if field == "" || !plainPath(prefix, false) || !plainPath(field, true) {
+		return "", "", false
+	}
+	return prefix, field, true
+}
+
+// plainPath reports whether p is dot-separated names of letters, digits,
+// '_' and '-' (and, where allowed, "#" components).
+func plainPath(p string, hash bool) bool {
+	if p == "" {
+		return true
+	}
+	for part := range strings.SplitSeq(p, ".") {
+		if part == "" {
+			return false
+		}
+		if part == "#" && hash {
+			continue
+		}
+		for i := 0; i < len(part); i++ {
+			ch := part[i]
+			if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '_' || ch == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }

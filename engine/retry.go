@@ -49,26 +49,22 @@ func (p RetryPolicy) WithDefaults() RetryPolicy {
 	return p
 }
 
-type idempotentKey struct{}
-
-// withIdempotent marks in the context whether the request may be sent again
-// after a failure that happened once the server could have acted on it.
-// retryablehttp's CheckRetry sees the context, not the request.
-func withIdempotent(ctx context.Context, method string, h http.Header) context.Context {
-	ok := false
+// idempotent reports whether a request may be sent again after a failure
+// that happened once the server could have acted on it.
+func idempotent(method string, h http.Header) bool {
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
-		ok = true
+		return true
 	}
-	if h.Get("Idempotency-Key") != "" {
-		ok = true
-	}
-	return context.WithValue(ctx, idempotentKey{}, ok)
+	return h.Get("Idempotency-Key") != ""
 }
 
+// isIdempotent reads idempotent's verdict from the request context, where
+// the engine put it: retryablehttp's CheckRetry sees the context, not the
+// request.
 func isIdempotent(ctx context.Context) bool {
-	ok, _ := ctx.Value(idempotentKey{}).(bool)
-	return ok
+	info := exchangeFrom(ctx)
+	return info != nil && info.idempotent
 }
 
 // checkRetry retries network errors, 429 and 5xx (but 501). A request that

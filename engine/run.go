@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,7 +8,9 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/hashicorp/go-retryablehttp"
 	"github.com/switchboard/switchboard/templates"
 )
 
@@ -61,7 +62,7 @@ type run struct {
 	extra    []Output
 	cred     Credentials
 	masker   *Masker
-	recorder *Recorder
+	trace    traceLog
 	warnings []string
 }
 
@@ -70,9 +71,9 @@ type run struct {
 // the integration's variables, which win over the template's defaults.
 func (c *Client) Run(ctx context.Context, scenarioID string, vars Vars, opts RunOptions) *Result {
 	res := &Result{Scenario: scenarioID, Rows: []Row{}, Vars: Vars{}, Trace: []Exchange{}}
-	rn := &run{scenario: scenarioID, idemKey: opts.IdempotencyKey, extra: opts.ExtraOutputs, recorder: &Recorder{}}
+	rn := &run{scenario: scenarioID, idemKey: opts.IdempotencyKey, extra: opts.ExtraOutputs}
 	err := c.run(ctx, rn, scenarioID, vars, opts, res)
-	res.Trace = rn.recorder.Exchanges()
+	res.Trace = rn.trace.take()
 	res.Warnings = rn.warnings
 	if err != nil {
 		if rn.masker != nil {
@@ -95,27 +96,35 @@ func (c *Client) run(ctx context.Context, rn *run, scenarioID string, input Vars
 	rn.cred = cred
 	rn.masker = c.maskerFor(cred)
 
-	vars := make(Vars, len(sc.settings)+len(c.cfg.Vars)+len(cred.Vars)+len(input)+8)
-	maps.Copy(vars, sc.settings)
-	maps.Copy(vars, c.cfg.Vars)
+	reqs, err := sc.selected(opts.Requests)
+	if err != nil {
+		return err
+	}
+	// Sized once for everything the run adds, the outputs of all but the
+	// last request included (nothing reads the last one's): growing a map
+	// on the way costs more than the room.
+	base := c.base[scenarioID]
+	size := len(base) + len(cred.Vars) + len(input) + 3
+	for _, r := range reqs[:max(0, len(reqs)-1)] {
+		size += len(r.Outputs) + len(rn.extra)
+	}
+	vars := make(Vars, size)
+	maps.Copy(vars, base)
 	maps.Copy(vars, cred.Vars)
 	maps.Copy(vars, input)
 	for _, name := range []string{"Subject", "Description"} {
-		if vars[name] != "" {
-			continue
+		text := sc.texts[name]
+		if vars[name] != "" || text == nil {
+			continue // a missing text renders "", which a missing name reads as anyway
 		}
-		v, err := sc.texts[name].Render(vars)
+		v, err := text.Render(vars)
 		if err != nil {
 			return fmt.Errorf("rendering the scenario's %s: %w", name, err)
 		}
 		vars[name] = v
 	}
 
-	reqs, err := sc.selected(opts.Requests)
-	if err != nil {
-		return err
-	}
-	for _, r := range reqs {
+	for n, r := range reqs {
 		if t := contactType(sc.ID, r.Name); t != "" && input["ContactSyncType"] == "" {
 			vars["ContactSyncType"] = t
 		}
@@ -128,9 +137,16 @@ func (c *Client) run(ctx context.Context, rn *run, scenarioID string, input Vars
 			if i > 0 {
 				continue
 			}
+			if len(res.Vars) == 0 {
+				res.Vars = make(Vars, len(row))
+			}
+			last := n == len(reqs)-1
 			for k, v := range row {
 				if v != "" {
-					vars[k], res.Vars[k] = v, v
+					res.Vars[k] = v
+					if !last {
+						vars[k] = v
+					}
 				}
 			}
 		}
@@ -179,13 +195,13 @@ func (c *Client) exec(ctx context.Context, rn *run, r *Request, vars Vars, depth
 	for {
 		rd, err := c.render(r, vars, rn.cred)
 		if err != nil {
-			rn.recorder.Add(Exchange{Request: r.Name, Method: r.Method, URL: rn.masker.URL(rd.url),
+			rn.trace.add(Exchange{Request: r.Name, Method: r.Method, URL: rn.masker.URL(rd.url),
 				RequestHeaders: rn.masker.Headers(rd.header), RequestBody: rn.masker.Body(rd.body),
 				Error: rn.masker.String(err.Error())})
 			return nil, err
 		}
 		if rd.url == "" {
-			rn.recorder.Add(Exchange{Request: r.Name, Method: r.Method, Skipped: true,
+			rn.trace.add(Exchange{Request: r.Name, Method: r.Method, Skipped: true,
 				SkipReason: "URLFormat rendered empty", RequestHeaders: map[string]string{}})
 			return nil, nil
 		}
@@ -194,7 +210,7 @@ func (c *Client) exec(ctx context.Context, rn *run, r *Request, vars Vars, depth
 			return nil, err
 		}
 		if status < 200 || status > 299 {
-			herr := HTTPStatusError{Status: status, Body: shorten(rn.masker.Body(string(body)), 300)}
+			herr := HTTPStatusError{Status: status, Body: shorten(rn.masker.Body(body), 300)}
 			match := c.tokenError(body)
 			if match == "" {
 				return nil, &herr
@@ -270,45 +286,68 @@ func (c *Client) follow(ctx context.Context, rn *run, r *Request, vars Vars, row
 	}
 }
 
-// send puts a rendered request through the client's transport chain and
-// returns the status and body. The trace layer records the exchange.
-func (c *Client) send(ctx context.Context, rn *run, r *Request, rd rendered) (int, []byte, error) {
+// send sends a rendered request through the retry and limit layers,
+// records the exchange (masked) in the run's trace, and returns the status
+// and the answer.
+func (c *Client) send(ctx context.Context, rn *run, r *Request, rd rendered) (int, string, error) {
+	// Only a key the template sets makes a POST safe to send again after a
+	// network error: the run's own key guards against a crash, and the
+	// helpdesk may not honour it.
+	info := &exchangeInfo{idempotent: idempotent(rd.method, rd.header)}
+	if rn.idemKey != "" && (rd.method == http.MethodPost || rd.method == http.MethodPatch) && rd.header.Get("Idempotency-Key") == "" {
+		rd.header.Set("Idempotency-Key", rn.idemKey+":"+r.Name)
+	}
+	ex := Exchange{Request: r.Name, Method: rd.method, URL: rn.masker.URL(rd.url),
+		RequestHeaders: rn.masker.Headers(rd.header), RequestBody: rn.masker.Body(rd.body)}
 	var reqBody io.Reader // nil for no body: retryablehttp then copies nothing
 	if rd.body != "" {
 		reqBody = strings.NewReader(rd.body)
 	}
-	req, err := http.NewRequestWithContext(ctx, rd.method, rd.url, reqBody)
+	req, err := http.NewRequestWithContext(withExchange(ctx, info), rd.method, rd.url, reqBody)
 	if err == nil && req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 		err = fmt.Errorf("URL %q is not an absolute http or https URL", rd.url)
 	}
+	var rreq *retryablehttp.Request
+	if err == nil {
+		req.Header = rd.header
+		rreq, err = retryablehttp.FromRequest(req)
+	}
 	if err != nil {
 		err = fmt.Errorf("building the request: %w", err)
-		rn.recorder.Add(Exchange{Request: r.Name, Method: rd.method, URL: rn.masker.URL(rd.url),
-			RequestHeaders: rn.masker.Headers(rd.header), RequestBody: rn.masker.Body(rd.body), Error: rn.masker.String(err.Error())})
-		return 0, nil, err
+		ex.Error = rn.masker.String(err.Error())
+		rn.trace.add(ex)
+		return 0, "", err
 	}
-	info := &exchangeInfo{name: r.Name, scenario: rn.scenario, body: rd.body, recorder: rn.recorder, masker: rn.masker}
-	ctx = withIdempotent(withExchange(ctx, info), rd.method, rd.header)
-	req.Header = rd.header
-	if rn.idemKey != "" && (rd.method == http.MethodPost || rd.method == http.MethodPatch) && req.Header.Get("Idempotency-Key") == "" {
-		req.Header.Set("Idempotency-Key", rn.idemKey+":"+r.Name)
+
+	start := time.Now()
+	resp, err := c.retry.Do(rreq)
+	var body string
+	if err == nil {
+		body, err = readBody(resp, c.cfg.MaxResponseBytes)
+		ex.Status = resp.StatusCode
+		ex.ResponseHeaders = rn.masker.Headers(resp.Header)
+		ex.ResponseBody = rn.masker.Body(body)
 	}
-	resp, err := c.transport.RoundTrip(req.WithContext(ctx))
+	took := time.Since(start)
+	ex.DurationMs = took.Milliseconds()
+	ex.Attempts = max(1, int(info.attempts.Load()))
 	if err != nil {
-		return 0, nil, err
+		ex.Error = rn.masker.String(err.Error())
 	}
-	defer resp.Body.Close()
-	body, err := readAll(resp.Body)
+	rn.trace.add(ex)
+	if c.cfg.Observe != nil {
+		c.cfg.Observe(Observation{Scenario: rn.scenario, Request: r.Name, Status: ex.Status, Duration: took, Attempts: ex.Attempts})
+	}
 	if err != nil {
-		return 0, nil, fmt.Errorf("reading the response: %w", err)
+		return 0, "", err
 	}
 	return resp.StatusCode, body, nil
 }
 
 // tokenError returns the TokenErrorMap value found in a response body.
-func (c *Client) tokenError(body []byte) string {
+func (c *Client) tokenError(body string) string {
 	for _, v := range c.tmpl.tokenErrors {
-		if bytes.Contains(body, []byte(v)) {
+		if strings.Contains(body, v) {
 			return v
 		}
 	}

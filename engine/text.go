@@ -17,6 +17,7 @@ type Vars map[string]string
 type Text struct {
 	src  string
 	tmpl *template.Template // nil for constant strings
+	fast *fastText          // the same, without reflection; nil if it uses more than fasttext.go covers
 }
 
 // Source returns the string as written in the template.
@@ -38,6 +39,11 @@ func (t *Text) Render(vars Vars) (string, error) {
 	if t.tmpl == nil {
 		return t.src, nil
 	}
+	if t.fast != nil {
+		if s, ok := t.fast.render(vars); ok {
+			return s, nil
+		}
+	}
 	var b strings.Builder
 	b.Grow(len(t.src))
 	if err := t.tmpl.Execute(&b, map[string]string(vars)); err != nil {
@@ -56,14 +62,15 @@ func CompileText(src string, funcs template.FuncMap) (*Text, error) {
 // template given Funcs, and with sprig's two hundred functions that copy
 // was most of the cost of loading a template.
 type textCompiler struct {
-	base *template.Template
-	n    int
+	base  *template.Template
+	funcs template.FuncMap
+	n     int
 }
 
 // newTextCompiler sets "missingkey=zero": on a map of strings it makes a
 // missing variable render as "" rather than "<no value>".
 func newTextCompiler(funcs template.FuncMap) *textCompiler {
-	return &textCompiler{base: template.New("base").Option("missingkey=zero").Funcs(funcs)}
+	return &textCompiler{base: template.New("base").Option("missingkey=zero").Funcs(funcs), funcs: funcs}
 }
 
 func (c *textCompiler) compile(src string) (*Text, error) {
@@ -75,7 +82,7 @@ func (c *textCompiler) compile(src string) (*Text, error) {
 	if err != nil {
 		return nil, cleanParseError(err)
 	}
-	return &Text{src: src, tmpl: tmpl}, nil
+	return &Text{src: src, tmpl: tmpl, fast: compileFast(tmpl.Tree, c.funcs)}, nil
 }
 
 var (

@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -27,35 +25,29 @@ type Exchange struct {
 	SkipReason      string            `json:"skipReason,omitempty"`
 }
 
-// Recorder collects the exchanges of one run. It is safe for concurrent use.
-type Recorder struct {
-	mu        sync.Mutex
+// traceLog collects the exchanges of one run, in order. A run sends its
+// requests one after another, so it needs no lock.
+type traceLog struct {
 	exchanges []Exchange
 }
 
-// Add appends an exchange.
-func (r *Recorder) Add(e Exchange) {
-	r.mu.Lock()
-	r.exchanges = append(r.exchanges, e)
-	r.mu.Unlock()
+func (l *traceLog) add(e Exchange) { l.exchanges = append(l.exchanges, e) }
+
+// take hands over what was recorded once the run is over.
+func (l *traceLog) take() []Exchange {
+	out := l.exchanges
+	l.exchanges = nil
+	if out == nil {
+		out = []Exchange{}
+	}
+	return out
 }
 
-// Exchanges returns what was recorded, in order.
-func (r *Recorder) Exchanges() []Exchange {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]Exchange(nil), r.exchanges...)
-}
-
-// exchangeInfo travels in the request context from the engine down to the
-// trace layer: what to call the request, where to record it, how to mask.
+// exchangeInfo travels in the request context down to the retry layer,
+// which reads whether the request may be sent again and counts attempts.
 type exchangeInfo struct {
-	name     string
-	scenario string
-	body     string // the body as sent, for the trace
-	recorder *Recorder
-	masker   *Masker
-	attempts atomic.Int32
+	idempotent bool
+	attempts   atomic.Int32
 }
 
 type exchangeKey struct{}
@@ -69,16 +61,6 @@ func exchangeFrom(ctx context.Context) *exchangeInfo {
 	return info
 }
 
-// traceTransport records every request that passes through it, with the
-// final response after retries, into the run's Recorder. The response body
-// is read here (up to maxBody) and handed on as a fresh reader.
-type traceTransport struct {
-	next    http.RoundTripper
-	maxBody int64
-	now     func() time.Time
-	observe func(Observation)
-}
-
 // Observation is what metrics see of one request: bounded labels only.
 type Observation struct {
 	Scenario string
@@ -86,41 +68,4 @@ type Observation struct {
 	Status   int // 0: no answer
 	Duration time.Duration
 	Attempts int
-}
-
-func (t *traceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	info := exchangeFrom(req.Context())
-	if info == nil {
-		return t.next.RoundTrip(req)
-	}
-	start := t.now()
-	ex := Exchange{
-		Request:        info.name,
-		Method:         req.Method,
-		URL:            info.masker.URL(req.URL.String()),
-		RequestHeaders: info.masker.Headers(req.Header),
-		RequestBody:    info.masker.Body(info.body),
-	}
-	resp, err := t.next.RoundTrip(req)
-	if err == nil {
-		var body []byte
-		body, err = readBody(resp, t.maxBody)
-		ex.Status = resp.StatusCode
-		ex.ResponseHeaders = info.masker.Headers(resp.Header)
-		ex.ResponseBody = info.masker.Body(string(body))
-	}
-	ex.DurationMs = t.now().Sub(start).Milliseconds()
-	ex.Attempts = max(1, int(info.attempts.Load()))
-	if err != nil {
-		ex.Error = info.masker.String(err.Error())
-	}
-	info.recorder.Add(ex)
-	if t.observe != nil {
-		t.observe(Observation{Scenario: info.scenario, Request: info.name, Status: ex.Status,
-			Duration: t.now().Sub(start), Attempts: ex.Attempts})
-	}
-	if err != nil {
-		return nil, err // a RoundTripper returns a response or an error, never both
-	}
-	return resp, nil
 }

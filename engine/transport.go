@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -16,17 +17,24 @@ import (
 	"golang.org/x/sync/semaphore"
 )
 
-// newTransport builds the scenario client's chain of layers:
-// trace → retry → concurrency limit → base transport. Authentication is not
-// a layer: its header must sit between the template-wide and the request's
-// own headers (DESIGN §2.2), so the engine sets it when building the
-// request, and re-builds the request after a token refresh.
-func newTransport(cfg ClientConfig) http.RoundTripper {
+// newRetryClient builds the scenario client's layers: retry → concurrency
+// limit → base transport. Tracing is not a layer: the engine records each
+// exchange around the retry client's Do, with the rendered request and the
+// answer it already holds (a RoundTripper layer cost a request clone, a
+// context value and a second pass over the answer per request).
+// Authentication is not a layer either: its header must sit between the
+// template-wide and the request's own headers (DESIGN §2.2), so the engine
+// sets it when building the request, and re-builds the request after a
+// token refresh.
+func newRetryClient(cfg ClientConfig) *retryablehttp.Client {
 	base, limiter, policy, timeout := cfg.Transport, cfg.Limiter, cfg.Retry, cfg.Timeout
-	rc := &retryablehttp.Client{
+	return &retryablehttp.Client{
 		// The per-attempt time limit is a context deadline set by the limit
 		// layer rather than http.Client.Timeout, whose timer machinery cost
-		// a quarter of the engine's overhead per request.
+		// a quarter of the engine's overhead per request. limitTransport
+		// has no CloseIdleConnections on purpose: retryablehttp calls it
+		// after every failed request, and the base transport's idle
+		// connections are shared by every integration.
 		HTTPClient: &http.Client{
 			Transport: &limitTransport{next: base, sem: limiter, shared: cfg.Shared, waiting: cfg.Waiting, timeout: timeout},
 		},
@@ -51,7 +59,6 @@ func newTransport(cfg ClientConfig) http.RoundTripper {
 			}
 		},
 	}
-	return &traceTransport{next: &retryablehttp.RoundTripper{Client: rc}, maxBody: cfg.MaxResponseBytes, now: time.Now, observe: cfg.Observe}
 }
 
 // isTimeout reports whether an attempt ran out of time: http.Client's
@@ -102,12 +109,13 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("waiting for a free request slot: %w", err)
 		}
 	}
-	release := func() { t.sem.Release(1) }
+	var releaseShared func()
 	if t.shared != nil {
 		if t.waiting != nil {
 			t.waiting(1)
 		}
-		releaseShared, err := t.shared.Acquire(req.Context())
+		var err error
+		releaseShared, err = t.shared.Acquire(req.Context())
 		if t.waiting != nil {
 			t.waiting(-1)
 		}
@@ -115,16 +123,16 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			t.sem.Release(1)
 			return nil, fmt.Errorf("waiting for a free request slot: %w", err)
 		}
-		release = func() { releaseShared(); t.sem.Release(1) }
 	}
 	ctx, cancel := context.WithTimeoutCause(req.Context(), t.timeout, errAttemptTimeout)
+	slot := &heldSlot{sem: t.sem, shared: releaseShared, cancel: cancel}
 	resp, err := t.next.RoundTrip(req.WithContext(ctx))
 	if err != nil {
-		cancel()
-		release()
+		slot.release()
 		return nil, err
 	}
-	resp.Body = &releaseOnClose{ReadCloser: resp.Body, release: func() { cancel(); release() }}
+	slot.ReadCloser = resp.Body
+	resp.Body = slot
 	return resp, nil
 }
 
@@ -132,57 +140,56 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // per-attempt time limit.
 var errAttemptTimeout = errors.New("attempt timed out")
 
-type releaseOnClose struct {
+// heldSlot is the response body of an attempt holding a request slot: it
+// gives the slot back, and ends the attempt's context, when closed. One
+// object rather than closures, as it is made on every request.
+type heldSlot struct {
 	io.ReadCloser
-	once    sync.Once
-	release func()
+	sem      *semaphore.Weighted
+	shared   func() // nil without shared slots
+	cancel   context.CancelFunc
+	released atomic.Bool
 }
 
-func (r *releaseOnClose) Close() error {
-	err := r.ReadCloser.Close()
-	r.once.Do(r.release)
+func (s *heldSlot) Close() error {
+	err := s.ReadCloser.Close()
+	s.release()
 	return err
 }
 
-// readBody reads a whole response body, refusing more than limit bytes, and
-// puts a fresh reader in its place.
-func readBody(resp *http.Response, limit int64) ([]byte, error) {
-	defer resp.Body.Close()
-	var body []byte
-	if cl := resp.ContentLength; cl >= 0 && cl <= limit {
-		// The length is known: read exactly that, in one allocation.
-		body = make([]byte, cl)
-		if _, err := io.ReadFull(resp.Body, body); err != nil {
-			return nil, fmt.Errorf("reading the response: %w", err)
-		}
-	} else {
-		var buf bytes.Buffer
-		if _, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1)); err != nil {
-			return nil, fmt.Errorf("reading the response: %w", err)
-		}
-		body = buf.Bytes()
+func (s *heldSlot) release() {
+	if s.released.Swap(true) {
+		return
 	}
-	resp.Body = &bodyBytes{Reader: bytes.NewReader(body), b: body}
+	s.cancel()
+	if s.shared != nil {
+		s.shared()
+	}
+	s.sem.Release(1)
+}
+
+// readBody reads a whole response body, refusing more than limit bytes.
+// The answer is returned as a string: the trace and the output extraction
+// both read it as one, and converting once spares a copy per output.
+func readBody(resp *http.Response, limit int64) (string, error) {
+	defer resp.Body.Close()
+	if cl := resp.ContentLength; cl >= 0 && cl <= limit {
+		// The length is known: read exactly that.
+		b := make([]byte, cl)
+		if _, err := io.ReadFull(resp.Body, b); err != nil {
+			return "", fmt.Errorf("reading the response: %w", err)
+		}
+		return string(b), nil
+	}
+	// Unknown length (chunked, or gzip the transport undid): a buffer that
+	// grows as it reads, copied once into the string.
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1)); err != nil {
+		return "", fmt.Errorf("reading the response: %w", err)
+	}
+	body := buf.String()
 	if int64(len(body)) > limit {
 		return body[:limit], fmt.Errorf("response is larger than %d bytes", limit)
 	}
 	return body, nil
-}
-
-// bodyBytes is a response body already read; the engine takes the bytes
-// without copying them again.
-type bodyBytes struct {
-	*bytes.Reader
-	b []byte
-}
-
-func (*bodyBytes) Close() error { return nil }
-
-// readAll returns a response body, taking the bytes the trace layer read
-// when it is one.
-func readAll(body io.Reader) ([]byte, error) {
-	if bb, ok := body.(*bodyBytes); ok {
-		return bb.b, nil
-	}
-	return io.ReadAll(body)
 }

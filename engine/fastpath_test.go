@@ -1,0 +1,341 @@
+package engine
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"text/template"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/tidwall/gjson"
+)
+
+// The engine takes shortcuts on its hot path: template strings of the usual
+// shapes render through closures rather than text/template, list outputs
+// are read per element rather than through GJSON's "#." arrays, and secret
+// names are found without regular expressions. Each shortcut must give
+// exactly what the general way gives; these tests compare the two.
+
+// renderSlow renders through text/template only.
+func renderSlow(t *Text, vars Vars) (string, error) {
+	if t.tmpl == nil {
+		return t.src, nil
+	}
+	var b strings.Builder
+	if err := t.tmpl.Execute(&b, map[string]string(vars)); err != nil {
+		return "", cleanExecError(err)
+	}
+	return b.String(), nil
+}
+
+// requireSameRender checks that the closures, where they apply, agree with
+// text/template: the same text, or both failing.
+func requireSameRender(t *testing.T, text *Text, vars Vars) {
+	t.Helper()
+	want, wantErr := renderSlow(text, vars)
+	got, gotErr := text.Render(vars)
+	if wantErr != nil {
+		require.EqualError(t, gotErr, wantErr.Error(), "%q", text.src)
+		return
+	}
+	require.NoError(t, gotErr, "%q", text.src)
+	require.Equal(t, want, got, "%q with %v", text.src, vars)
+	if text.fast != nil {
+		fast, ok := text.fast.render(vars)
+		require.True(t, ok, "%q: the closures gave up where text/template did not", text.src)
+		require.Equal(t, want, fast, "%q", text.src)
+	}
+}
+
+var renderVarSets = []Vars{
+	{},
+	{"Phone": "+1 (415) 555-0100", "base": "https://acme.test", "CallerName": "Zoë \"Z\" O'Neil & co",
+		"StartTimeUnix": "1795255200", "Subject": "Call from <x>", "ContactId": "17", "a": "1", "b": "x y", "c": `"q"`},
+	{"Phone": "", "StartTimeUnix": "not a time", "a": "", "b": "\u00e9\u6f22", "c": "\n\t\\"},
+}
+
+func TestFastTextShapes(t *testing.T) {
+	funcs := FuncMap(time.FixedZone("PBX", 8*3600))
+	for _, src := range []struct {
+		src  string
+		fast bool
+	}{
+		{`{{.base}}/users?phone={{.Phone}}`, true},
+		{`{{UrlEncode (print "role:end-user phone:*" .Phone)}}`, true},
+		{`{{.Phone | UrlEncode}}`, true},
+		{`{{.CallerName | trim | upper}}`, true},
+		{`{"name": "{{JsonEscape .CallerName}}"}`, true},
+		{`{{TimeFormat .StartTimeUnix "yyyy-MM-dd HH:mm"}}`, true},
+		{`{{TimeFormat .StartTimeUnix "yyyy-MM-dd HH:mm" "1"}}`, true},
+		{`{{ToMillis .StartTimeUnix}}`, true},
+		{`{{print}}{{print .a}}{{print .a .b "c"}}`, true},
+		{`{{ "literal" }}`, true},
+		{`{{- .a -}} x {{- .b}}`, true},
+		{`{{Capitalize .b}}`, true},
+		{`{{if .a}}{{.b}}{{end}}`, false},
+		{`{{.a.b}}`, false},
+		{`{{$x := .a}}{{$x}}`, false},
+		{`{{printf "%s-%s" .a .b}}`, false},
+		{`{{default "none" .a}}`, false},
+		{`{{len .a}}`, false},
+		{`{{.}}`, false},
+	} {
+		text, err := newTextCompiler(funcs).compile(src.src)
+		require.NoError(t, err, src.src)
+		require.Equal(t, src.fast, text.fast != nil, "%q: closures expected: %v", src.src, src.fast)
+		for _, vars := range renderVarSets {
+			requireSameRender(t, text, vars)
+		}
+	}
+}
+
+// A function that fails or panics sends the string back to text/template,
+// so the error reads as text/template words it.
+func TestFastTextLeavesErrorsToTextTemplate(t *testing.T) {
+	funcs := template.FuncMap{
+		"boom":      func(string) string { panic("boom") },
+		"fail":      func(string) (string, error) { return "", errors.New("no good") },
+		"UrlEncode": URLEncode,
+	}
+	for _, src := range []string{`x{{boom .a}}`, `x{{fail .a}}`, `{{UrlEncode (fail .a)}}`} {
+		text, err := newTextCompiler(funcs).compile(src)
+		require.NoError(t, err)
+		require.NotNil(t, text.fast, src)
+		_, err = text.Render(Vars{"a": "1"})
+		_, wantErr := renderSlow(text, Vars{"a": "1"})
+		require.Error(t, wantErr, src)
+		require.EqualError(t, err, wantErr.Error(), src)
+	}
+	text, err := newTextCompiler(FuncMap(time.UTC)).compile(`{{TimeFormat .a "yyyy"}}`)
+	require.NoError(t, err)
+	require.NotNil(t, text.fast)
+	_, err = text.Render(Vars{"a": "soon"})
+	require.ErrorContains(t, err, "TimeFormat")
+}
+
+// Every template string of the shipped and real-world templates renders the
+// same both ways.
+func TestFastTextMatchesTextTemplateOnRealTemplates(t *testing.T) {
+	var files []string
+	for _, pattern := range []string{"../examples/*.xml", "../templates/testdata/valid/*.xml", "../../shared/realworld/*.xml"} {
+		m, err := filepath.Glob(pattern)
+		require.NoError(t, err)
+		files = append(files, m...)
+	}
+	require.NotEmpty(t, files)
+	attr := regexp.MustCompile(`(?s)="([^"]*\{\{[^"]*)"`)
+	funcs := FuncMap(time.UTC)
+	fast, total := 0, 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range attr.FindAllStringSubmatch(string(data), -1) {
+			src := xmlUnescape(m[1])
+			text, err := newTextCompiler(funcs).compile(src)
+			if err != nil {
+				continue // the validation tests cover strings that do not compile
+			}
+			total++
+			if text.fast != nil {
+				fast++
+			}
+			for _, vars := range renderVarSets {
+				requireSameRender(t, text, vars)
+			}
+		}
+	}
+	t.Logf("%d of %d template strings render through closures", fast, total)
+	require.Greater(t, fast*2, total, "most real template strings should take the fast way")
+}
+
+func xmlUnescape(s string) string {
+	return strings.NewReplacer("&quot;", `"`, "&apos;", "'", "&lt;", "<", "&gt;", ">", "&amp;", "&", "&#xA;", "\n", "&#10;", "\n").Replace(s)
+}
+
+func FuzzFastTextMatchesTextTemplate(f *testing.F) {
+	f.Add(`{{UrlEncode (print "role:end-user phone:*" .a)}}`, "1", "x y")
+	f.Add(`{{.a | trim | upper}}-{{JsonEscape .b}}`, " q ", `"`)
+	f.Add(`{{TimeFormat .a "yyyy" "1"}}{{ToMillis .b}}`, "1795255200", "12.5")
+	funcs := FuncMap(time.UTC)
+	f.Fuzz(func(t *testing.T, src, a, b string) {
+		for _, slow := range []string{"range", "repeat", "until", "seq", "template", "define", "block"} {
+			if strings.Contains(src, slow) {
+				return
+			}
+		}
+		text, err := newTextCompiler(funcs).compile(src)
+		if err != nil || text.fast == nil {
+			return
+		}
+		vars := Vars{"a": a, "b": b}
+		want, wantErr := renderSlow(text, vars)
+		got, ok := text.fast.render(vars)
+		if wantErr != nil {
+			if ok {
+				t.Fatalf("%q: text/template fails (%v), the closures gave %q", src, wantErr, got)
+			}
+			return
+		}
+		if !ok || got != want {
+			t.Fatalf("%q: closures gave %q (ok %v), text/template %q", src, got, ok, want)
+		}
+	})
+}
+
+// extractRowsGJSON is extractRows without the per-element shortcut: every
+// path read by GJSON alone, as the engine did before.
+func extractRowsGJSON(body string, outs []Output) ([]map[string]string, error) {
+	if len(outs) == 0 || strings.TrimSpace(body) == "" {
+		return nil, nil
+	}
+	cols := make([][]string, len(outs))
+	isArray := make([]bool, len(outs))
+	rows, scalar := -1, false
+	for i, o := range outs {
+		if o.Path == "" {
+			continue
+		}
+		res := gjson.Get(body, o.Path)
+		switch {
+		case !res.Exists():
+		case res.IsArray():
+			var vals []string
+			res.ForEach(func(_, e gjson.Result) bool {
+				vals = append(vals, e.String())
+				return true
+			})
+			cols[i], isArray[i] = vals, true
+			rows = max(rows, len(vals))
+		default:
+			cols[i] = []string{res.String()}
+			scalar = true
+		}
+	}
+	if rows < 0 {
+		rows = 0
+		if scalar {
+			rows = 1
+		}
+	}
+	if rows == 0 && !gjson.Valid(body) {
+		return nil, errors.New("the response is not JSON, so its outputs cannot be read")
+	}
+	out := make([]map[string]string, rows)
+	for r := range out {
+		row := map[string]string{}
+		for i, o := range outs {
+			v := ""
+			if isArray[i] && r < len(cols[i]) {
+				v = cols[i][r]
+			} else if !isArray[i] && len(cols[i]) > 0 {
+				v = cols[i][0]
+			}
+			row[o.Name] = v
+		}
+		out[r] = row
+	}
+	return out, nil
+}
+
+var extractBodies = []string{
+	`{"results":[{"id":17,"name":"Ann Lee","phone":"+1"},{"id":18,"name":"Bo \"B\" \u00e9"}],"count":2}`,
+	`{"results":[{"id":1},{"x":2},{"id":3,"id":4}],"next":null}`,
+	`{"results":[1,"two",{"id":3},null,[{"id":5}],true]}`,
+	`[{"id":1,"emails":[{"value":"a@x"},{"value":"b@x"}]},{"id":2,"emails":[]}]`,
+	`  [ {"id" : 1 , "n" : -1.5e3 } , { "id":2, "n": 12345678901234567890 } ]  `,
+	`{"data":{"items":[{"a\u0062":"escaped key","ab":"plain"}]}}`,
+	`{"results":{"id":1}}`,
+	`{"results":[]}`,
+	`{"results":[{"id":{"nested":[1,2]}},{"id":"x"}]}`,
+	`not json`,
+	`{"results":[{"id":1}`,
+	`{"a.b":[{"id":1}]}`,
+}
+
+var extractPaths = [][]Output{
+	{{Name: "Id", Path: "results.#.id"}, {Name: "Name", Path: "results.#.name"}, {Name: "Phone", Path: "results.#.phone"}, {Name: "Count", Path: "count"}},
+	{{Name: "Id", Path: "#.id"}, {Name: "Email", Path: "#.emails.#.value"}, {Name: "N", Path: "#.n"}},
+	{{Name: "Ab", Path: "data.items.#.ab"}, {Name: "Esc", Path: `data.items.#.a\u0062`}, {Name: "First", Path: "data.items.0.ab"}},
+	{{Name: "Id", Path: "results.#.id"}, {Name: "Len", Path: "results.#"}, {Name: "Q", Path: `results.#(id==3).id`}},
+	{{Name: "Id", Path: "results.#.id|@reverse"}, {Name: "Mod", Path: "results.#.@this"}, {Name: "Empty", Path: ""}},
+	{{Name: "Id", Path: `a\.b.#.id`}, {Name: "Star", Path: "results.#.i*"}},
+}
+
+func TestExtractRowsMatchesGJSON(t *testing.T) {
+	for _, body := range extractBodies {
+		for _, outs := range extractPaths {
+			requireSameRows(t, body, outs)
+		}
+	}
+}
+
+func requireSameRows(t *testing.T, body string, outs []Output) {
+	t.Helper()
+	want, wantErr := extractRowsGJSON(body, outs)
+	got, gotErr := extractRows(body, outs)
+	require.Equal(t, wantErr, gotErr, "%s %v", body, outs)
+	require.Equal(t, want, got, "%s %v", body, outs)
+}
+
+func TestSplitElementPath(t *testing.T) {
+	for path, want := range map[string][2]string{
+		"results.#.id":            {"results", "id"},
+		"#.id":                    {"", "id"},
+		"data.items.#.emails.#.v": {"data.items", "emails.#.v"},
+		"a.0.#.b":                 {"a.0", "b"},
+	} {
+		prefix, field, ok := splitElementPath(path)
+		require.True(t, ok, path)
+		require.Equal(t, want, [2]string{prefix, field}, path)
+	}
+	for _, path := range []string{"results.#", "results.id", "results.#.", "a*.#.id", `a\.b.#.id`, "results.#.id|@reverse", "results.#(id==1).x", "results..#.id", "results.#.@this"} {
+		_, _, ok := splitElementPath(path)
+		require.False(t, ok, path)
+	}
+}
+
+func FuzzExtractRowsMatchesGJSON(f *testing.F) {
+	for _, body := range extractBodies {
+		f.Add(body, "results.#.id", "#.emails.#.value")
+	}
+	f.Fuzz(func(t *testing.T, body, p1, p2 string) {
+		outs := []Output{{Name: "A", Path: p1}, {Name: "B", Path: p2}, {Name: "C", Path: p1 + ".x"}}
+		want, wantErr := extractRowsGJSON(body, outs)
+		got, gotErr := extractRows(body, outs)
+		if (wantErr == nil) != (gotErr == nil) {
+			t.Fatalf("errors differ: %v / %v", wantErr, gotErr)
+		}
+		require.Equal(t, want, got)
+	})
+}
+
+func TestSensitiveNamesMatchTheExpression(t *testing.T) {
+	names := []string{"Authorization", "X-Api-Key", "x-api_key", "APIKEY", "Api-Token", "Cookie", "Set-Cookie",
+		"X-Signature", "client_secret", "Client-Secret", "passwd", "Password", "X-Credential-Id", "Accept",
+		"Content-Type", "X-Request-Id", "Idempotency-Key", "Proxy-Authorization", "keyword", "ToKeN", "api",
+		"x-auth", "Date", "Etag", ""}
+	for _, n := range names {
+		require.Equal(t, sensitiveName.MatchString(n), isSensitiveName(n), n)
+	}
+}
+
+func FuzzSensitiveName(f *testing.F) {
+	f.Add("X-Api-Key")
+	f.Add("Content-Type")
+	f.Fuzz(func(t *testing.T, name string) {
+		if got, want := isSensitiveName(name), sensitiveName.MatchString(name); got != want {
+			t.Fatalf("isSensitiveName(%q) = %v, the expression says %v", name, got, want)
+		}
+		// The quick tests may only say "maybe" where the expressions match.
+		if jsonSecretField.MatchString(name) && !mayHoldSecretFields(name) {
+			t.Fatalf("mayHoldSecretFields(%q) = false, but a secret field is there", name)
+		}
+		if sensitiveName.MatchString(name) && !mayHoldSensitiveName(name) {
+			t.Fatalf("mayHoldSensitiveName(%q) = false, but a secret name is there", name)
+		}
+	})
+}
