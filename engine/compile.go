@@ -52,6 +52,9 @@ type Request struct {
 type Output struct {
 	Name string
 	Path string
+	// List (Type="list") keeps every value the path yields together, as a
+	// JSON array of strings, instead of one row per value.
+	List bool
 }
 
 type header struct {
@@ -221,7 +224,7 @@ func (c *compiler) request(r *templates.Request) *Request {
 		cr.Body = c.text(b.Node, "Value", b.Value)
 	}
 	for _, o := range r.Outputs {
-		cr.Outputs = append(cr.Outputs, Output{Name: o.Name, Path: templates.NormalizePath(o.Path)})
+		cr.Outputs = append(cr.Outputs, Output{Name: o.Name, Path: templates.NormalizePath(o.Path), List: strings.EqualFold(o.Type, "list")})
 	}
 	return cr
 }
@@ -301,6 +304,27 @@ func (t *Template) HeadersWithoutToken(vars Vars) (http.Header, error) {
 
 // TokenErrors lists the TokenErrorMap values.
 func (t *Template) TokenErrors() []string { return t.tokenErrors }
+
+// ReadBody reads a scenario's outputs from a body no request of the
+// engine fetched: a provider's webhook, for ReceiveMessage and
+// DeliveryReport. Each request of the scenario contributes its rows; rows
+// are made as for answers, except that an element without a field gives ""
+// so that the fields of one message stay together.
+func (t *Template) ReadBody(scenarioID, body string) ([]map[string]string, error) {
+	sc := t.scenarios[scenarioID]
+	if sc == nil {
+		return nil, fmt.Errorf("%w: the template has no %s scenario", ErrNoScenario, scenarioID)
+	}
+	var out []map[string]string
+	for _, r := range sc.Requests {
+		rows, err := readRows(body, r.Outputs, true)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+	}
+	return out, nil
+}
 
 // Request returns the compiled request with the name, or nil.
 func (s *Scenario) Request(name string) *Request { return s.byName[name] }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 
@@ -13,6 +14,13 @@ import (
 // single value gives that value to every row. An empty or unmatched path
 // gives "". No array and no value means no rows.
 func extractRows(body string, outs []Output) ([]map[string]string, error) {
+	return readRows(body, outs, false)
+}
+
+// readRows is extractRows; aligned makes an element without a field give ""
+// rather than no value, so the rows of "messages.#.id" and
+// "messages.#.text" stay paired when some message has no text.
+func readRows(body string, outs []Output, aligned bool) ([]map[string]string, error) {
 	if len(outs) == 0 || strings.TrimSpace(body) == "" {
 		return nil, nil
 	}
@@ -29,9 +37,18 @@ func extractRows(body string, outs []Output) ([]map[string]string, error) {
 	}
 	cols = cols[:len(outs)]
 	rows, scalar := -1, false
-	var arrays elementCache
+	arrays := elementCache{aligned: aligned}
 	for i, o := range outs {
 		if o.Path == "" {
+			continue
+		}
+		if o.List {
+			// One value holding the whole list, as a JSON array of strings:
+			// a message's media URLs, not one row per URL.
+			if res := gjson.Get(body, o.Path); res.Exists() {
+				cols[i].one = listJSON(res)
+				scalar = true
+			}
 			continue
 		}
 		if vals, ok := arrays.values(body, o.Path); ok {
@@ -84,12 +101,35 @@ func extractRows(body string, outs []Output) ([]map[string]string, error) {
 	return out, nil
 }
 
+// listJSON encodes a result as a JSON array of strings: each element's
+// text for an array, the value alone otherwise, nothing for null.
+func listJSON(res gjson.Result) string {
+	var vals []string
+	switch {
+	case res.IsArray():
+		vals = []string{}
+		res.ForEach(func(_, e gjson.Result) bool {
+			if e.Type != gjson.Null {
+				vals = append(vals, e.String())
+			}
+			return true
+		})
+	case res.Type == gjson.Null:
+		vals = []string{}
+	default:
+		vals = []string{res.String()}
+	}
+	b, _ := json.Marshal(vals) // strings always marshal
+	return string(b)
+}
+
 // elementCache reads paths of the form "results.#.name" — the usual shape
 // of a list answer's outputs — without GJSON building a new JSON array per
 // path: the array's elements are found once per answer, and each output
 // reads its field from each element. GJSON's own rule is kept: an element
 // without the field gives no value (rather than "").
 type elementCache struct {
+	aligned  bool // an element without the field gives "" (see readRows)
 	n        int
 	prefix   [4]string   // array paths seen ("" is the answer itself)
 	elements [4][]string // their elements' raw JSON; nil: not an array
@@ -114,6 +154,8 @@ func (c *elementCache) values(body, path string) (vals []string, ok bool) {
 	for _, e := range elems {
 		if v := gjson.Get(e, field); v.Exists() {
 			vals = append(vals, v.String())
+		} else if c.aligned {
+			vals = append(vals, "")
 		}
 	}
 	return vals, true

@@ -91,8 +91,9 @@ func setHeaders(h http.Header, hs []header, vars Vars) error {
 }
 
 // jsonToForm turns a flat JSON object into a form body, so templates can
-// write form requests the same way as JSON ones. Nested values are sent as
-// their JSON text.
+// write form requests the same way as JSON ones. An array of plain values
+// repeats the field once per value (MediaUrl=a&MediaUrl=b, as Twilio
+// wants); other nested values are sent as their JSON text.
 func jsonToForm(body string) (string, bool) {
 	var m map[string]any
 	if !strings.HasPrefix(strings.TrimSpace(body), "{") || json.Unmarshal([]byte(body), &m) != nil {
@@ -107,12 +108,36 @@ func jsonToForm(body string) (string, bool) {
 			form.Set(k, "")
 		case float64, bool:
 			form.Set(k, fmt.Sprint(x))
+		case []any:
+			if vals, ok := plainValues(x); ok {
+				form[k] = vals
+				continue
+			}
+			b, _ := json.Marshal(x)
+			form.Set(k, string(b))
 		default:
 			b, _ := json.Marshal(x)
 			form.Set(k, string(b))
 		}
 	}
 	return form.Encode(), true
+}
+
+// plainValues returns the texts of an array of strings, numbers and
+// booleans; ok is false when an element is anything else.
+func plainValues(a []any) ([]string, bool) {
+	out := make([]string, 0, len(a))
+	for _, v := range a {
+		switch x := v.(type) {
+		case string:
+			out = append(out, x)
+		case float64, bool:
+			out = append(out, fmt.Sprint(x))
+		default:
+			return nil, false
+		}
+	}
+	return out, true
 }
 
 // jsonProblem describes where a body stops being JSON.

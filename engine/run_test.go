@@ -113,7 +113,7 @@ func TestBodiesAndEncodings(t *testing.T) {
   <Parameter Name="Data" Type="Body" Value="{&quot;name&quot;:&quot;{{JsonEscape .name}}&quot;,&#xA;&quot;n&quot;:1}"/>
 </Parameters></Request>
 <Request Name="form" Method="POST" RequestEncoding="form" URLFormat="`+srv.URL+`/form"><Parameters>
-  <Parameter Name="Data" Type="Body" Value="{&quot;name&quot;:&quot;{{JsonEscape .name}}&quot;,&quot;n&quot;:2,&quot;tags&quot;:[&quot;a&quot;]}"/>
+  <Parameter Name="Data" Type="Body" Value="{&quot;name&quot;:&quot;{{JsonEscape .name}}&quot;,&quot;n&quot;:2,&quot;tags&quot;:[&quot;a&quot;,&quot;b&quot;],&quot;meta&quot;:{&quot;k&quot;:1}}"/>
 </Parameters></Request>
 <Request Name="rawform" Method="POST" RequestEncoding="UrlEncoded" URLFormat="`+srv.URL+`/rawform"><Parameters>
   <Parameter Name="Data" Type="Body" Value="a=1&amp;b={{UrlEncode .name}}"/>
@@ -130,7 +130,8 @@ func TestBodiesAndEncodings(t *testing.T) {
 	require.Equal(t, "application/json", reqs[0].Header.Get("Content-Type"))
 	require.JSONEq(t, `{"name":"Ann \"A\" & Co","n":1}`, reqs[0].Body)
 	require.Equal(t, "application/x-www-form-urlencoded", reqs[1].Header.Get("Content-Type"))
-	require.Equal(t, "n=2&name=Ann+%22A%22+%26+Co&tags=%5B%22a%22%5D", reqs[1].Body)
+	// A list of plain values repeats the field; an object is sent as JSON.
+	require.Equal(t, "meta=%7B%22k%22%3A1%7D&n=2&name=Ann+%22A%22+%26+Co&tags=a&tags=b", reqs[1].Body)
 	require.Equal(t, "a=1&b=Ann%20%22A%22%20%26%20Co", reqs[2].Body)
 	require.Equal(t, "text/xml", reqs[3].Header.Get("Content-Type"))
 	require.Equal(t, `<name>Ann "A" & Co</name>`, reqs[3].Body)

@@ -81,6 +81,9 @@ func splitFields(c *engine.Template, in map[string]string, keep map[string]strin
 		if !given && f.IsSecret() && keep[f.Name] != "" {
 			v, given = keep[f.Name], true
 		}
+		if strings.TrimSpace(v) == "" {
+			v = f.DefaultValue()
+		}
 		switch {
 		case strings.TrimSpace(v) == "" && fieldRequired(f):
 			problems = append(problems, fmt.Sprintf("field %q (%s) is required", f.Name, f.Title))

@@ -40,6 +40,7 @@ type fieldView struct {
 	Secret   bool     `json:"secret"`
 	Required bool     `json:"required"`
 	Options  []string `json:"options,omitempty"`
+	Default  string   `json:"default,omitempty"`
 }
 
 type templateView struct {
@@ -65,7 +66,7 @@ func viewTemplate(t *store.Template, c *engine.Template) templateView {
 		v.AuthType, v.Remark, v.Scenarios = c.Source.AuthType, c.Source.Remark, c.ScenarioIDs()
 		for _, f := range c.Source.CustomFields() {
 			v.Fields = append(v.Fields, fieldView{Name: f.Name, Title: f.Title, Editor: editorOf(f), Secret: f.IsSecret(),
-				Required: fieldRequired(f), Options: fieldOptions(f)})
+				Required: fieldRequired(f), Options: fieldOptions(f), Default: f.DefaultValue()})
 		}
 	}
 	return v

@@ -86,6 +86,12 @@ const (
 	FatherTokenErrorMap   = "TokenErrorMap"
 	FatherAuthOption      = "AuthOption"
 	FatherScenarioSetting = "CustomScenarioParameter"
+	// Channel templates (DESIGN §5), in AuthMethod: how webhooks are
+	// verified and answered, the channel's rules, and what provider errors
+	// mean.
+	FatherWebhook  = "Webhook"
+	FatherChannel  = "Channel"
+	FatherErrorMap = "ErrorMap"
 )
 
 // Scenario ids with a meaning (DESIGN §2 and §5).
@@ -106,6 +112,10 @@ const (
 	RequestUpdateTicket      = "UpdateTicket"
 	SearchContactRequestPref = "SearchContact_"
 )
+
+// IsChannel reports whether the template describes a messaging channel
+// (Provider sms or messaging) rather than a helpdesk or CRM.
+func (t *Template) IsChannel() bool { return t.Provider == "sms" || t.Provider == "messaging" }
 
 // Scenario returns the scenario with the id, or nil. When an id is given
 // twice (a validation error) the first one is returned.
@@ -216,6 +226,16 @@ func (p *Parameter) IsBody() bool { return p.Name == "Data" && strings.EqualFold
 // IsSecret reports whether the parameter is a password custom field.
 func (p *Parameter) IsSecret() bool {
 	return p.Father == FatherCustomField && strings.EqualFold(p.Editor, "password")
+}
+
+// DefaultValue is the value a string custom field takes when left empty:
+// its Value (a list field's Value holds its options, and a password has no
+// default).
+func (p *Parameter) DefaultValue() string {
+	if p.Father != FatherCustomField || (p.Editor != "" && p.Editor != "string") {
+		return ""
+	}
+	return strings.TrimSpace(p.Value)
 }
 
 // Headers lists the request's own headers.

@@ -53,7 +53,7 @@ var (
 		"Information": {"Provider", "Name", "Key", "Logo", "Remark", "Version", "AuthType",
 			"MaxConcurrentRequest", "UserAssociation", "CallJournal", "CreateNewContact", "CreateNewTicket"},
 		"Scenario":  {"Id", "Type"},
-		"Parameter": {"Name", "Value", "Father", "Type", "Editor", "Title", "Key", "Description"},
+		"Parameter": {"Name", "Value", "Father", "Type", "Editor", "Title", "Key", "Description", "Required"},
 		"Request":   {"Name", "Method", "ResponseType", "RequestEncoding", "URLFormat", "Weight"},
 		"Outputs":   {"Next"},
 		"Output":    {"Name", "Path", "Type"},
@@ -189,4 +189,7 @@ func (c *checker) scenarios() {
 		}
 	}
 	c.nextChains()
+	if t.IsChannel() {
+		c.channel(seen)
+	}
 }

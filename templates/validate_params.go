@@ -7,7 +7,7 @@ import (
 )
 
 var (
-	fathers       = []string{FatherCustomField, FatherHeader, FatherTokenErrorMap, FatherAuthOption, FatherScenarioSetting}
+	fathers       = []string{FatherCustomField, FatherHeader, FatherTokenErrorMap, FatherAuthOption, FatherScenarioSetting, FatherWebhook, FatherChannel, FatherErrorMap}
 	editors       = []string{"string", "password", "list"}
 	identPattern  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	headerPattern = regexp.MustCompile("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$")
@@ -37,6 +37,10 @@ func (c *checker) scenarioParameters(s *Scenario) {
 		case p.Father == FatherCustomField, p.Father == FatherTokenErrorMap, p.Father == FatherAuthOption:
 			if s.ID != ScenarioAuth {
 				c.warnf(n, "Father", "Father=%q only has an effect in the AuthMethod scenario", p.Father)
+			}
+		case p.Father == FatherWebhook, p.Father == FatherChannel, p.Father == FatherErrorMap:
+			if s.ID != ScenarioAuth || !c.t.IsChannel() {
+				c.warnf(n, "Father", "Father=%q only has an effect in the AuthMethod scenario of a channel template (Provider sms or messaging)", p.Father)
 			}
 		case p.Father == FatherScenarioSetting:
 			if !identPattern.MatchString(p.Name) {

@@ -25,6 +25,15 @@ func (c *checker) requests(s *Scenario) {
 		} else {
 			seen[r.Name] = r
 		}
+		if ReadsWebhook(s.ID) {
+			// These requests read a provider's webhook; they send nothing.
+			if _, ok := n.Attr("URLFormat"); ok {
+				c.errorf(n, "URLFormat", "a %s request reads the provider's webhook and sends nothing, so it has no URLFormat", s.ID)
+			}
+			c.requestParameters(r)
+			c.outputs(s, r)
+			continue
+		}
 		if _, ok := n.Attr("Method"); !ok {
 			c.errorf(n, "", "required attribute Method is missing")
 		} else if !slices.Contains(methods, r.Method) {
@@ -101,8 +110,8 @@ func (c *checker) outputs(s *Scenario, r *Request) {
 		if err := CheckPath(NormalizePath(o.Path)); err != nil {
 			c.errorf(n, "Path", "%v", err)
 		}
-		if o.Type != "" && !strings.EqualFold(o.Type, "string") {
-			c.warnf(n, "Type", "output Type %q: every output is read as a string", o.Type)
+		if o.Type != "" && !strings.EqualFold(o.Type, "string") && !strings.EqualFold(o.Type, "list") {
+			c.warnf(n, "Type", "output Type %q is not \"string\" or \"list\"; it is read as a string", o.Type)
 		}
 	}
 	if r.Next != "" {
@@ -148,6 +157,12 @@ func (c *checker) contactOutputs(r *Request) {
 	if !slices.ContainsFunc(PhoneOutputs, func(p string) bool { return have[p] }) {
 		c.errorf(r.Node, "", "contact lookup request %s needs at least one phone output (%s)", r.Name, strings.Join(PhoneOutputs, ", "))
 	}
+}
+
+// ReadsWebhook reports whether a scenario's requests read an incoming
+// webhook (channel templates) instead of sending a request.
+func ReadsWebhook(scenario string) bool {
+	return scenario == ScenarioReceiveMessage || scenario == ScenarioDeliveryReport
 }
 
 // requiredRequests checks that scenarios looked up by request name have the

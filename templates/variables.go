@@ -18,6 +18,9 @@ var KnownVariables = []string{
 	// Scenario-specific and auth; Page, Offset, PageSize and Cursor page
 	// through UserAssociation.
 	"SearchValue", "AccessToken", "Page", "Offset", "PageSize", "Cursor",
-	// Messaging.
-	"MessageId", "From", "To", "Text", "MediaUrls", "ReceivedAt",
+	// Messaging: a message sent or received, the channel number it uses,
+	// VerifyChannel's challenge, a webhook's handshake token and a delivery
+	// report.
+	"MessageId", "From", "To", "Text", "MediaUrls", "MediaUrl", "ReceivedAt", "NumberId",
+	"Challenge", "VerifyToken", "WebhookUrl", "Status", "ErrorCode", "ErrorMessage",
 }

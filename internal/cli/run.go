@@ -30,6 +30,10 @@ type runFlags struct {
 	timeout      time.Duration
 	noGlobalInfo bool
 	tokenFile    string
+	// Channel templates: a webhook to read, as the provider sent it.
+	webhook    string
+	headers    []string
+	webhookURL string
 }
 
 func newRun() *cobra.Command {
@@ -59,6 +63,9 @@ usage or an invalid template.`,
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "time limit for each attempt of a request")
 	fl.BoolVar(&f.noGlobalInfo, "no-global-info", false, "do not run GetGlobalInfo first")
 	fl.StringVar(&f.tokenFile, "token-file", auth.DefaultTokenFile(), "where oauth2 tokens from 'template authorize' are kept and renewed")
+	fl.StringVar(&f.webhook, "webhook", "", "channel templates, ReceiveMessage/DeliveryReport: a file with a webhook body as the provider sent it (- for standard input)")
+	fl.StringArrayVar(&f.headers, "header", nil, "a header of that webhook, 'Name: value', to check its signature (repeatable)")
+	fl.StringVar(&f.webhookURL, "url", "", "the webhook URL as configured at the provider (signatures over the URL, e.g. Twilio's)")
 	return cmd
 }
 
@@ -92,12 +99,23 @@ func runScenario(cmd *cobra.Command, file string, f runFlags) error {
 	if err := checkFields(tmpl.Source, fields); err != nil {
 		return err
 	}
+	for _, cf := range tmpl.Source.CustomFields() {
+		if d := cf.DefaultValue(); d != "" && strings.TrimSpace(fields[cf.Name]) == "" {
+			fields[cf.Name] = d
+		}
+	}
 	vars, err := pairs("--var", f.vars)
 	if err != nil {
 		return err
 	}
 	if tmpl.Scenario(f.scenario) == nil || f.scenario == templates.ScenarioAuth {
 		return usageErr("the template has no runnable scenario %q; it has %s", f.scenario, strings.Join(tmpl.ScenarioIDs(), ", "))
+	}
+	if tmpl.Source.IsChannel() && templates.ReadsWebhook(f.scenario) {
+		return readWebhook(cmd, tmpl, f, fields, vars)
+	}
+	if f.webhook != "" {
+		return usageErr("--webhook is for the ReceiveMessage and DeliveryReport scenarios of channel templates")
 	}
 	sc := tmpl.Scenario(f.scenario)
 	for _, r := range f.requests {
@@ -144,26 +162,47 @@ func runScenario(cmd *cobra.Command, file string, f runFlags) error {
 			}
 		}
 	}
+	var channel *channelOutcome
 	if res.Err == nil {
+		if tmpl.Source.IsChannel() {
+			channelDefaults(f.scenario, vars)
+		}
 		res = client.Run(cmd.Context(), f.scenario, vars, engine.RunOptions{Requests: f.requests})
 		res.Trace = append(pre, res.Trace...)
+		if tmpl.Source.IsChannel() {
+			if channel, err = channelResult(tmpl, f.scenario, res, vars); err != nil {
+				return err
+			}
+		}
 	}
 
 	out := cmd.OutOrStdout()
 	if f.asJSON {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(res); err != nil {
+		var v any = res
+		if channel != nil {
+			v = struct {
+				*engine.Result
+				*channelOutcome
+			}{res, channel}
+		}
+		if err := writeJSON(out, v); err != nil {
 			return err
 		}
 	} else {
 		printResult(out, res)
+		channel.print(out)
 	}
-	if res.Err != nil {
+	if res.Err != nil || channel.failed() {
 		return &exitError{code: ExitFailed}
 	}
 	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
 // pairs parses name=value flags.

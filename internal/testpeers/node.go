@@ -2,6 +2,7 @@ package testpeers
 
 import (
 	"bufio"
+	"io"
 	"os"
 	"os/exec"
 	"testing"
@@ -10,8 +11,9 @@ import (
 
 // startNode runs a Node.js script of this folder for the test's life: the
 // script stops when its standard input closes. Each line it prints goes to
-// onLine, in order, from one goroutine.
-func startNode(tb testing.TB, args, env []string, onLine func([]byte)) {
+// onLine, in order, from one goroutine. The script's standard input is
+// returned for scripts that take requests on it.
+func startNode(tb testing.TB, args, env []string, onLine func([]byte)) io.Writer {
 	tb.Helper()
 	cmd := exec.Command("node", args...)
 	cmd.Dir = Dir()
@@ -41,10 +43,12 @@ func startNode(tb testing.TB, args, env []string, onLine func([]byte)) {
 	})
 	go func() {
 		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
 			onLine(sc.Bytes())
 		}
 	}()
+	return stdin
 }
 
 // waitURL waits for a script's {"url": …} line.

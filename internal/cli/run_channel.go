@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/messaging"
+	"github.com/switchboard/switchboard/templates"
+)
+
+// channelOutcome is what a channel scenario's run means beyond its rows:
+// the channel status VerifyChannel reads, or why SendMessage failed.
+type channelOutcome struct {
+	ChannelStatus string `json:"channelStatus,omitempty"`
+	StatusReason  string `json:"statusReason,omitempty"`
+	SendFailure   string `json:"sendFailure,omitempty"`
+	FailureKind   string `json:"failureKind,omitempty"`
+}
+
+// channelDefaults fills in what the service gives a channel scenario when
+// the command line does not: a fresh challenge, an empty media list.
+func channelDefaults(scenario string, vars engine.Vars) {
+	switch scenario {
+	case templates.ScenarioVerifyChannel:
+		if vars["Challenge"] == "" {
+			vars["Challenge"] = messaging.NewChallenge()
+		}
+	case templates.ScenarioSendMessage:
+		if strings.TrimSpace(vars["MediaUrls"]) == "" {
+			vars["MediaUrls"] = "[]"
+		}
+	}
+}
+
+func channelResult(t *engine.Template, scenario string, res *engine.Result, vars engine.Vars) (*channelOutcome, error) {
+	d, err := messaging.Define(t)
+	if err != nil {
+		return nil, usageErr("%w", err)
+	}
+	switch scenario {
+	case templates.ScenarioVerifyChannel:
+		status, reason := d.ChannelStatus(res, vars)
+		return &channelOutcome{ChannelStatus: status, StatusReason: reason}, nil
+	case templates.ScenarioSendMessage:
+		if f := d.SendFailure(res); f != nil {
+			return &channelOutcome{SendFailure: f.Message, FailureKind: f.Kind}, nil
+		}
+	}
+	return nil, nil
+}
+
+func (o *channelOutcome) failed() bool {
+	return o != nil && (o.SendFailure != "" || (o.ChannelStatus != "" && o.ChannelStatus != messaging.StatusConnected))
+}
+
+func (o *channelOutcome) print(w io.Writer) {
+	switch {
+	case o == nil:
+	case o.ChannelStatus != "":
+		fmt.Fprintf(w, "channel status: %s", o.ChannelStatus)
+		if o.StatusReason != "" {
+			fmt.Fprintf(w, " (%s)", o.StatusReason)
+		}
+		fmt.Fprintln(w)
+	case o.SendFailure != "":
+		fmt.Fprintf(w, "send failed (%s): %s\n", o.FailureKind, o.SendFailure)
+	}
+}
+
+// webhookResult is what reading a webhook gives.
+type webhookResult struct {
+	Scenario string              `json:"scenario"`
+	Verified string              `json:"verified"` // "yes", or why not
+	Messages []messaging.Inbound `json:"messages"`
+	Reports  []messaging.Report  `json:"reports"`
+	Error    string              `json:"error"`
+}
+
+// readWebhook checks a webhook's signature as the channel would and reads
+// its messages or delivery reports, without sending anything.
+func readWebhook(cmd *cobra.Command, t *engine.Template, f runFlags, fields, vars engine.Vars) error {
+	if f.webhook == "" {
+		return usageErr("%s reads a webhook: give its body with --webhook FILE (- for standard input)", f.scenario)
+	}
+	var body []byte
+	var err error
+	if f.webhook == "-" {
+		body, err = io.ReadAll(cmd.InOrStdin())
+	} else {
+		body, err = os.ReadFile(f.webhook)
+	}
+	if err != nil {
+		return usageErr("reading the webhook: %w", err)
+	}
+	header := http.Header{}
+	for _, h := range f.headers {
+		name, value, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(name) == "" {
+			return usageErr("--header %q: expected 'Name: value'", h)
+		}
+		header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+	}
+	d, err := messaging.Define(t)
+	if err != nil {
+		return usageErr("%w", err)
+	}
+	for k, v := range vars {
+		fields[k] = v
+	}
+	res := webhookResult{Scenario: f.scenario, Verified: "yes", Messages: []messaging.Inbound{}, Reports: []messaging.Report{}}
+	switch {
+	case d.Webhook.Verification == "none":
+		res.Verified = "the template declares no verification"
+	case len(header) == 0 && f.webhookURL == "":
+		res.Verified = "not checked: give the webhook's headers with --header"
+	default:
+		u := f.webhookURL
+		if u == "" {
+			u = "https://switchboard.invalid/webhooks/channels/cli"
+		}
+		if err := d.VerifyWebhook(messaging.WebhookRequest{URL: u, Header: header, Body: bytes.Clone(body)}, fields, time.Now()); err != nil {
+			res.Verified, res.Error = "no", err.Error()
+		}
+	}
+	if res.Error == "" {
+		parsed, err := d.Parse(body)
+		if err != nil {
+			res.Error = err.Error()
+		} else {
+			res.Messages, res.Reports = parsed.Messages, parsed.Reports
+		}
+	}
+	out := cmd.OutOrStdout()
+	if f.asJSON {
+		if err := writeJSON(out, res); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(out, "webhook for %s: signature %s\n", f.scenario, res.Verified)
+		for i, m := range res.Messages {
+			fmt.Fprintf(out, "  message %d: id=%s from=%s to=%s text=%q media=%v\n", i+1, m.ProviderID, m.From, m.To, m.Text, m.MediaURLs)
+		}
+		for i, r := range res.Reports {
+			fmt.Fprintf(out, "  report %d: id=%s status=%s (%s) %s %s\n", i+1, r.ProviderID, r.Status, r.ProviderText, r.ErrorCode, r.ErrorMessage)
+		}
+		if len(res.Messages)+len(res.Reports) == 0 && res.Error == "" {
+			fmt.Fprintln(out, "  nothing for the channel: the webhook is acknowledged and dropped")
+		}
+		if res.Error != "" {
+			fmt.Fprintf(out, "error: %s\n", res.Error)
+		}
+	}
+	if res.Error != "" {
+		return &exitError{code: ExitFailed}
+	}
+	return nil
+}
