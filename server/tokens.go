@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"net/http"
 	"slices"
 	"strings"
@@ -29,11 +28,7 @@ func hashToken(token string) []byte {
 	return sum[:]
 }
 
-func newID(prefix string) string {
-	b := make([]byte, 10)
-	_, _ = rand.Read(b)
-	return prefix + "_" + hex.EncodeToString(b)
-}
+func newID(prefix string) string { return store.NewID(prefix) }
 
 type principalKey struct{}
 

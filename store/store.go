@@ -133,6 +133,7 @@ type Store interface {
 
 	CallStore
 	SlotStore
+	MessagingStore
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

@@ -38,6 +38,14 @@ func Run(t *testing.T, open Factory) {
 		"GroupContacts":     groupContacts,
 		"Leases":            leases,
 		"RequestSlots":      requestSlots,
+		"Channels":          channels,
+		"Queues":            queues,
+		"Inbound":           inbound,
+		"InboundRace":       inboundRace,
+		"Outbound":          outbound,
+		"SessionChanges":    sessionChanges,
+		"IdleAndHistory":    idleAndHistory,
+		"OptOuts":           optOuts,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
