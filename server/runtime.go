@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"sync"
@@ -16,7 +18,7 @@ import (
 
 // runtime caches what running an integration needs: compiled templates and
 // one engine client per integration. Entries are rebuilt when the template
-// or the integration changes (their UpdatedAt), so a replaced template is
+// or the integration changes (their contents), so a replaced template is
 // used at once without a restart. The concurrency limiter of an
 // integration outlives its clients, so the limit holds across rebuilds.
 type runtime struct {
@@ -31,14 +33,24 @@ type runtime struct {
 }
 
 type compiledEntry struct {
-	updated time.Time
-	t       *engine.Template
+	sum [sha256.Size]byte // of the XML
+	t   *engine.Template
 }
 
 type clientEntry struct {
-	tmplUpdated, integUpdated time.Time
-	client                    *engine.Client
-	authz                     engine.Authorizer
+	tmpl   *engine.Template // the compiled template it runs
+	integ  string           // fingerprint of the integration's values
+	client *engine.Client
+	authz  engine.Authorizer
+}
+
+// fingerprint identifies what an integration's client is built from.
+// Contents, not UpdatedAt: that has millisecond precision, and two updates
+// within one millisecond would keep the first one's client.
+func fingerprint(in *store.Integration) string {
+	b, _ := json.Marshal([]any{in.TemplateID, in.Fields, in.Secrets, in.GlobalVars}) // maps of strings always marshal
+	sum := sha256.Sum256(b)
+	return string(sum[:])
 }
 
 type limiterEntry struct {
@@ -58,13 +70,14 @@ func newRuntime(s *Server) *runtime {
 	}
 }
 
-// compiled returns the stored template compiled, from the cache when it
-// has not changed.
+// compiled returns the stored template compiled, from the cache when its
+// XML has not changed.
 func (rt *runtime) compiled(t *store.Template) (*engine.Template, error) {
+	sum := sha256.Sum256(t.XML)
 	rt.mu.Lock()
 	e, ok := rt.compiledT[t.ID]
 	rt.mu.Unlock()
-	if ok && e.updated.Equal(t.UpdatedAt) {
+	if ok && e.sum == sum {
 		return e.t, nil
 	}
 	c, problems := engine.Load(t.Key+".xml", t.XML, engine.Options{Location: rt.s.cfg.TimeZone})
@@ -72,7 +85,7 @@ func (rt *runtime) compiled(t *store.Template) (*engine.Template, error) {
 		return nil, fmt.Errorf("stored template %s (%s) does not load: %v", t.ID, t.Key, problems.Errors())
 	}
 	rt.mu.Lock()
-	rt.compiledT[t.ID] = compiledEntry{t.UpdatedAt, c}
+	rt.compiledT[t.ID] = compiledEntry{sum, c}
 	rt.mu.Unlock()
 	return c, nil
 }
@@ -95,15 +108,16 @@ func (rt *runtime) client(ctx context.Context, in *store.Integration) (*engine.C
 	if err != nil {
 		return nil, nil, fmt.Errorf("the integration's template: %w", err)
 	}
-	rt.mu.Lock()
-	e, ok := rt.clients[in.ID]
-	rt.mu.Unlock()
-	if ok && e.tmplUpdated.Equal(t.UpdatedAt) && e.integUpdated.Equal(in.UpdatedAt) {
-		return e.client, e.authz, nil
-	}
 	c, err := rt.compiled(t)
 	if err != nil {
 		return nil, nil, err
+	}
+	fp := fingerprint(in)
+	rt.mu.Lock()
+	e, ok := rt.clients[in.ID]
+	rt.mu.Unlock()
+	if ok && e.tmpl == c && e.integ == fp {
+		return e.client, e.authz, nil
 	}
 	fields := fieldVars(in)
 	authz, err := auth.New(c, fields, auth.Options{Store: rt.s.store, Key: in.ID, HTTPClient: rt.tokenHTTP, Now: rt.s.cfg.Now})
@@ -129,7 +143,7 @@ func (rt *runtime) client(ctx context.Context, in *store.Integration) (*engine.C
 	}
 	client := engine.NewClient(c, cfg)
 	rt.mu.Lock()
-	rt.clients[in.ID] = clientEntry{t.UpdatedAt, in.UpdatedAt, client, authz}
+	rt.clients[in.ID] = clientEntry{c, fp, client, authz}
 	rt.mu.Unlock()
 	return client, authz, nil
 }

@@ -207,12 +207,10 @@ func outbound(t *testing.T, s store.Store) {
 	res, err := s.ReceiveInbound(ctx, inboundMsg("co", "+14155550100", "+15552222", "in-1", "Hi", now()))
 	require.NoError(t, err)
 	t0 := now()
-	var queued []*store.Message
 	for i := range 3 {
 		m := &store.Message{ID: store.NewID("msg"), SessionID: res.Session.ID, ChannelID: "co", Number: "+14155550100", Customer: "+15552222",
 			Direction: store.DirectionOut, Author: "1001", Text: fmt.Sprintf("reply %d", i), Status: store.MessageQueued, CreatedAt: t0}
 		require.NoError(t, s.QueueOutbound(ctx, m))
-		queued = append(queued, m)
 	}
 	due, err := s.DueOutbound(ctx, "co", t0, 10)
 	require.NoError(t, err)
