@@ -20,6 +20,7 @@ type Inbound struct {
 	ProviderID string    `json:"providerId"`
 	From       string    `json:"from"`
 	To         string    `json:"to"`
+	NumberID   string    `json:"numberId,omitempty"` // the provider's id of the number it came to (WhatsApp)
 	Text       string    `json:"text"`
 	MediaURLs  []string  `json:"mediaUrls"`
 	ReceivedAt time.Time `json:"receivedAt"` // zero when the provider did not say
@@ -149,7 +150,7 @@ func (d *Definition) parseMessages(doc string) (Parsed, error) {
 	out := Parsed{Messages: []Inbound{}, Reports: []Report{}}
 	for _, row := range rows {
 		m := Inbound{ProviderID: strings.TrimSpace(row["MessageId"]), From: strings.TrimSpace(row["From"]),
-			To: strings.TrimSpace(row["To"]), Text: row["Text"], MediaURLs: []string{}}
+			To: strings.TrimSpace(row["To"]), NumberID: strings.TrimSpace(row["NumberId"]), Text: row["Text"], MediaURLs: []string{}}
 		if m.ProviderID == "" || m.From == "" {
 			continue // not a message (a status row of a mixed webhook)
 		}

@@ -102,6 +102,7 @@ func TestWhatsAppWebhooks(t *testing.T) {
 	require.Equal(t, "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=", m.ProviderID)
 	require.Equal(t, "16505551234", m.From)
 	require.Equal(t, "15550783881", m.To)
+	require.Equal(t, "106540352242922", m.NumberID)
 	require.Equal(t, "Does it come in another color?", m.Text)
 	require.Equal(t, time.Unix(1749416383, 0).UTC(), m.ReceivedAt)
 	require.Equal(t, "wamid.second", parsed.Messages[1].ProviderID, "rows stay paired though the image has no text")

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/switchboard/switchboard/messaging"
 	"github.com/switchboard/switchboard/store"
 )
 
@@ -51,8 +52,11 @@ func (s *Server) serve(h handler) http.HandlerFunc {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	var mbe *http.MaxBytesError
+	var mp *messaging.Problem
 	switch {
 	case errors.As(err, &ae):
+	case errors.As(err, &mp):
+		ae = errorf(problemStatus[mp.Kind], mp.Kind, "%s", mp.Message)
 	case errors.As(err, &mbe):
 		ae = errorf(http.StatusRequestEntityTooLarge, "too_large", "the body is larger than %d bytes", mbe.Limit)
 	case errors.Is(err, store.ErrNotFound):
@@ -68,6 +72,19 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		body["details"] = ae.Details
 	}
 	writeJSON(w, ae.Status, map[string]any{"error": body})
+}
+
+// problemStatus is the HTTP status of each kind of messaging problem.
+var problemStatus = map[string]int{
+	messaging.KindInvalid:       http.StatusBadRequest,
+	messaging.KindForbidden:     http.StatusForbidden,
+	messaging.KindNotFound:      http.StatusNotFound,
+	messaging.KindConflict:      http.StatusConflict,
+	messaging.KindClosed:        http.StatusConflict,
+	messaging.KindOptedOut:      http.StatusConflict,
+	messaging.KindOutsideWindow: http.StatusConflict,
+	messaging.KindBadSignature:  http.StatusBadRequest,
+	messaging.KindNotChallenge:  http.StatusForbidden,
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

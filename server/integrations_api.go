@@ -126,6 +126,9 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	if c.Source.IsChannel() {
+		return badRequest("template %s describes a messaging channel; connect it with POST /api/v1/channels", t.Key)
+	}
 	fields, secrets, err := splitFields(c, body.Fields, nil)
 	if err != nil {
 		return err
@@ -266,12 +269,22 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) error {
 	return page(http.StatusOK, "Switchboard is connected. You can close this page.")
 }
 
+// integrationByID returns a helpdesk or CRM integration. A channel's
+// integration is the channel's business: /api/v1/channels.
 func (s *Server) integrationByID(ctx context.Context, id string) (*store.Integration, error) {
 	in, err := s.store.GetIntegration(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound("integration " + id)
 	}
-	return in, err
+	if err != nil {
+		return nil, err
+	}
+	if ch, err := s.isChannel(ctx, id); err != nil {
+		return nil, err
+	} else if ch {
+		return nil, notFound("integration " + id + " (it is a channel: see /api/v1/channels/" + id + ")")
+	}
+	return in, nil
 }
 
 func (s *Server) listIntegrations(w http.ResponseWriter, r *http.Request) error {
@@ -279,8 +292,15 @@ func (s *Server) listIntegrations(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	channels, err := s.channelIDs(r.Context())
+	if err != nil {
+		return err
+	}
 	out := make([]integrationView, 0, len(list))
 	for _, in := range list {
+		if _, isChannel := slices.BinarySearch(channels, in.ID); isChannel {
+			continue
+		}
 		out = append(out, viewIntegration(in))
 	}
 	writeJSON(w, 200, map[string]any{"integrations": out})
@@ -298,6 +318,9 @@ func (s *Server) getIntegration(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
+	if _, err := s.integrationByID(r.Context(), id); err != nil {
+		return err
+	}
 	if err := s.store.DeleteIntegration(r.Context(), id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return notFound("integration " + id)

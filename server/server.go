@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/messaging"
 	"github.com/switchboard/switchboard/store"
 )
 
@@ -61,6 +62,19 @@ type Config struct {
 	// RemoteRetry tunes retries of requests to remote APIs. Zero: the
 	// engine's defaults.
 	RemoteRetry engine.RetryPolicy
+	// Messaging tunes the conversations' background work. Zero: the
+	// messaging package's defaults.
+	Messaging MessagingTuning
+}
+
+// MessagingTuning is how often the messaging service looks for work, and
+// how it retries messages.
+type MessagingTuning struct {
+	PollInterval   time.Duration // senders look for due messages; default 1s
+	SweepInterval  time.Duration // idle sessions are closed; default 1 min
+	VerifyInterval time.Duration // channels' connections are checked; default 10 min
+	RetryWait      time.Duration // before a message's second attempt, doubling; default 2s
+	MaxAttempts    int           // default 5
 }
 
 func (c Config) withDefaults() Config {
@@ -102,6 +116,8 @@ type Server struct {
 	metrics    *metrics
 	registry   *prometheus.Registry
 	rt         *runtime
+	msg        *messaging.Service
+	channels   *channelRuntime
 	mux        *http.ServeMux
 }
 
@@ -115,6 +131,16 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.metrics = newMetrics(s.registry)
 	s.rt = newRuntime(s)
 	s.hub = newHub()
+	m := cfg.Messaging
+	s.channels = &channelRuntime{s: s}
+	msg, err := messaging.New(messaging.Config{Store: cfg.Store, Runtime: s.channels, PublicURL: cfg.PublicURL,
+		Publish: s.publishMessaging, Notifier: store.NotifierOf(cfg.Store), Now: cfg.Now, Log: cfg.Logger,
+		PollInterval: m.PollInterval, SweepInterval: m.SweepInterval, VerifyInterval: m.VerifyInterval,
+		RetryWait: m.RetryWait, MaxAttempts: m.MaxAttempts})
+	if err != nil {
+		return nil, err
+	}
+	s.msg = msg
 	s.recordings = newRecordings(cfg, &http.Client{Transport: s.rt.transport, Timeout: 5 * time.Minute})
 	if err := s.installBuiltins(ctx); err != nil {
 		return nil, fmt.Errorf("installing the built-in templates: %w", err)
@@ -153,11 +179,17 @@ func (s *Server) Start(ctx context.Context) error {
 	case <-time.After(10 * time.Second):
 		s.log.Warn("not listening for other replicas' stream events yet; retrying in the background")
 	}
-	return s.queue.Start(ctx)
+	if err := s.queue.Start(ctx); err != nil {
+		return err
+	}
+	s.msg.Start(ctx)
+	return nil
 }
 
-// Stop waits for running jobs to finish; jobs not started stay queued.
+// Stop waits for running jobs to finish; jobs not started stay queued, and
+// so do messages not yet sent.
 func (s *Server) Stop(ctx context.Context) error {
+	s.msg.Stop()
 	if s.stopListen != nil {
 		s.stopListen()
 		s.listening.Wait()
@@ -211,6 +243,42 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/stream", s.authorize(s.stream, store.RoleAdmin, store.RoleAgent))
 	m.Handle("POST /api/v1/integrations/{id}/contacts", s.authorize(s.createContact, store.RoleAdmin, store.RoleAgent))
 	m.Handle("GET /api/v1/integrations/{id}/contacts/group", s.authorize(s.contactGroup, store.RoleAdmin, store.RoleAgent))
+	// Messaging: channels, queues, webhooks.
+	m.Handle("POST /api/v1/channels", admin(s.createChannel))
+	m.Handle("GET /api/v1/channels", admin(s.listChannels))
+	m.Handle("GET /api/v1/channels/{id}", admin(s.getChannel))
+	m.Handle("PUT /api/v1/channels/{id}", admin(s.updateChannel))
+	m.Handle("DELETE /api/v1/channels/{id}", admin(s.deleteChannel))
+	m.Handle("GET /api/v1/channels/{id}/stats", admin(s.channelStats))
+	m.Handle("POST /api/v1/channels/{id}/verify", admin(s.verifyChannel))
+	m.Handle("POST /api/v1/queues", admin(s.createQueue))
+	m.Handle("GET /api/v1/queues", s.authorize(s.listQueues, store.RoleAdmin, store.RoleAgent))
+	m.Handle("GET /api/v1/queues/{id}", s.authorize(s.getQueue, store.RoleAdmin, store.RoleAgent))
+	m.Handle("PUT /api/v1/queues/{id}", admin(s.updateQueue))
+	m.Handle("DELETE /api/v1/queues/{id}", admin(s.deleteQueue))
+	m.Handle("POST /webhooks/channels/{key}", s.serve(s.channelWebhook))
+	m.Handle("GET /webhooks/channels/{key}", s.serve(s.channelHandshake))
+	// Messaging: sessions, for agents (their own and their queues') and
+	// admins (all).
+	agentOrAdmin := func(h handler) http.Handler { return s.authorize(h, store.RoleAdmin, store.RoleAgent) }
+	m.Handle("GET /api/v1/sessions", agentOrAdmin(s.listSessions))
+	m.Handle("POST /api/v1/sessions", agentOrAdmin(s.startSession))
+	m.Handle("GET /api/v1/sessions/{id}", agentOrAdmin(s.getSession))
+	m.Handle("DELETE /api/v1/sessions/{id}", agentOrAdmin(s.removeSession))
+	m.Handle("GET /api/v1/sessions/{id}/messages", agentOrAdmin(s.sessionMessages))
+	m.Handle("POST /api/v1/sessions/{id}/messages", agentOrAdmin(s.sendMessage))
+	m.Handle("POST /api/v1/sessions/{id}/takeover", agentOrAdmin(s.takeOver))
+	m.Handle("POST /api/v1/sessions/{id}/transfer", agentOrAdmin(s.transferSession))
+	m.Handle("POST /api/v1/sessions/{id}/archive", agentOrAdmin(s.setSessionState(store.SessionArchived)))
+	m.Handle("POST /api/v1/sessions/{id}/unarchive", agentOrAdmin(s.setSessionState(store.SessionOpen)))
+	m.Handle("POST /api/v1/sessions/{id}/close", agentOrAdmin(s.setSessionState(store.SessionClosed)))
+	// Messaging: history, for admins.
+	m.Handle("GET /api/v1/history/sessions", admin(s.historySessions))
+	m.Handle("GET /api/v1/history/sessions/{id}/timeline", admin(s.sessionTimeline))
+	m.Handle("GET /api/v1/history/sessions/{id}/messages", admin(s.historyMessages))
+	m.Handle("DELETE /api/v1/history/sessions/{id}", admin(s.deleteHistorySession))
+	m.Handle("DELETE /api/v1/history/messages/{id}", admin(s.deleteHistoryMessage))
+	m.Handle("GET /api/v1/history/export", admin(s.exportHistory))
 	// Operations.
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	m.Handle("GET /readyz", s.serve(s.readyz))

@@ -6,17 +6,28 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/switchboard/switchboard/messaging"
 	"github.com/switchboard/switchboard/store"
 )
 
 // streamEvent is one message on GET /api/v1/stream.
 type streamEvent struct {
-	Type      string         `json:"type"` // screenPop
-	Extension string         `json:"extension"`
-	Data      map[string]any `json:"data"`
+	Type      string `json:"type"` // screenPop, session.created, message.created …
+	Extension string `json:"extension,omitempty"`
+	// Extensions are the agents a messaging event is for: the one
+	// answering a session, or every agent of the queue it waits in.
+	Extensions []string `json:"extensions,omitempty"`
+	Data       any      `json:"data"`
+}
+
+// for reports whether a subscriber of the extension gets the event (""
+// is an admin: everything).
+func (e streamEvent) forExtension(ext string) bool {
+	return ext == "" || ext == e.Extension || slices.Contains(e.Extensions, ext)
 }
 
 // hub fans stream events out to the connected subscribers of this process.
@@ -46,7 +57,7 @@ func (h *hub) deliver(e streamEvent) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch, ext := range h.subs {
-		if ext != "" && ext != e.Extension {
+		if !e.forExtension(ext) {
 			continue
 		}
 		select {
@@ -73,6 +84,14 @@ func (s *Server) publish(ctx context.Context, e streamEvent) {
 	}
 }
 
+// publishMessaging hands the messaging service's events to the stream.
+func (s *Server) publishMessaging(ctx context.Context, e messaging.Event) {
+	if len(e.Extensions) == 0 {
+		e.Extensions = []string{} // admins still see it
+	}
+	s.publish(ctx, streamEvent{Type: e.Type, Extensions: e.Extensions, Data: e.Data})
+}
+
 // listenStream delivers the events other replicas publish (and this one's,
 // which come back the same way) until ctx ends.
 func (s *Server) listenStream(ctx context.Context, ready func()) {
@@ -90,7 +109,7 @@ func (s *Server) listenStream(ctx context.Context, ready func()) {
 }
 
 // stream serves server-sent events: an agent sees its own extension's
-// screen pops; an admin sees all.
+// screen pops and the events of its sessions and queues; an admin sees all.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
 	rc := http.NewResponseController(w)

@@ -257,13 +257,16 @@ type MessagingStore interface {
 	// CloseIdleSessions closes a channel's live sessions whose last message
 	// is older than idleBefore, and returns them.
 	CloseIdleSessions(ctx context.Context, channelID string, idleBefore, now time.Time) ([]*Session, error)
-	// DeleteSession removes a session with its messages and timeline.
+	// DeleteSession removes a session from the history with its messages
+	// and timeline. The messages' content goes; they keep counting in the
+	// numbers' figures.
 	DeleteSession(ctx context.Context, id string) error
 
 	Messages(ctx context.Context, sessionID string) ([]*Message, error)
 	GetMessage(ctx context.Context, id string) (*Message, error)
-	// DeleteMessage removes a message; system messages cannot be deleted
-	// (ErrInUse).
+	// DeleteMessage removes a message from the history (its content goes;
+	// it keeps counting in its number's figures); system messages cannot be
+	// deleted (ErrInUse).
 	DeleteMessage(ctx context.Context, id string) error
 	Timeline(ctx context.Context, sessionID string) ([]*SessionEvent, error)
 

@@ -46,8 +46,10 @@ func msOpt(t time.Time) int64 {
 	return ms(t)
 }
 
+// selectSessions reads sessions; those deleted from the history are never
+// read again.
 func (s *sqlStore) selectSessions(ctx context.Context, x execer, where string, args ...any) ([]*Session, error) {
-	rows, err := x.QueryContext(ctx, s.q("SELECT "+sessionCols+" FROM sessions WHERE "+where), args...)
+	rows, err := x.QueryContext(ctx, s.q("SELECT "+sessionCols+" FROM sessions WHERE deleted = 0 AND "+where), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -115,8 +117,10 @@ func (s *sqlStore) insertMessage(ctx context.Context, x execer, m *Message) erro
 	return err
 }
 
+// selectMessages reads messages; those deleted from the history (kept for
+// the numbers' figures) are never read again.
 func (s *sqlStore) selectMessages(ctx context.Context, x execer, where string, args ...any) ([]*Message, error) {
-	rows, err := x.QueryContext(ctx, s.q("SELECT "+messageCols+" FROM messages WHERE "+where), args...)
+	rows, err := x.QueryContext(ctx, s.q("SELECT "+messageCols+" FROM messages WHERE deleted = 0 AND "+where), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -461,14 +465,19 @@ func (s *sqlStore) CloseIdleSessions(ctx context.Context, channelID string, idle
 	return out, err
 }
 
+// DeleteSession removes a session from the history: its messages lose
+// their content (and are no longer sent) but keep counting in the numbers'
+// figures; its timeline goes.
 func (s *sqlStore) DeleteSession(ctx context.Context, id string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		for _, q := range []string{"DELETE FROM messages WHERE session_id = ?", "DELETE FROM session_events WHERE session_id = ?"} {
-			if _, err := tx.ExecContext(ctx, s.q(q), id); err != nil {
-				return err
-			}
+		if err := affected(tx.ExecContext(ctx, s.q("UPDATE sessions SET deleted = 1, state = 'closed' WHERE id = ? AND deleted = 0"), id)); err != nil {
+			return err
 		}
-		return affected(tx.ExecContext(ctx, s.q("DELETE FROM sessions WHERE id = ?"), id))
+		if _, err := tx.ExecContext(ctx, s.q("UPDATE messages SET deleted = 1, text = '', media_urls = '[]', error = '' WHERE session_id = ?"), id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q("DELETE FROM session_events WHERE session_id = ?"), id)
+		return err
 	})
 }
 
@@ -477,13 +486,13 @@ func (s *sqlStore) Messages(ctx context.Context, sessionID string) ([]*Message, 
 }
 
 func (s *sqlStore) GetMessage(ctx context.Context, id string) (*Message, error) {
-	return scanMessage(s.db.QueryRowContext(ctx, s.q("SELECT "+messageCols+" FROM messages WHERE id = ?"), id))
+	return scanMessage(s.db.QueryRowContext(ctx, s.q("SELECT "+messageCols+" FROM messages WHERE id = ? AND deleted = 0"), id))
 }
 
 func (s *sqlStore) DeleteMessage(ctx context.Context, id string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var dir string
-		err := tx.QueryRowContext(ctx, s.q("SELECT direction FROM messages WHERE id = ?"), id).Scan(&dir)
+		err := tx.QueryRowContext(ctx, s.q("SELECT direction FROM messages WHERE id = ? AND deleted = 0"), id).Scan(&dir)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -493,7 +502,8 @@ func (s *sqlStore) DeleteMessage(ctx context.Context, id string) error {
 		if dir == DirectionSystem {
 			return fmt.Errorf("%w: messages the system sent cannot be deleted", ErrInUse)
 		}
-		return affected(tx.ExecContext(ctx, s.q("DELETE FROM messages WHERE id = ?"), id))
+		// The content goes; the row stays, counted in its number's figures.
+		return affected(tx.ExecContext(ctx, s.q("UPDATE messages SET deleted = 1, text = '', media_urls = '[]', error = '' WHERE id = ?"), id))
 	})
 }
 

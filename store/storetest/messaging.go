@@ -385,7 +385,13 @@ func idleAndHistory(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Len(t, msgs, 1)
 
+	stats, err := s.NumberStats(ctx, "cd", time.Time{}, time.Time{})
+	require.NoError(t, err)
 	require.NoError(t, s.DeleteSession(ctx, recent.Session.ID))
+	after, err := s.NumberStats(ctx, "cd", time.Time{}, time.Time{})
+	require.NoError(t, err)
+	require.Equal(t, stats, after, "the numbers' figures count what was deleted from the history")
+	require.ErrorIs(t, s.DeleteSession(ctx, recent.Session.ID), store.ErrNotFound)
 	_, err = s.GetSession(ctx, recent.Session.ID)
 	require.ErrorIs(t, err, store.ErrNotFound)
 	msgs, err = s.Messages(ctx, recent.Session.ID)

@@ -38,7 +38,8 @@ CREATE TABLE message_queues (
 
 -- A conversation between a channel number and a customer. At most one is
 -- live (not closed) per number and customer; a message after it closed
--- opens a new one.
+-- opens a new one. removed: gone from agents' lists, kept in the history;
+-- deleted: gone from the history too.
 CREATE TABLE sessions (
     id              TEXT PRIMARY KEY,
     channel_id      TEXT NOT NULL,
@@ -48,6 +49,7 @@ CREATE TABLE sessions (
     queue_id        TEXT NOT NULL DEFAULT '',
     assignee        TEXT NOT NULL DEFAULT '',
     removed         BIGINT NOT NULL DEFAULT 0,
+    deleted         BIGINT NOT NULL DEFAULT 0,
     created_at      BIGINT NOT NULL,
     updated_at      BIGINT NOT NULL,
     last_message_at BIGINT NOT NULL,
@@ -62,7 +64,9 @@ CREATE INDEX sessions_created ON sessions (created_at);
 
 -- Messages: the customer's (in), agents' and automatic ones (out, system).
 -- Outbound messages are also the channel's send queue: status queued,
--- tried again from next_attempt_at, in seq order.
+-- tried again from next_attempt_at, in seq order. A message deleted from
+-- the history loses its content but keeps counting in the number's
+-- figures (deleted = 1); so do those of a deleted session.
 CREATE TABLE messages (
     id              TEXT PRIMARY KEY,
     seq             BIGINT NOT NULL,
@@ -79,6 +83,7 @@ CREATE TABLE messages (
     error           TEXT NOT NULL DEFAULT '',
     attempts        BIGINT NOT NULL DEFAULT 0,
     next_attempt_at BIGINT NOT NULL DEFAULT 0,
+    deleted         BIGINT NOT NULL DEFAULT 0,
     created_at      BIGINT NOT NULL,
     sent_at         BIGINT NOT NULL DEFAULT 0,
     updated_at      BIGINT NOT NULL

@@ -1,0 +1,206 @@
+package messaging
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/switchboard/switchboard/store"
+)
+
+// WebhookAnswer is what a provider gets back for its webhook.
+type WebhookAnswer struct {
+	Status      int
+	ContentType string
+	Body        string
+}
+
+// channelByKey finds the channel a webhook URL names.
+func (s *Service) channelByKey(ctx context.Context, key string) (*store.Channel, *Resolved, error) {
+	ch, err := s.store.ChannelByWebhookKey(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, problem(KindNotFound, "no channel has this webhook URL")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := s.cfg.Runtime.Resolve(ctx, ch)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ch, res, nil
+}
+
+// Handshake answers a provider's GET to the webhook (WhatsApp's
+// hub.challenge) with the challenge, when it carries the channel's token.
+func (s *Service) Handshake(ctx context.Context, key string, query url.Values) (string, error) {
+	ch, res, err := s.channelByKey(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	challenge, err := res.Def.Handshake(query, res.Vars)
+	if errors.Is(err, ErrNotChallenge) {
+		s.log.Warn("webhook handshake refused", slog.String("channel", ch.ID), slog.String("reason", err.Error()))
+		return "", problem(KindNotChallenge, "%v", err)
+	}
+	return challenge, err
+}
+
+// HandleWebhook takes a provider's webhook: it checks the signature over
+// the raw body, stores each message it brings (once per provider id, in
+// the customer's session) and applies its delivery reports, all before the
+// answer, so an acknowledged message is never lost.
+func (s *Service) HandleWebhook(ctx context.Context, key string, r WebhookRequest) (WebhookAnswer, error) {
+	ch, res, err := s.channelByKey(ctx, key)
+	if err != nil {
+		return WebhookAnswer{}, err
+	}
+	if err := res.Def.VerifyWebhook(r, res.Vars, s.cfg.Now()); err != nil {
+		s.log.Warn("webhook refused", slog.String("channel", ch.ID), slog.String("reason", err.Error()))
+		if errors.Is(err, ErrBadSignature) {
+			return WebhookAnswer{}, problem(KindBadSignature, "%v", err)
+		}
+		return WebhookAnswer{}, err
+	}
+	parsed, err := res.Def.Parse(r.Body)
+	if err != nil {
+		return WebhookAnswer{}, problem(KindInvalid, "the webhook cannot be read: %v", err)
+	}
+	for _, m := range parsed.Messages {
+		if err := s.receive(ctx, ch, res, m); err != nil {
+			return WebhookAnswer{}, err
+		}
+	}
+	for _, rep := range parsed.Reports {
+		if err := s.report(ctx, ch, rep); err != nil {
+			return WebhookAnswer{}, err
+		}
+	}
+	status, ct, body := res.Def.Answer(res.Vars)
+	return WebhookAnswer{Status: status, ContentType: ct, Body: body}, nil
+}
+
+// receive stores one inbound message and does what it asks: keywords.
+func (s *Service) receive(ctx context.Context, ch *store.Channel, res *Resolved, in Inbound) error {
+	num, ok := s.numberFor(ch, in)
+	if !ok {
+		s.log.Warn("inbound message for a number the channel does not have; dropped",
+			slog.String("channel", ch.ID), slog.String("to", in.To), slog.String("numberId", in.NumberID))
+		return nil
+	}
+	now := s.cfg.Now()
+	at := now
+	customer := NormalizeAddress(in.From)
+	result, err := s.store.ReceiveInbound(ctx, store.Inbound{ChannelID: ch.ID, ProviderID: in.ProviderID, Number: num.Number,
+		Customer: customer, Route: routeOf(num), Now: now,
+		Message: &store.Message{ID: store.NewID("msg"), Text: in.Text, MediaURLs: in.MediaURLs, CreatedAt: at}})
+	if err != nil {
+		return fmt.Errorf("storing the inbound message: %w", err)
+	}
+	if result.Duplicate {
+		return nil // delivered before: stored then
+	}
+	to := s.audience(ctx, result.Session)
+	if result.Created {
+		s.publish(ctx, EventSessionCreated, to, ViewSession(result.Session))
+	}
+	s.publish(ctx, EventMessageCreated, to, ViewMessage(result.Message))
+	if res.Def.Rules.OptOutKeywords {
+		return s.keyword(ctx, ch, res, result.Session, ClassifyKeyword(in.Text))
+	}
+	return nil
+}
+
+// numberFor is the channel number a message came to: by the provider's id
+// of the number when it gives one, else by the number itself; a channel
+// with one number takes what does not say.
+func (s *Service) numberFor(ch *store.Channel, in Inbound) (store.ChannelNumber, bool) {
+	if in.NumberID != "" {
+		for _, n := range ch.Numbers {
+			if n.NumberID != "" && n.NumberID == in.NumberID {
+				return n, true
+			}
+		}
+	}
+	if n, ok := channelNumber(ch, in.To); ok {
+		return n, true
+	}
+	if in.To == "" && in.NumberID == "" && len(ch.Numbers) == 1 {
+		return ch.Numbers[0], true
+	}
+	return store.ChannelNumber{}, false
+}
+
+// keyword acts on a compliance keyword: STOP blocks further messages to
+// the customer on the number, START lifts that, HELP gets its answer. The
+// answers are system messages (they cannot be deleted).
+func (s *Service) keyword(ctx context.Context, ch *store.Channel, res *Resolved, ses *store.Session, k Keyword) error {
+	if k == NoKeyword {
+		return nil
+	}
+	now := s.cfg.Now()
+	switch k {
+	case OptOut:
+		if err := s.store.SetOptOut(ctx, ch.ID, ses.Number, ses.Customer, true, now); err != nil {
+			return err
+		}
+	case OptIn:
+		out, err := s.store.OptedOut(ctx, ch.ID, ses.Number, ses.Customer)
+		if err != nil || !out {
+			return err // START from a customer who never stopped is a message, no more
+		}
+		if err := s.store.SetOptOut(ctx, ch.ID, ses.Number, ses.Customer, false, now); err != nil {
+			return err
+		}
+	}
+	if !res.Def.Rules.KeywordReplies {
+		return nil
+	}
+	m := &store.Message{ID: store.NewID("msg"), SessionID: ses.ID, ChannelID: ch.ID, Number: ses.Number, Customer: ses.Customer,
+		Direction: store.DirectionSystem, Text: ParseSettings(ch.Settings).KeywordReplies.Reply(k), MediaURLs: []string{}, Status: store.MessageQueued, CreatedAt: now}
+	if err := s.store.QueueOutbound(ctx, m); err != nil {
+		return err
+	}
+	s.publish(ctx, EventMessageCreated, s.audience(ctx, ses), ViewMessage(m))
+	s.wake(ctx, ch.ID)
+	return nil
+}
+
+// report applies a delivery report. A provider quick to report can do so
+// before the sender has saved the message's provider id, so an unknown id
+// is looked for again for a moment.
+func (s *Service) report(ctx context.Context, ch *store.Channel, rep Report) error {
+	status := map[string]string{"sent": store.MessageSent, "delivered": store.MessageDelivered, "read": store.MessageRead, "failed": store.MessageFailed}[rep.Status]
+	errText := rep.ErrorMessage
+	if rep.ErrorCode != "" {
+		errText = fmt.Sprintf("the provider reports %s (%s)", rep.ProviderText, rep.ErrorCode)
+		if rep.ErrorMessage != "" {
+			errText = fmt.Sprintf("the provider reports %s (%s: %s)", rep.ProviderText, rep.ErrorCode, rep.ErrorMessage)
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		m, err := s.store.ApplyReport(ctx, ch.ID, rep.ProviderID, status, errText, s.cfg.Now())
+		if errors.Is(err, store.ErrNotFound) && attempt < 5 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			s.log.Info("delivery report for an unknown message; dropped", slog.String("channel", ch.ID), slog.String("providerId", rep.ProviderID))
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if ses, err := s.store.GetSession(ctx, m.SessionID); err == nil {
+			s.publish(ctx, EventMessageStatus, s.audience(ctx, ses), ViewMessage(m))
+		}
+		return nil
+	}
+}

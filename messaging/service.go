@@ -1,0 +1,247 @@
+package messaging
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/store"
+)
+
+// Resolved is what working with a channel needs: its template's
+// definition, the engine client of its integration, and the variables its
+// webhook declarations render with (fields, VerifyToken, WebhookUrl).
+type Resolved struct {
+	Def    *Definition
+	Client *engine.Client
+	Vars   engine.Vars
+}
+
+// Runtime resolves channels. The service's runtime caches clients per
+// integration, as it does for helpdesks.
+type Runtime interface {
+	Resolve(ctx context.Context, ch *store.Channel) (*Resolved, error)
+}
+
+// Event is something agents' screens show: a new session, a message, a
+// change. Extensions are the agents it concerns; admins see every event.
+type Event struct {
+	Type       string
+	Extensions []string
+	Data       any
+}
+
+// Event types.
+const (
+	EventSessionCreated = "session.created"
+	EventSessionUpdated = "session.updated"
+	EventMessageCreated = "message.created"
+	EventMessageStatus  = "message.status"
+)
+
+// Config configures a Service. Zero values take the defaults noted.
+type Config struct {
+	Store   store.Store // required
+	Runtime Runtime     // required
+	// PublicURL is where providers reach the webhooks, e.g.
+	// https://switchboard.example.com.
+	PublicURL string
+	// Publish delivers events to agents' streams. Default: dropped.
+	Publish func(ctx context.Context, e Event)
+	// Notifier wakes other replicas' senders when a message is queued.
+	// Default: none (one process).
+	Notifier store.Notifier
+	Now      func() time.Time
+	Log      *slog.Logger
+	// Owner names this process in leases. Default: a random id.
+	Owner string
+	// PollInterval is how often senders look for due messages without
+	// being woken, and the manager for channels to send for. Default 1s.
+	PollInterval time.Duration
+	// SweepInterval is how often idle sessions are closed. Default 1 min.
+	SweepInterval time.Duration
+	// VerifyInterval is how often channels' connections are checked.
+	// Default 10 min; negative: never (only when a channel is saved).
+	VerifyInterval time.Duration
+	// MaxAttempts bounds how often a temporarily failing message is tried.
+	// Default 5.
+	MaxAttempts int
+	// RetryWait is the wait before the second attempt, doubling after
+	// each. Default 2s (at most 5 minutes).
+	RetryWait time.Duration
+	// LeaseTTL is how long a replica holds a channel's sender without
+	// renewing it. Default 30s.
+	LeaseTTL time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.Publish == nil {
+		c.Publish = func(context.Context, Event) {}
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.Owner == "" {
+		c.Owner = store.NewID("replica")
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+	}
+	if c.SweepInterval <= 0 {
+		c.SweepInterval = time.Minute
+	}
+	if c.VerifyInterval == 0 {
+		c.VerifyInterval = 10 * time.Minute
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 5
+	}
+	if c.RetryWait <= 0 {
+		c.RetryWait = 2 * time.Second
+	}
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = 30 * time.Second
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	return c
+}
+
+// Service runs the conversations: it takes providers' webhooks, keeps
+// sessions, and sends agents' messages at each channel's rate.
+type Service struct {
+	cfg   Config
+	store store.Store
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	senders map[string]*sender // channels whose messages this process sends
+	stop    context.CancelFunc
+	done    sync.WaitGroup
+}
+
+// New returns a service. Start begins sending.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Runtime == nil {
+		return nil, errors.New("messaging: Config.Store and Config.Runtime are required")
+	}
+	cfg = cfg.withDefaults()
+	return &Service{cfg: cfg, store: cfg.Store, log: cfg.Log, senders: map[string]*sender{}}, nil
+}
+
+// WebhookURL is a channel's webhook address, to paste into the provider's
+// console.
+func (s *Service) WebhookURL(ch *store.Channel) string {
+	return s.cfg.PublicURL + "/webhooks/channels/" + ch.WebhookKey
+}
+
+// Problem kinds: what went wrong, for the API's status codes.
+const (
+	KindInvalid       = "invalid"        // the request itself is wrong
+	KindForbidden     = "forbidden"      // not this caller's to do
+	KindNotFound      = "not_found"      //
+	KindConflict      = "conflict"       // the session is not in a state for it
+	KindClosed        = "session_closed" // the session is closed
+	KindOptedOut      = "opted_out"      // the customer replied STOP
+	KindOutsideWindow = "outside_window" // WhatsApp's 24 hours are over
+	KindBadSignature  = "bad_signature"  // a webhook that does not verify
+	KindNotChallenge  = "not_challenge"  // a GET that is not the provider's handshake
+)
+
+// Problem is an error the caller can act on.
+type Problem struct {
+	Kind    string
+	Message string
+}
+
+func (p *Problem) Error() string { return p.Message }
+
+func problem(kind, format string, args ...any) *Problem {
+	return &Problem{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// Actor is who asks: an agent (with an extension) or an admin.
+type Actor struct {
+	Admin     bool
+	Extension string
+}
+
+func (a Actor) name() string {
+	if a.Admin && a.Extension == "" {
+		return "admin"
+	}
+	return a.Extension
+}
+
+// queuesOf returns the ids of the queues an extension is an agent of.
+func (s *Service) queuesOf(ctx context.Context, ext string) ([]string, error) {
+	qs, err := s.store.ListQueues(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, q := range qs {
+		if slices.Contains(q.Agents, ext) {
+			out = append(out, q.ID)
+		}
+	}
+	return out, nil
+}
+
+// Visibility is what an actor may see; nil for admins (everything).
+func (s *Service) Visibility(ctx context.Context, a Actor) (*store.Visibility, error) {
+	if a.Admin {
+		return nil, nil
+	}
+	qs, err := s.queuesOf(ctx, a.Extension)
+	if err != nil {
+		return nil, err
+	}
+	return &store.Visibility{Extension: a.Extension, Queues: qs}, nil
+}
+
+// audience is who a session's events are for: the agent answering it, or
+// every agent of the queue it is offered in.
+func (s *Service) audience(ctx context.Context, ses *store.Session) []string {
+	if ses.Assignee != "" {
+		return []string{ses.Assignee}
+	}
+	if ses.QueueID == "" {
+		return nil
+	}
+	q, err := s.store.GetQueue(ctx, ses.QueueID)
+	if err != nil {
+		return nil
+	}
+	return q.Agents
+}
+
+func (s *Service) publish(ctx context.Context, typ string, to []string, data any) {
+	s.cfg.Publish(ctx, Event{Type: typ, Extensions: to, Data: data})
+}
+
+// channelNumber finds a channel's number entry.
+func channelNumber(ch *store.Channel, number string) (store.ChannelNumber, bool) {
+	for _, n := range ch.Numbers {
+		if SameNumber(n.Number, number) {
+			return n, true
+		}
+	}
+	return store.ChannelNumber{}, false
+}
+
+// routeOf is where a number's new sessions go.
+func routeOf(n store.ChannelNumber) store.Route {
+	if n.DestType == store.DestQueue {
+		return store.Route{QueueID: n.DestID}
+	}
+	return store.Route{Assignee: n.DestID}
+}
