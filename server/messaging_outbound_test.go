@@ -9,11 +9,14 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/tidwall/gjson"
+
+	"github.com/switchboard/switchboard/server"
 )
 
 // directSMS sets up a generic SMS channel whose number goes straight to
@@ -247,4 +250,54 @@ func TestHistoryExport(t *testing.T) {
 	sessions, _ = read("")
 	require.Len(t, sessions, 2)
 	require.Equal(t, 404, e.do("GET", "/api/v1/sessions/"+sid, agent, nil).Status)
+}
+
+// A channel's autoCloseDays closes sessions idle that long.
+func TestIdleSessionsClose(t *testing.T) {
+	var offset atomic.Int64
+	e := newEnv(t, func(c *server.Config) {
+		c.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+		c.Messaging.SweepInterval = 50 * time.Millisecond
+	})
+	p := genericSMSProvider(t, smsAPIKey)
+	ch, sid, agent := directSMS(t, e, p, 10)
+	e.expect(e.admin("PUT", "/api/v1/channels/"+ch["id"].(string), map[string]any{"name": "Direct", "autoCloseDays": 2,
+		"fields":  map[string]string{"send_url": p.URL + "/sendmessage", "verify_url": p.URL + "/verify"},
+		"numbers": []map[string]any{{"number": smsNumber, "destination": map[string]string{"type": "extension", "id": "1001"}}}}), 200)
+	st := e.stream(agent)
+	offset.Store(int64(25 * time.Hour))
+	st.none("session.updated")
+	require.Equal(t, "open", e.expect(e.do("GET", "/api/v1/sessions/"+sid, agent, nil), 200)["state"], "one day idle is not two")
+	offset.Store(int64(49 * time.Hour))
+	require.Equal(t, "closed", st.next("session.updated", nil)["state"])
+}
+
+// Two replicas on one PostgreSQL: one sends a channel's messages at its
+// rate, whichever replica queued them, and an agent connected to either
+// replica gets the events.
+func TestMessagingAcrossReplicas(t *testing.T) {
+	a := newEnvPostgres(t)
+	b := newEnvOnSame(t, a)
+	p := genericSMSProvider(t, smsAPIKey)
+	ch, sid, agent := directSMS(t, a, p, 10)
+	onB := b.stream(agent)
+
+	body := genericInbound("via-a", "+14155550188", smsNumber, "Second customer")
+	require.Equal(t, 204, a.webhook(ch["webhookUrl"].(string), "application/json", body, "X-Signature-256", "sha256="+hmacSHA256Hex(smsSecret, body)).Status)
+	require.Equal(t, "+14155550188", onB.next("session.created", nil)["customer"], "an event of replica A reaches an agent on replica B")
+
+	for i := range 30 {
+		e := a
+		if i%2 == 1 {
+			e = b
+		}
+		e.expect(e.do("POST", "/api/v1/sessions/"+sid+"/messages", agent, map[string]string{"text": fmt.Sprintf("m%02d", i)}), 202)
+	}
+	calls := p.waitSent(t, "POST", "/sendmessage", 30)
+	for i := 10; i < len(calls); i++ {
+		require.GreaterOrEqual(t, calls[i].At.Sub(calls[i-10].At), time.Second, "at most 10 in any second across both replicas")
+	}
+	for i, c := range calls {
+		require.Equal(t, fmt.Sprintf("m%02d", i), gjson.Get(c.Body, "text").String())
+	}
 }

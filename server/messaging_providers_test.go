@@ -61,9 +61,24 @@ func waStatus(id, status string) string {
 		waNumberID, id, status)
 }
 
+// onBothStores runs a test on SQLite and on PostgreSQL.
+func onBothStores(t *testing.T, test func(t *testing.T, open func(t *testing.T, mutate ...func(*server.Config)) *env)) {
+	stores := map[string]func(t *testing.T, mutate ...func(*server.Config)) *env{"sqlite": newEnv, "postgres": newEnvPostgres}
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, open)
+		})
+	}
+}
+
 func TestWhatsAppConversation(t *testing.T) {
+	onBothStores(t, whatsAppConversation)
+}
+
+func whatsAppConversation(t *testing.T, open func(t *testing.T, mutate ...func(*server.Config)) *env) {
 	var offset atomic.Int64 // the service's clock runs ahead by this much
-	e := newEnv(t, func(c *server.Config) {
+	e := open(t, func(c *server.Config) {
 		c.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 		c.Messaging.SweepInterval = 50 * time.Millisecond
 	})
@@ -106,7 +121,9 @@ func TestWhatsAppConversation(t *testing.T) {
 
 	agent := e.token("agent", "1001")
 	st := e.stream(agent)
-	sign := func(b string) []string { return []string{"X-Hub-Signature-256", "sha256=" + hmacSHA256Hex(waSecret, b)} }
+	sign := func(b string) []string {
+		return []string{"X-Hub-Signature-256", "sha256=" + hmacSHA256Hex(waSecret, b)}
+	}
 	msg := waMessage("wamid.in1", "16505551234", "Does it come in another color?", time.Now())
 	require.Equal(t, 200, e.webhook(hook, "application/json", msg, sign(msg)...).Status)
 	created := st.next("session.created", nil)
@@ -173,7 +190,12 @@ func twilioAPI(t *testing.T) *fakeProvider {
 
 func TestTwilioConversation(t *testing.T) {
 	signer := testpeers.StartTwilioSigner(t)
-	e := newEnv(t)
+	onBothStores(t, func(t *testing.T, open func(t *testing.T, mutate ...func(*server.Config)) *env) {
+		twilioConversation(t, open(t), signer)
+	})
+}
+
+func twilioConversation(t *testing.T, e *env, signer *testpeers.TwilioSigner) {
 	tw := twilioAPI(t)
 	e.extensions("1001")
 	ch := e.expect(e.admin("POST", "/api/v1/channels", map[string]any{"templateId": "builtin_twilio", "name": "Twilio",

@@ -1,11 +1,15 @@
 package server_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/tidwall/gjson"
+
+	"github.com/switchboard/switchboard/server"
 )
 
 // The generic SMS API channel end to end, on SQLite and on PostgreSQL: a
@@ -28,7 +32,7 @@ func smsChannel(t *testing.T, e *env, p *fakeProvider) (channel map[string]any, 
 	queueID = e.expect(e.admin("POST", "/api/v1/queues", map[string]any{"name": "Support", "agents": []string{"1001", "1002"}}), 201)["id"].(string)
 	channel = e.expect(e.admin("POST", "/api/v1/channels", map[string]any{
 		"templateId": "builtin_sms_generic", "name": "Main SMS",
-		"fields": map[string]string{"api_key": smsAPIKey, "secret": smsSecret, "send_url": p.URL + "/sendmessage", "verify_url": p.URL + "/verify"},
+		"fields":   map[string]string{"api_key": smsAPIKey, "secret": smsSecret, "send_url": p.URL + "/sendmessage", "verify_url": p.URL + "/verify"},
 		"settings": map[string]any{"keywordReplies": map[string]string{"help": "Acme support: call +1 415 555 0100."}},
 		"numbers": []map[string]any{{"number": smsNumber, "destination": map[string]string{"type": "queue", "id": queueID},
 			"allowedExtensions": []string{"1003"}}},
@@ -37,16 +41,9 @@ func smsChannel(t *testing.T, e *env, p *fakeProvider) (channel map[string]any, 
 }
 
 func TestGenericSMSConversation(t *testing.T) {
-	stores := map[string]func(*testing.T) *env{
-		"sqlite":   func(t *testing.T) *env { return newEnv(t) },
-		"postgres": func(t *testing.T) *env { return newEnvPostgres(t) },
-	}
-	for name, open := range stores {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			genericSMSConversation(t, open(t))
-		})
-	}
+	onBothStores(t, func(t *testing.T, open func(t *testing.T, mutate ...func(*server.Config)) *env) {
+		genericSMSConversation(t, open(t))
+	})
 }
 
 func genericSMSConversation(t *testing.T, e *env) {
@@ -169,6 +166,15 @@ func genericSMSConversation(t *testing.T, e *env) {
 	require.NotEqual(t, sid, again["id"])
 	require.Equal(t, true, again["offered"], "a new session goes to the queue again")
 
+	// Removing takes a session off the lists for good; the history keeps it.
+	aid := again["id"].(string)
+	e.expect(e.do("POST", "/api/v1/sessions/"+aid+"/takeover", a2, nil), 200)
+	require.Equal(t, 204, e.do("DELETE", "/api/v1/sessions/"+aid, a2, nil).Status)
+	require.Empty(t, e.expect(e.do("GET", "/api/v1/sessions?state=open,archived,closed", a2, nil), 200)["sessions"])
+	removed := e.expect(e.admin("GET", "/api/v1/history/sessions?customer=%2B14155550123&state=closed", nil), 200)["sessions"].([]any)
+	require.Len(t, removed, 2)
+	require.Equal(t, true, removed[0].(map[string]any)["removed"])
+
 	// The timeline of the first session.
 	tl := e.expect(admin("GET", "/api/v1/history/sessions/"+sid+"/timeline"), 200)["timeline"].([]any)
 	var types []string
@@ -184,12 +190,18 @@ func genericSMSConversation(t *testing.T, e *env) {
 	require.Equal(t, "1003", started["session"].(map[string]any)["assignee"])
 	out := p.waitSent(t, "POST", "/sendmessage", 6)
 	require.Equal(t, "+14155550177", gjson.Get(out[5].Body, "to").String())
+	e.waitMessage(a3, started["session"].(map[string]any)["id"].(string), started["message"].(map[string]any)["id"].(string), "sent")
 	r = e.do("POST", "/api/v1/sessions", a3, map[string]string{"channelNumber": smsNumber, "to": "415-555-0177", "text": "x"})
 	require.Equal(t, 400, r.Status, "not E.164")
 
 	// Per-number counters.
-	st := e.expect(admin("GET", "/api/v1/channels/"+ch["id"].(string)+"/stats"), 200)["numbers"].([]any)[0].(map[string]any)
-	require.Equal(t, map[string]any{"number": smsNumber, "sent": 6.0, "succeeded": 6.0, "failed": 0.0, "received": 5.0}, st)
+	// (A message's status is saved a moment after the provider answers.)
+	want := map[string]any{"number": smsNumber, "sent": 6.0, "succeeded": 6.0, "failed": 0.0, "received": 5.0}
+	var st map[string]any
+	require.Eventually(t, func() bool {
+		st = e.expect(admin("GET", "/api/v1/channels/"+ch["id"].(string)+"/stats"), 200)["numbers"].([]any)[0].(map[string]any)
+		return fmt.Sprint(st) == fmt.Sprint(want)
+	}, 10*time.Second, 20*time.Millisecond, "stats %v", st)
 	st = e.expect(admin("GET", "/api/v1/channels/"+ch["id"].(string)+"/stats?from=2030-01-01"), 200)["numbers"].([]any)[0].(map[string]any)
 	require.Equal(t, 0.0, st["sent"], "nothing in that period")
 

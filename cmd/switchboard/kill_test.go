@@ -97,13 +97,17 @@ func startServe(t *testing.T, bin, data string) *proc {
 }
 
 func (p *proc) call(t *testing.T, method, path string, body any) (int, map[string]any) {
+	return p.callAs(t, "kill-test-admin", method, path, body)
+}
+
+func (p *proc) callAs(t *testing.T, token, method, path string, body any) (int, map[string]any) {
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
 		rd = bytes.NewReader(b)
 	}
 	req, _ := http.NewRequest(method, "http://"+p.addr+path, rd)
-	req.Header.Set("Authorization", "Bearer kill-test-admin")
+	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
