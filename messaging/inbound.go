@@ -60,6 +60,7 @@ func (s *Service) HandleWebhook(ctx context.Context, key string, r WebhookReques
 	}
 	if err := res.Def.VerifyWebhook(r, res.Vars, s.cfg.Now()); err != nil {
 		s.log.Warn("webhook refused", slog.String("channel", ch.ID), slog.String("reason", err.Error()))
+		s.cfg.Count(ch.ID, "webhook", "bad_signature")
 		if errors.Is(err, ErrBadSignature) {
 			return WebhookAnswer{}, problem(KindBadSignature, "%v", err)
 		}
@@ -67,8 +68,10 @@ func (s *Service) HandleWebhook(ctx context.Context, key string, r WebhookReques
 	}
 	parsed, err := res.Def.Parse(r.Body)
 	if err != nil {
+		s.cfg.Count(ch.ID, "webhook", "unreadable")
 		return WebhookAnswer{}, problem(KindInvalid, "the webhook cannot be read: %v", err)
 	}
+	s.cfg.Count(ch.ID, "webhook", "accepted")
 	for _, m := range parsed.Messages {
 		if err := s.receive(ctx, ch, res, m); err != nil {
 			return WebhookAnswer{}, err
@@ -101,8 +104,10 @@ func (s *Service) receive(ctx context.Context, ch *store.Channel, res *Resolved,
 		return fmt.Errorf("storing the inbound message: %w", err)
 	}
 	if result.Duplicate {
+		s.cfg.Count(ch.ID, "in", "duplicate")
 		return nil // delivered before: stored then
 	}
+	s.cfg.Count(ch.ID, "in", store.MessageReceived)
 	to := s.audience(ctx, result.Session)
 	if result.Created {
 		s.publish(ctx, EventSessionCreated, to, ViewSession(result.Session))

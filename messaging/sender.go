@@ -293,6 +293,11 @@ func (s *Service) deliver(ch *store.Channel, res *Resolved, m *store.Message) {
 		s.log.Error("saving a message's delivery", slog.String("message", m.ID), slog.Any("err", err))
 		return
 	}
+	outcome := m.Status
+	if outcome == store.MessageQueued {
+		outcome = "retrying"
+	}
+	s.cfg.Count(ch.ID, "out", outcome)
 	if fail != nil {
 		s.log.Warn("message not sent", slog.String("channel", ch.ID), slog.String("message", m.ID),
 			slog.String("kind", fail.Kind), slog.String("reason", fail.Message))

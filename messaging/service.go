@@ -54,6 +54,9 @@ type Config struct {
 	PublicURL string
 	// Publish delivers events to agents' streams. Default: dropped.
 	Publish func(ctx context.Context, e Event)
+	// Count, when set, counts what happens, for metrics: a webhook's
+	// result ("webhook", result), a message ("in"/"out", status).
+	Count func(channelID, what, result string)
 	// Notifier wakes other replicas' senders when a message is queued.
 	// Default: none (one process).
 	Notifier store.Notifier
@@ -83,6 +86,9 @@ type Config struct {
 func (c Config) withDefaults() Config {
 	if c.Publish == nil {
 		c.Publish = func(context.Context, Event) {}
+	}
+	if c.Count == nil {
+		c.Count = func(string, string, string) {}
 	}
 	if c.Now == nil {
 		c.Now = time.Now

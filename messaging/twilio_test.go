@@ -91,6 +91,14 @@ func TestTwilioWebhookContent(t *testing.T) {
 			"https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1",
 			"https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME2"}}}, parsed.Messages)
 
+	// Twilio's documented inbound fields do not include SmsStatus: a
+	// webhook without it is a message all the same.
+	bare := twilioInbound()
+	bare.Del("SmsStatus")
+	parsed, err = d.Parse([]byte(bare.Encode()))
+	require.NoError(t, err)
+	require.Len(t, parsed.Messages, 1)
+
 	status := url.Values{"SmsSid": {"SMout1"}, "SmsStatus": {"undelivered"}, "MessageStatus": {"undelivered"}, "ErrorCode": {"30003"},
 		"To": {"+15558675310"}, "MessageSid": {"SMout1"}, "AccountSid": {"AC1"}, "From": {"+15017122661"}, "ApiVersion": {"2010-04-01"}}
 	parsed, err = d.Parse([]byte(status.Encode()))
@@ -102,7 +110,7 @@ func TestTwilioWebhookContent(t *testing.T) {
 	require.Equal(t, 200, code)
 	require.Equal(t, "text/xml", ct)
 	require.Equal(t, "<Response/>", body, "empty TwiML: no automatic reply")
-	require.False(t, d.Rules.KeywordReplies, "Twilio's Advanced Opt-Out answers keywords itself")
+	require.False(t, d.Rules.KeywordReplies, "Twilio answers the keywords itself on long codes")
 	require.True(t, d.Rules.OptOutKeywords)
 }
 

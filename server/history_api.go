@@ -165,7 +165,8 @@ func (s *Server) exportHistory(w http.ResponseWriter, r *http.Request) error {
 	// The sessions file is written after the messages, when each session's
 	// count is known; both are small enough to keep in memory.
 	counts := map[string]int{}
-	chat, err := csvFile(zw, "Chat_Data_Record.csv", chatDataHeader)
+	now := s.now()
+	chat, err := csvFile(zw, "Chat_Data_Record.csv", chatDataHeader, now)
 	if err != nil {
 		return err
 	}
@@ -193,7 +194,7 @@ func (s *Server) exportHistory(w http.ResponseWriter, r *http.Request) error {
 	if err := chat.Error(); err != nil {
 		return err
 	}
-	rec, err := csvFile(zw, "Session_Record.csv", sessionRecordHeader)
+	rec, err := csvFile(zw, "Session_Record.csv", sessionRecordHeader, now)
 	if err != nil {
 		return err
 	}
@@ -210,8 +211,8 @@ func (s *Server) exportHistory(w http.ResponseWriter, r *http.Request) error {
 	return zw.Close()
 }
 
-func csvFile(zw *zip.Writer, name string, header []string) (*csv.Writer, error) {
-	f, err := zw.Create(name)
+func csvFile(zw *zip.Writer, name string, header []string, now time.Time) (*csv.Writer, error) {
+	f, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: now})
 	if err != nil {
 		return nil, err
 	}

@@ -205,6 +205,19 @@ func genericSMSConversation(t *testing.T, e *env) {
 	st = e.expect(admin("GET", "/api/v1/channels/"+ch["id"].(string)+"/stats?from=2030-01-01"), 200)["numbers"].([]any)[0].(map[string]any)
 	require.Equal(t, 0.0, st["sent"], "nothing in that period")
 
+	// What happened is counted.
+	metrics := string(e.do("GET", "/metrics", "", nil).Body)
+	cid := ch["id"].(string)
+	for _, want := range []string{
+		`switchboard_channel_webhooks_total{channel="` + cid + `",result="accepted"}`,
+		`switchboard_channel_webhooks_total{channel="` + cid + `",result="bad_signature"} 2`,
+		`switchboard_channel_messages_total{channel="` + cid + `",direction="in",result="duplicate"} 1`,
+		`switchboard_channel_messages_total{channel="` + cid + `",direction="out",result="sent"}`,
+		`switchboard_remote_requests_total{integration="` + cid + `",request="send",scenario="SendMessage",status_class="2xx"}`,
+	} {
+		require.Contains(t, metrics, want)
+	}
+
 	// A queue a number routes to cannot be deleted.
 	r = admin("DELETE", "/api/v1/queues/"+queueID)
 	require.Equal(t, http.StatusConflict, r.Status)

@@ -23,6 +23,8 @@ type metrics struct {
 	events         *prometheus.CounterVec
 	steps          *prometheus.CounterVec
 	apiLatency     *prometheus.HistogramVec
+	webhooks       *prometheus.CounterVec
+	messages       *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -52,6 +54,14 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "switchboard_call_steps_total",
 			Help: "Attempts of call steps (lookup, createContact, createTicket, updateTicket, journal) by outcome.",
 		}, []string{"step", "status"}),
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_channel_webhooks_total",
+			Help: "Providers' webhooks by channel and result (accepted, bad_signature, unreadable).",
+		}, []string{"channel", "result"}),
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_channel_messages_total",
+			Help: "Messages by channel, direction and result: in (received, duplicate), out (sent, failed, retrying).",
+		}, []string{"channel", "direction", "result"}),
 		apiLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "switchboard_http_request_duration_seconds",
 			Help:    "Time to answer requests to Switchboard's HTTP API.",
@@ -59,8 +69,18 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		}, []string{"route"}),
 	}
 	reg.MustRegister(m.remoteRequests, m.remoteLatency, m.remoteWaiting, m.apiRequests, m.apiLatency, m.events, m.steps,
+		m.webhooks, m.messages,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// countMessaging is the messaging service's counting hook.
+func (m *metrics) countMessaging(channel, what, result string) {
+	if what == "webhook" {
+		m.webhooks.WithLabelValues(channel, result).Inc()
+		return
+	}
+	m.messages.WithLabelValues(channel, what, result).Inc()
 }
 
 func statusClass(code int) string {

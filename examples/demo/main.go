@@ -1,7 +1,8 @@
 // Command demo is a small helpdesk that answers the part of Zendesk's API
-// the Zendesk example template uses, from memory. It exists for the README's
-// tour and `make run`: a template can be run end to end on a fresh machine
-// without an account anywhere.
+// the Zendesk example template uses, from memory, and an SMS provider that
+// implements the generic SMS API. It exists for the README's tour and `make
+// run`: templates can be run end to end on a fresh machine without an
+// account anywhere.
 package main
 
 import (
@@ -27,6 +28,7 @@ type user struct {
 }
 
 type desk struct {
+	sms     smsOutbox
 	mu      sync.Mutex
 	users   []*user
 	tickets map[int64]map[string]any
@@ -58,9 +60,10 @@ func (d *desk) routes() http.Handler {
 	mux.HandleFunc("POST /api/v2/users.json", d.createUser)
 	mux.HandleFunc("POST /api/v2/tickets.json", d.createTicket)
 	mux.HandleFunc("PUT /api/v2/tickets/{file}", d.updateTicket) // {id}.json
+	d.sms.routes(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d.log.Info("request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery)
-		if r.URL.Path != "/healthz" {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
 			if _, _, ok := r.BasicAuth(); !ok {
 				writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "Couldn't authenticate you"})
 				return

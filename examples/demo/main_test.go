@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/messaging"
 )
 
 // The demo helpdesk serves the Zendesk example through a whole call.
@@ -47,4 +48,24 @@ func TestDemoServesTheZendeskExample(t *testing.T) {
 	require.NoError(t, res.Err)
 	require.Len(t, res.Rows, 1)
 	require.Equal(t, "361", res.Rows[0].Values["UserUniqueId"])
+}
+
+// The demo SMS provider answers the generic SMS API template: the channel
+// connects, and a message is sent.
+func TestDemoServesTheGenericSMSAPI(t *testing.T) {
+	srv := httptest.NewServer(newDesk(slog.New(slog.NewTextHandler(io.Discard, nil))).routes())
+	defer srv.Close()
+	data, err := os.ReadFile("../sms_generic.xml")
+	require.NoError(t, err)
+	tmpl, problems := engine.Load("sms_generic.xml", data, engine.Options{Location: time.UTC})
+	require.Empty(t, problems)
+	d, err := messaging.Define(tmpl)
+	require.NoError(t, err)
+	c := engine.NewClient(tmpl, engine.ClientConfig{Vars: engine.Vars{"api_key": "demo-key", "secret": "demo-secret",
+		"send_url": srv.URL + "/sms/sendmessage", "verify_url": srv.URL + "/sms/verify"}})
+	status, reason, _ := d.Verify(context.Background(), c, "+14155550100", "")
+	require.Equal(t, messaging.StatusConnected, status, reason)
+	id, _, fail := d.Send(context.Background(), c, messaging.Outgoing{From: "+14155550100", To: "+14155550123", Text: "Hi"}, "")
+	require.Nil(t, fail)
+	require.Equal(t, "demo-sms-1", id)
 }
