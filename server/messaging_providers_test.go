@@ -149,11 +149,16 @@ func whatsAppConversation(t *testing.T, open func(t *testing.T, mutate ...func(*
 	r = e.do("POST", "/api/v1/sessions", agent, map[string]string{"channelNumber": waNumber, "to": "+16505550000", "text": "Hello"})
 	require.Equal(t, 403, r.Status, string(r.Body))
 
-	// 25 hours later the reply window is shut, and the session closes as idle.
+	// 23 hours on, a reply still goes (and keeps the session from idling);
+	// at 25 hours the window since the customer's message is shut, though
+	// the session is not idle; a day after the last reply it closes.
+	offset.Store(int64(23 * time.Hour))
+	e.expect(e.do("POST", "/api/v1/sessions/"+sid+"/messages", agent, map[string]string{"text": "Anything else?"}), 202)
 	offset.Store(int64(25 * time.Hour))
 	r = e.do("POST", "/api/v1/sessions/"+sid+"/messages", agent, map[string]string{"text": "Still there?"})
 	require.Equal(t, 409, r.Status)
 	require.Equal(t, "outside_window", errCode(t, r))
+	offset.Store(int64(48 * time.Hour))
 	closed := st.next("session.updated", func(d map[string]any) bool { return d["state"] == "closed" })
 	require.Equal(t, sid, closed["id"])
 	tl := e.expect(e.admin("GET", "/api/v1/history/sessions/"+sid+"/timeline", nil), 200)["timeline"].([]any)
