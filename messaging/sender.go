@@ -252,11 +252,14 @@ func (s *Service) runSender(ctx context.Context, channelID string, wake <-chan s
 	}
 }
 
-// paceOf is the limiter's rate for a channel's messages per second: one
-// percent under it, so that the network's jitter cannot make a provider
-// count one message too many in some second.
+// paceOf is the limiter's rate for a channel's messages per second. Sends
+// are spaced 5% wider than 1/mps, so that any mps+1 of them span 1.05 s:
+// a delay of up to 50 ms on the way to the provider (scheduling, the
+// network) cannot make it count one message too many in some second.
+// Spaced exactly, the (mps+1)th send would be due at the very end of the
+// first send's second, and any jitter would put it inside.
 func paceOf(mps int) rate.Limit {
-	return rate.Limit(float64(max(mps, 1)) * 0.99)
+	return rate.Limit(float64(max(mps, 1)) / 1.05)
 }
 
 func (s *Service) idle(ctx context.Context, wake <-chan struct{}, poll <-chan time.Time) {
