@@ -160,47 +160,17 @@ func compileCall(name string, args []fastExpr, funcs template.FuncMap) fastExpr 
 			return out, true
 		}
 	}
+	// One-argument shapes, all seen as func(string) (string, error).
+	var unary func(string) (string, error)
 	switch f := fn.(type) {
 	case func(string) string:
-		if len(args) == 1 {
-			a := args[0]
-			return func(v Vars) (string, bool) {
-				s, ok := a(v)
-				return f(s), ok
-			}
-		}
+		unary = func(s string) (string, error) { return f(s), nil }
 	case func(any) string:
-		if len(args) == 1 {
-			a := args[0]
-			return func(v Vars) (string, bool) {
-				s, ok := a(v)
-				return f(s), ok
-			}
-		}
+		unary = func(s string) (string, error) { return f(s), nil }
 	case func(string) (string, error):
-		if len(args) == 1 {
-			a := args[0]
-			return func(v Vars) (string, bool) {
-				s, ok := a(v)
-				if !ok {
-					return "", false
-				}
-				out, err := f(s)
-				return out, err == nil
-			}
-		}
+		unary = f
 	case func(any) (string, error):
-		if len(args) == 1 {
-			a := args[0]
-			return func(v Vars) (string, bool) {
-				s, ok := a(v)
-				if !ok {
-					return "", false
-				}
-				out, err := f(s)
-				return out, err == nil
-			}
-		}
+		unary = func(s string) (string, error) { return f(s) }
 	case func(any, string, ...string) (string, error):
 		if len(args) >= 2 {
 			return func(v Vars) (string, bool) {
@@ -217,5 +187,16 @@ func compileCall(name string, args []fastExpr, funcs template.FuncMap) fastExpr 
 			}
 		}
 	}
-	return nil
+	if unary == nil || len(args) != 1 {
+		return nil
+	}
+	a := args[0]
+	return func(v Vars) (string, bool) {
+		s, ok := a(v)
+		if !ok {
+			return "", false
+		}
+		out, err := unary(s)
+		return out, err == nil
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/switchboard/switchboard/scenarios"
 )
 
 // NormalizeAddress turns a provider's way of writing a customer's number
@@ -17,7 +19,7 @@ func NormalizeAddress(s string) string {
 	if rest, ok := strings.CutPrefix(strings.ToLower(s), "whatsapp:"); ok {
 		s = strings.TrimSpace(s[len(s)-len(rest):])
 	}
-	d := digits(s)
+	d := scenarios.Digits(s)
 	if d == "" || len(d) < 3 {
 		return s
 	}
@@ -30,21 +32,10 @@ func NormalizeAddress(s string) string {
 	return "+" + d
 }
 
-// digits returns the digits of s.
-func digits(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
 // SameNumber reports whether two ways of writing a number are the same
 // number.
 func SameNumber(a, b string) bool {
-	da, db := digits(a), digits(b)
+	da, db := scenarios.Digits(a), scenarios.Digits(b)
 	return da != "" && da == db
 }
 

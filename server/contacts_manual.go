@@ -61,7 +61,7 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if key := digits(body.Number); key != "" && id != "" {
+	if key := scenarios.Digits(body.Number); key != "" && id != "" {
 		c := scenarios.Contact{Type: body.ContactType, Values: map[string]string{"ContactsId": id, "FirstName": body.FirstName, "LastName": body.LastName, "BusinessNumber": body.Number}}
 		data, _ := json.Marshal(c) // strings always marshal
 		if err := s.store.PutGroupContacts(r.Context(), []store.GroupContact{{IntegrationID: in.ID, ContactType: body.ContactType, ContactID: id, NumberKey: key, Data: data}}); err != nil {
@@ -79,7 +79,7 @@ func (s *Server) contactGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	number := digits(r.URL.Query().Get("number"))
+	number := scenarios.Digits(r.URL.Query().Get("number"))
 	if number == "" {
 		return badRequest("number is required: the group is read by phone number")
 	}

@@ -45,11 +45,7 @@ func (s *Server) historySessions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]messaging.SessionView, 0, len(list))
-	for _, ses := range list {
-		out = append(out, messaging.ViewSession(ses))
-	}
-	writeJSON(w, 200, map[string]any{"sessions": out})
+	writeSessions(w, list)
 	return nil
 }
 

@@ -375,7 +375,7 @@ func (s *Server) doStep(ctx context.Context, call *scenarios.Call, in *store.Int
 // "always query" is on, then in the helpdesk, keeping what it finds in the
 // group.
 func (s *Server) lookup(ctx context.Context, call *scenarios.Call, in *store.Integration, client *engine.Client, st scenarios.Settings, step scenarios.Step, vars engine.Vars) (map[string]string, *engine.Result, error) {
-	key := digits(call.External.Number)
+	key := scenarios.Digits(call.External.Number)
 	always := st.ContactSync != nil && st.ContactSync.AlwaysQuery
 	if !always && key != "" {
 		found, err := s.store.FindGroupContacts(ctx, in.ID, key)
@@ -400,11 +400,11 @@ func (s *Server) lookup(ctx context.Context, call *scenarios.Call, in *store.Int
 		data, _ := json.Marshal(c) // a contact of strings always marshals
 		seen := map[string]bool{}
 		for name, v := range c.Values {
-			if !isPhoneOutput(name) || digits(v) == "" || seen[digits(v)] {
+			if !isPhoneOutput(name) || scenarios.Digits(v) == "" || seen[scenarios.Digits(v)] {
 				continue
 			}
-			seen[digits(v)] = true
-			group = append(group, store.GroupContact{IntegrationID: in.ID, ContactType: c.Type, ContactID: c.Values["ContactsId"], NumberKey: digits(v), Data: data})
+			seen[scenarios.Digits(v)] = true
+			group = append(group, store.GroupContact{IntegrationID: in.ID, ContactType: c.Type, ContactID: c.Values["ContactsId"], NumberKey: scenarios.Digits(v), Data: data})
 		}
 	}
 	if err := s.store.PutGroupContacts(ctx, group); err != nil {
@@ -438,16 +438,6 @@ func isPhoneOutput(name string) bool {
 		return true
 	}
 	return false
-}
-
-func digits(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 func contains(list []string, s string) bool {

@@ -46,12 +46,17 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	writeSessions(w, list)
+	return nil
+}
+
+// writeSessions answers {"sessions": [...]}.
+func writeSessions(w http.ResponseWriter, list []*store.Session) {
 	out := make([]messaging.SessionView, 0, len(list))
 	for _, ses := range list {
 		out = append(out, messaging.ViewSession(ses))
 	}
 	writeJSON(w, 200, map[string]any{"sessions": out})
-	return nil
 }
 
 // paging reads ?limit= (1 to 1000, default 100) and ?offset=.

@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -64,10 +62,7 @@ func TestMessagesSurviveSIGKILL(t *testing.T) {
 		t.Skip("builds and kills the real binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "switchboard")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
+	bin := buildSwitchboard(t, dir)
 	data := filepath.Join(dir, "data")
 	prov := newSMSProvider(t)
 

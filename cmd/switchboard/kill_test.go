@@ -124,10 +124,7 @@ func TestAcknowledgedEventsSurviveSIGKILL(t *testing.T) {
 		t.Skip("builds and kills the real binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "switchboard")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
+	bin := buildSwitchboard(t, dir)
 	data := filepath.Join(dir, "data")
 	desk := newKillDesk(t)
 

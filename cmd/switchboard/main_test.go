@@ -14,14 +14,21 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The real binary: serve starts on the embedded default, answers, and shuts
-// down cleanly on SIGTERM.
-func TestServeShutsDownOnSIGTERM(t *testing.T) {
-	dir := t.TempDir()
+// buildSwitchboard builds the binary into dir.
+func buildSwitchboard(t *testing.T, dir string) string {
+	t.Helper()
 	bin := filepath.Join(dir, "switchboard")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Stderr = os.Stderr
 	require.NoError(t, build.Run())
+	return bin
+}
+
+// The real binary: serve starts on the embedded default, answers, and shuts
+// down cleanly on SIGTERM.
+func TestServeShutsDownOnSIGTERM(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildSwitchboard(t, dir)
 
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"))
 	cmd.Env = append(os.Environ(), "SWITCHBOARD_ADMIN_TOKEN=")
