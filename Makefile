@@ -49,6 +49,7 @@ fuzz: ## run each fuzz target for FUZZTIME
 	$(GO) test -run '^$$' -fuzz '^FuzzFastTextMatchesTextTemplate$$' -fuzztime $(FUZZTIME) ./engine
 	$(GO) test -run '^$$' -fuzz '^FuzzExtractRowsMatchesGJSON$$' -fuzztime $(FUZZTIME) ./engine
 	$(GO) test -run '^$$' -fuzz '^FuzzSensitiveName$$' -fuzztime $(FUZZTIME) ./engine
+	$(GO) test -run '^$$' -fuzz '^FuzzWebhookParse$$' -fuzztime $(FUZZTIME) ./messaging
 
 ADDR ?= 127.0.0.1:8080
 DATA ?= ./data

@@ -152,12 +152,19 @@ func genericSMSConversation(t *testing.T, e *env) {
 	require.Equal(t, 404, e.do("GET", "/api/v1/sessions/"+sid, a1, nil).Status)
 	require.Len(t, e.messages(a3, sid), 8, "the whole history came along")
 
+	// Back to the queue: offered to its agents again, and taken by 1002.
+	back := e.expect(e.do("POST", "/api/v1/sessions/"+sid+"/transfer", a3, map[string]any{"to": map[string]string{"type": "queue", "id": queueID}}), 200)
+	require.Equal(t, true, back["offered"])
+	require.Equal(t, true, s2.next("session.updated", func(d map[string]any) bool { return d["id"] == sid })["offered"])
+	e.expect(e.do("POST", "/api/v1/sessions/"+sid+"/takeover", a2, nil), 200)
+	require.Len(t, e.messages(a2, sid), 8)
+
 	// Archive, unarchive, close; a closed session takes no more messages,
 	// and the customer's next message opens a new one.
-	require.Equal(t, "archived", e.expect(e.do("POST", "/api/v1/sessions/"+sid+"/archive", a3, nil), 200)["state"])
-	require.Equal(t, "open", e.expect(e.do("POST", "/api/v1/sessions/"+sid+"/unarchive", a3, nil), 200)["state"])
-	require.Equal(t, "closed", e.expect(e.do("POST", "/api/v1/sessions/"+sid+"/close", a3, nil), 200)["state"])
-	r = e.do("POST", "/api/v1/sessions/"+sid+"/messages", a3, map[string]string{"text": "Anything else?"})
+	require.Equal(t, "archived", e.expect(e.do("POST", "/api/v1/sessions/"+sid+"/archive", a2, nil), 200)["state"])
+	require.Equal(t, "open", e.expect(e.do("POST", "/api/v1/sessions/"+sid+"/unarchive", a2, nil), 200)["state"])
+	require.Equal(t, "closed", e.expect(e.do("POST", "/api/v1/sessions/"+sid+"/close", a2, nil), 200)["state"])
+	r = e.do("POST", "/api/v1/sessions/"+sid+"/messages", a2, map[string]string{"text": "Anything else?"})
 	require.Equal(t, 409, r.Status)
 	require.Equal(t, "session_closed", errCode(t, r))
 	b = genericInbound("in-after", customerNo, smsNumber, "Actually, one more question")
@@ -170,7 +177,10 @@ func genericSMSConversation(t *testing.T, e *env) {
 	aid := again["id"].(string)
 	e.expect(e.do("POST", "/api/v1/sessions/"+aid+"/takeover", a2, nil), 200)
 	require.Equal(t, 204, e.do("DELETE", "/api/v1/sessions/"+aid, a2, nil).Status)
-	require.Empty(t, e.expect(e.do("GET", "/api/v1/sessions?state=open,archived,closed", a2, nil), 200)["sessions"])
+	for _, s := range e.expect(e.do("GET", "/api/v1/sessions?state=open,archived,closed", a2, nil), 200)["sessions"].([]any) {
+		require.NotEqual(t, aid, s.(map[string]any)["id"], "a removed session is off the agent's lists")
+	}
+	require.Equal(t, 404, e.do("GET", "/api/v1/sessions/"+aid, a2, nil).Status)
 	removed := e.expect(e.admin("GET", "/api/v1/history/sessions?customer=%2B14155550123&state=closed", nil), 200)["sessions"].([]any)
 	require.Len(t, removed, 2)
 	require.Equal(t, true, removed[0].(map[string]any)["removed"])
@@ -181,7 +191,8 @@ func genericSMSConversation(t *testing.T, e *env) {
 	for _, ev := range tl {
 		types = append(types, ev.(map[string]any)["type"].(string))
 	}
-	require.Equal(t, []string{"created", "taken_over", "transferred", "closed"}, types)
+	require.Equal(t, []string{"created", "taken_over", "transferred", "transferred", "taken_over", "closed"}, types)
+	require.Equal(t, map[string]any{"from": "extension:1003", "to": "queue:" + queueID}, tl[3].(map[string]any)["detail"])
 
 	// An agent starts a session (SMS); only allowed extensions may.
 	r = e.do("POST", "/api/v1/sessions", a1, map[string]string{"channelNumber": smsNumber, "to": "+14155550177", "text": "Your parcel is here"})
