@@ -94,8 +94,9 @@ func (s *Service) manage(ctx context.Context) {
 	tick := time.NewTicker(s.cfg.PollInterval)
 	defer tick.Stop()
 	defer s.stopSenders()
+	checked := map[string]time.Time{} // when each channel's lease was last taken or tried
 	for {
-		s.manageOnce(ctx)
+		s.manageOnce(ctx, checked)
 		select {
 		case <-ctx.Done():
 			return
@@ -104,7 +105,10 @@ func (s *Service) manage(ctx context.Context) {
 	}
 }
 
-func (s *Service) manageOnce(ctx context.Context) {
+// manageOnce looks at every channel: a new one's lease is tried at once;
+// a lease is renewed, or tried again, a third of its time after the last
+// time, so the database is not written for every channel at every poll.
+func (s *Service) manageOnce(ctx context.Context, checked map[string]time.Time) {
 	chs, err := s.store.ListChannels(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -115,6 +119,10 @@ func (s *Service) manageOnce(ctx context.Context) {
 	live := map[string]bool{}
 	for _, ch := range chs {
 		live[ch.ID] = true
+		if last, ok := checked[ch.ID]; ok && time.Since(last) < s.cfg.LeaseTTL/3 {
+			continue
+		}
+		checked[ch.ID] = time.Now()
 		held, err := s.store.TryLease(ctx, "msgsend:"+ch.ID, s.cfg.Owner, s.cfg.Now(), s.cfg.LeaseTTL)
 		if err != nil {
 			s.log.Warn("sender lease", slog.String("channel", ch.ID), slog.Any("err", err))
@@ -128,6 +136,11 @@ func (s *Service) manageOnce(ctx context.Context) {
 			s.startSender(ctx, ch.ID)
 		case !held && sd != nil:
 			s.stopSender(ch.ID)
+		}
+	}
+	for id := range checked {
+		if !live[id] {
+			delete(checked, id)
 		}
 	}
 	s.mu.Lock()
