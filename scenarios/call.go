@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,22 +68,13 @@ func (e *CallEvent) Validate() error {
 	if strings.TrimSpace(e.External.Number) == "" {
 		p = append(p, "external.number is required")
 	}
-	if e.Disposition != "" && !contains(dispositions, strings.ToUpper(e.Disposition)) {
+	if e.Disposition != "" && !slices.Contains(dispositions, strings.ToUpper(e.Disposition)) {
 		p = append(p, fmt.Sprintf("disposition %q is not one of %s", e.Disposition, strings.Join(dispositions, ", ")))
 	}
 	if len(p) > 0 {
 		return fmt.Errorf("%s", strings.Join(p, "; "))
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Call is what Switchboard knows of a call after its events so far.

@@ -69,11 +69,7 @@ func splitFields(c *engine.Template, in map[string]string, keep map[string]strin
 	}
 	for k := range in {
 		if !slices.Contains(names, k) {
-			hint := ""
-			if s := templates.Suggest(k, names); s != "" {
-				hint = fmt.Sprintf(" (did you mean %q?)", s)
-			}
-			problems = append(problems, fmt.Sprintf("unknown field %q%s", k, hint))
+			problems = append(problems, fmt.Sprintf("unknown field %q%s", k, templates.DidYouMean(k, names)))
 		}
 	}
 	for _, f := range defs {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -384,7 +385,7 @@ func (s *Server) lookup(ctx context.Context, call *scenarios.Call, in *store.Int
 		}
 		for _, g := range found {
 			var c scenarios.Contact
-			if json.Unmarshal(g.Data, &c) == nil && (len(step.Requests) == 0 || contains(step.Requests, c.Type)) {
+			if json.Unmarshal(g.Data, &c) == nil && (len(step.Requests) == 0 || slices.Contains(step.Requests, c.Type)) {
 				out := contactVars(c)
 				out["ContactFrom"] = "group"
 				return out, &engine.Result{Scenario: step.Scenario, Vars: out, Trace: []engine.Exchange{}}, nil
@@ -436,15 +437,6 @@ func isPhoneOutput(name string) bool {
 	case "BusinessNumber", "BusinessNumber2", "BusinessFaxNumber", "MobileNumber", "MobileNumber2",
 		"HomeNumber", "HomeNumber2", "HomeFaxNumber", "OtherNumber":
 		return true
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
 	}
 	return false
 }

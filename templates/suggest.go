@@ -27,8 +27,9 @@ func Suggest(name string, candidates []string) string {
 	return best
 }
 
-// didYouMean formats a suggestion as a message suffix, or "".
-func didYouMean(name string, candidates []string) string {
+// DidYouMean formats the suggestion for a misspelt name as a message
+// suffix, " (did you mean \"x\"?)", or "".
+func DidYouMean(name string, candidates []string) string {
 	if s := Suggest(name, candidates); s != "" && s != name {
 		return fmt.Sprintf(" (did you mean %q?)", s)
 	}

@@ -82,7 +82,7 @@ func (c *checker) root() {
 		}
 	}
 	if _, ok := r.Attr("Provider"); ok && !slices.Contains(providers, t.Provider) {
-		c.errorf(r, "Provider", "Provider %q is not one of %s%s", t.Provider, oneOf(providers), didYouMean(t.Provider, providers))
+		c.errorf(r, "Provider", "Provider %q is not one of %s%s", t.Provider, oneOf(providers), DidYouMean(t.Provider, providers))
 	}
 	if _, ok := r.Attr("Name"); ok && strings.TrimSpace(t.Name) == "" {
 		c.errorf(r, "Name", "Name is empty")
@@ -91,7 +91,7 @@ func (c *checker) root() {
 		c.errorf(r, "Key", "Key %q must be 1 to 64 letters, digits, '_', '.' or '-' (it identifies the template)", t.Key)
 	}
 	if _, ok := r.Attr("AuthType"); ok && !slices.Contains(authTypes, t.AuthType) {
-		c.errorf(r, "AuthType", "AuthType %q is not one of %s%s", t.AuthType, oneOf(authTypes), didYouMean(t.AuthType, authTypes))
+		c.errorf(r, "AuthType", "AuthType %q is not one of %s%s", t.AuthType, oneOf(authTypes), DidYouMean(t.AuthType, authTypes))
 	}
 	if _, ok := r.Attr("MaxConcurrentRequest"); ok {
 		if n, ok := parseUint(t.MaxConcur); !ok || n < 1 || n > MaxConcurrentRequestCeiling {
@@ -116,7 +116,7 @@ func (c *checker) unknown(n *Node) {
 			if a.Space != "" || slices.Contains(known, a.Key) {
 				continue
 			}
-			c.warnf(n, a.Key, "unknown attribute %s is kept but has no effect%s", a.Key, didYouMean(a.Key, known))
+			c.warnf(n, a.Key, "unknown attribute %s is kept but has no effect%s", a.Key, DidYouMean(a.Key, known))
 		}
 	}
 	known, ok := knownChildren[n.Tag()]
@@ -131,7 +131,7 @@ func (c *checker) unknown(n *Node) {
 			c.warnf(ch, "", "<Outputs> belongs inside a <Request>; here it has no effect")
 			continue
 		}
-		c.warnf(ch, "", "unknown element <%s> inside <%s> is kept but has no effect%s", ch.Tag(), n.Tag(), didYouMean(ch.Tag(), known))
+		c.warnf(ch, "", "unknown element <%s> inside <%s> is kept but has no effect%s", ch.Tag(), n.Tag(), DidYouMean(ch.Tag(), known))
 	}
 }
 
@@ -159,7 +159,7 @@ func (c *checker) scenarios() {
 		case s.ID == "":
 			c.errorf(n, "", "scenario has no Id; it must be one of %s", oneOf(ids))
 		case !slices.Contains(ids, s.ID):
-			c.errorf(n, "Id", "unknown scenario Id %q; a %s template's scenarios are %s%s", s.ID, t.Provider, oneOf(ids), didYouMean(s.ID, ids))
+			c.errorf(n, "Id", "unknown scenario Id %q; a %s template's scenarios are %s%s", s.ID, t.Provider, oneOf(ids), DidYouMean(s.ID, ids))
 		case seen[s.ID] != nil:
 			c.errorf(n, "Id", "scenario %s is defined twice (first at line %d)", s.ID, seen[s.ID].Node.Pos.Line)
 		}

@@ -121,7 +121,7 @@ func (c *checker) webhookParams(s *Scenario) {
 	given := map[string]*Parameter{}
 	for _, p := range s.ParamsByFather(FatherWebhook) {
 		if !slices.Contains(webhookParams, p.Name) {
-			c.warnf(p.Node, "Name", "unknown Webhook parameter %q has no effect%s", p.Name, didYouMean(p.Name, webhookParams))
+			c.warnf(p.Node, "Name", "unknown Webhook parameter %q has no effect%s", p.Name, DidYouMean(p.Name, webhookParams))
 			continue
 		}
 		given[p.Name] = p
@@ -130,7 +130,7 @@ func (c *checker) webhookParams(s *Scenario) {
 	if p := given["Verification"]; p != nil {
 		method = strings.ToLower(strings.TrimSpace(p.Value))
 		if !slices.Contains(WebhookVerifications, method) {
-			c.errorf(p.Node, "Value", "Verification %q is not one of %s%s", p.Value, oneOf(WebhookVerifications), didYouMean(p.Value, WebhookVerifications))
+			c.errorf(p.Node, "Value", "Verification %q is not one of %s%s", p.Value, oneOf(WebhookVerifications), DidYouMean(p.Value, WebhookVerifications))
 			return
 		}
 	}
@@ -207,7 +207,7 @@ func (c *checker) channelParams(s *Scenario) {
 				c.errorf(p.Node, "Value", "%v", err)
 			}
 		default:
-			c.warnf(p.Node, "Name", "unknown Channel parameter %q has no effect%s", p.Name, didYouMean(p.Name, channelParams))
+			c.warnf(p.Node, "Name", "unknown Channel parameter %q has no effect%s", p.Name, DidYouMean(p.Name, channelParams))
 		}
 	}
 }

@@ -29,7 +29,7 @@ func (c *checker) scenarioParameters(s *Scenario) {
 			continue
 		}
 		if p.Father != "" && !slices.Contains(fathers, p.Father) {
-			c.warnf(n, "Father", "unknown Father %q is kept but has no effect%s", p.Father, didYouMean(p.Father, fathers))
+			c.warnf(n, "Father", "unknown Father %q is kept but has no effect%s", p.Father, DidYouMean(p.Father, fathers))
 		}
 		switch {
 		case p.IsHeader():
@@ -62,7 +62,7 @@ func (c *checker) setting(s *Scenario, p *Parameter) {
 	switch {
 	case p.Name == "ContactUrlType":
 		if v != "" && !slices.Contains(urlTypes, v) {
-			c.errorf(p.Node, "Value", "ContactUrlType %q is not one of %s%s", v, oneOf(urlTypes), didYouMean(v, urlTypes))
+			c.errorf(p.Node, "Value", "ContactUrlType %q is not one of %s%s", v, oneOf(urlTypes), DidYouMean(v, urlTypes))
 		}
 		if v == "retrieve_from_contact" && strings.TrimSpace(s.ParamValue("ContactFieldForUri")) == "" {
 			c.errorf(p.Node, "Value", "ContactUrlType=retrieve_from_contact needs a ContactFieldForUri parameter with the JSON path of the contact's URL")
@@ -136,7 +136,7 @@ func (c *checker) auth(s *Scenario) {
 	}
 	for _, p := range s.ParamsByFather(FatherAuthOption) {
 		if p.Name != "NoNeedRefreshAccessToken" {
-			c.warnf(p.Node, "Name", "unknown AuthOption %q has no effect%s", p.Name, didYouMean(p.Name, []string{"NoNeedRefreshAccessToken"}))
+			c.warnf(p.Node, "Name", "unknown AuthOption %q has no effect%s", p.Name, DidYouMean(p.Name, []string{"NoNeedRefreshAccessToken"}))
 		} else if p.Value != "0" && p.Value != "1" {
 			c.errorf(p.Node, "Value", "NoNeedRefreshAccessToken %q must be 0 or 1", p.Value)
 		}
@@ -169,7 +169,7 @@ func (c *checker) customFields(s *Scenario) {
 			c.errorf(f.Node, "Name", "custom field name %q must be a letter or '_' followed by letters, digits or '_' so templates can use {{.%s}}", f.Name, f.Name)
 		}
 		if f.Editor != "" && !slices.Contains(editors, f.Editor) {
-			c.errorf(f.Node, "Editor", "Editor %q is not one of %s%s", f.Editor, oneOf(editors), didYouMean(f.Editor, editors))
+			c.errorf(f.Node, "Editor", "Editor %q is not one of %s%s", f.Editor, oneOf(editors), DidYouMean(f.Editor, editors))
 		}
 		if f.Editor == "list" && strings.TrimSpace(f.Value) == "" {
 			c.errorf(f.Node, "Value", "a list field needs its options in Value")

@@ -124,7 +124,7 @@ func (c *checker) outputs(s *Scenario, r *Request) {
 			for _, cr := range common.Requests {
 				names = append(names, cr.Name)
 			}
-			c.errorf(r.OutputsNode, "Next", "Next=%q names no request of the Common scenario%s", r.Next, didYouMean(r.Next, names))
+			c.errorf(r.OutputsNode, "Next", "Next=%q names no request of the Common scenario%s", r.Next, DidYouMean(r.Next, names))
 		}
 	}
 	if s.ID == ScenarioSyncContact || s.ID == ScenarioSearchContact {
@@ -178,7 +178,7 @@ func (c *checker) requiredRequests(s *Scenario) {
 		names = append(names, r.Name)
 	}
 	if want != "" && s.Request(want) == nil {
-		c.errorf(s.Node, "", "scenario %s needs a request named %s%s", s.ID, want, didYouMean(want, names))
+		c.errorf(s.Node, "", "scenario %s needs a request named %s%s", s.ID, want, DidYouMean(want, names))
 	}
 	switch s.ID {
 	case ScenarioSearchContact:

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/switchboard/switchboard/scenarios"
 )
 
 type user struct {
@@ -73,28 +75,19 @@ func (d *desk) routes() http.Handler {
 	})
 }
 
-func digits(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, s)
-}
-
 // searchByPhone understands the query the example sends: role:end-user phone:*<digits>.
 func (d *desk) searchByPhone(w http.ResponseWriter, r *http.Request) {
 	want := ""
 	for _, term := range strings.Fields(r.URL.Query().Get("query")) {
 		if v, ok := strings.CutPrefix(term, "phone:"); ok {
-			want = digits(v)
+			want = scenarios.Digits(v)
 		}
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	results := []map[string]any{}
 	for _, u := range d.users {
-		if want != "" && u.Role == "end-user" && strings.HasSuffix(digits(u.Phone), want) {
+		if want != "" && u.Role == "end-user" && strings.HasSuffix(scenarios.Digits(u.Phone), want) {
 			results = append(results, map[string]any{"id": u.ID, "name": u.Name, "email": u.Email, "phone": u.Phone,
 				"notes": u.Notes, "role": u.Role, "result_type": "user"})
 		}

@@ -227,11 +227,7 @@ func checkFields(t *templates.Template, fields engine.Vars) error {
 	}
 	for k := range fields {
 		if !slices.Contains(names, k) {
-			hint := ""
-			if s := templates.Suggest(k, names); s != "" {
-				hint = fmt.Sprintf(" (did you mean %q?)", s)
-			}
-			return usageErr("--field %s: the template has no such custom field%s; its fields are %s", k, hint, strings.Join(names, ", "))
+			return usageErr("--field %s: the template has no such custom field%s; its fields are %s", k, templates.DidYouMean(k, names), strings.Join(names, ", "))
 		}
 	}
 	return nil
