@@ -8,20 +8,20 @@ import (
 
 // SessionView is a session as the API and the stream show it.
 type SessionView struct {
-	ID            string     `json:"id"`
-	ChannelID     string     `json:"channelId"`
-	ChannelNumber string     `json:"channelNumber"`
-	Customer      string     `json:"customer"`
-	State         string     `json:"state"`
-	QueueID       string     `json:"queueId,omitempty"`
-	Assignee      string     `json:"assignee,omitempty"`
-	Offered       bool       `json:"offered"` // waiting in a queue for an agent to take it over
-	Removed       bool       `json:"removed,omitempty"`
-	CreatedAt     time.Time  `json:"createdAt"`
-	UpdatedAt     time.Time  `json:"updatedAt"`
-	LastMessageAt time.Time  `json:"lastMessageAt"`
-	LastInboundAt *time.Time `json:"lastInboundAt,omitempty"`
-	ClosedAt      *time.Time `json:"closedAt,omitempty"`
+	ID            string    `json:"id"`
+	ChannelID     string    `json:"channelId"`
+	ChannelNumber string    `json:"channelNumber"`
+	Customer      string    `json:"customer"`
+	State         string    `json:"state"`
+	QueueID       string    `json:"queueId,omitempty"`
+	Assignee      string    `json:"assignee,omitempty"`
+	Offered       bool      `json:"offered"` // waiting in a queue for an agent to take it over
+	Removed       bool      `json:"removed,omitempty"`
+	CreatedAt     time.Time `json:"createdAt"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+	LastMessageAt time.Time `json:"lastMessageAt"`
+	LastInboundAt time.Time `json:"lastInboundAt,omitzero"`
+	ClosedAt      time.Time `json:"closedAt,omitzero"`
 }
 
 // ViewSession is the view of a session.
@@ -29,23 +29,23 @@ func ViewSession(s *store.Session) SessionView {
 	return SessionView{ID: s.ID, ChannelID: s.ChannelID, ChannelNumber: s.Number, Customer: s.Customer, State: s.State,
 		QueueID: s.QueueID, Assignee: s.Assignee, Offered: s.Assignee == "" && s.QueueID != "" && s.State != store.SessionClosed,
 		Removed: s.Removed, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, LastMessageAt: s.LastMessageAt,
-		LastInboundAt: optTime(s.LastInboundAt), ClosedAt: optTime(s.ClosedAt)}
+		LastInboundAt: s.LastInboundAt, ClosedAt: s.ClosedAt}
 }
 
 // MessageView is a message as the API and the stream show it.
 type MessageView struct {
-	ID         string     `json:"id"`
-	SessionID  string     `json:"sessionId"`
-	Direction  string     `json:"direction"` // in, out or system
-	Author     string     `json:"author,omitempty"`
-	Text       string     `json:"text"`
-	MediaURLs  []string   `json:"mediaUrls"`
-	Status     string     `json:"status"`
-	Error      string     `json:"error,omitempty"`
-	ProviderID string     `json:"providerId,omitempty"`
-	Attempts   int        `json:"attempts"`
-	CreatedAt  time.Time  `json:"createdAt"`
-	SentAt     *time.Time `json:"sentAt,omitempty"`
+	ID         string    `json:"id"`
+	SessionID  string    `json:"sessionId"`
+	Direction  string    `json:"direction"` // in, out or system
+	Author     string    `json:"author,omitempty"`
+	Text       string    `json:"text"`
+	MediaURLs  []string  `json:"mediaUrls"`
+	Status     string    `json:"status"`
+	Error      string    `json:"error,omitempty"`
+	ProviderID string    `json:"providerId,omitempty"`
+	Attempts   int       `json:"attempts"`
+	CreatedAt  time.Time `json:"createdAt"`
+	SentAt     time.Time `json:"sentAt,omitzero"`
 }
 
 // ViewMessage is the view of a message.
@@ -55,7 +55,7 @@ func ViewMessage(m *store.Message) MessageView {
 		media = []string{}
 	}
 	return MessageView{ID: m.ID, SessionID: m.SessionID, Direction: m.Direction, Author: m.Author, Text: m.Text, MediaURLs: media,
-		Status: m.Status, Error: m.Error, ProviderID: m.ProviderID, Attempts: m.Attempts, CreatedAt: m.CreatedAt, SentAt: optTime(m.SentAt)}
+		Status: m.Status, Error: m.Error, ProviderID: m.ProviderID, Attempts: m.Attempts, CreatedAt: m.CreatedAt, SentAt: m.SentAt}
 }
 
 // EventView is a timeline entry.
@@ -73,11 +73,4 @@ func ViewEvent(e *store.SessionEvent) EventView {
 		d = map[string]string{}
 	}
 	return EventView{Type: e.Type, Actor: e.Actor, Detail: d, At: e.At}
-}
-
-func optTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
 }
