@@ -95,11 +95,10 @@ func (s *Service) receive(ctx context.Context, ch *store.Channel, res *Resolved,
 		return nil
 	}
 	now := s.cfg.Now()
-	at := now
 	customer := NormalizeAddress(in.From)
 	result, err := s.store.ReceiveInbound(ctx, store.Inbound{ChannelID: ch.ID, ProviderID: in.ProviderID, Number: num.Number,
 		Customer: customer, Route: routeOf(num), Now: now,
-		Message: &store.Message{ID: store.NewID("msg"), Text: in.Text, MediaURLs: in.MediaURLs, CreatedAt: at}})
+		Message: &store.Message{ID: store.NewID("msg"), Text: in.Text, MediaURLs: in.MediaURLs, CreatedAt: now}})
 	if err != nil {
 		return fmt.Errorf("storing the inbound message: %w", err)
 	}

@@ -263,7 +263,6 @@ type MessagingStore interface {
 	DeleteSession(ctx context.Context, id string) error
 
 	Messages(ctx context.Context, sessionID string) ([]*Message, error)
-	GetMessage(ctx context.Context, id string) (*Message, error)
 	// DeleteMessage removes a message from the history (its content goes;
 	// it keeps counting in its number's figures); system messages cannot be
 	// deleted (ErrInUse).

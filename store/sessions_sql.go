@@ -485,10 +485,6 @@ func (s *sqlStore) Messages(ctx context.Context, sessionID string) ([]*Message, 
 	return s.selectMessages(ctx, s.db, "session_id = ? ORDER BY seq", sessionID)
 }
 
-func (s *sqlStore) GetMessage(ctx context.Context, id string) (*Message, error) {
-	return scanMessage(s.db.QueryRowContext(ctx, s.q("SELECT "+messageCols+" FROM messages WHERE id = ? AND deleted = 0"), id))
-}
-
 func (s *sqlStore) DeleteMessage(ctx context.Context, id string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var dir string
