@@ -21,8 +21,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// killDesk is a slow Zendesk-like helpdesk that honours Idempotency-Key the
-// way Stripe-style APIs do, and counts what was created per call.
+// killDesk is a Zendesk-like helpdesk that honours Idempotency-Key on every
+// method the way Stripe-style APIs do (a repeated key gets the first
+// answer, and nothing happens twice), and counts what was created per
+// call. It holds the first journal request it gets open until the test
+// releases it, so the test can kill Switchboard while that request is in
+// flight instead of hoping a timer lands on one.
 type killDesk struct {
 	*httptest.Server
 	mu       sync.Mutex
@@ -30,44 +34,73 @@ type killDesk struct {
 	journals map[string]int // by ticket id
 	seenKeys map[string]string
 	nextID   int
+
+	held     chan string   // receives the held journal's path once
+	release  chan struct{} // closed by the test: the held request goes on
+	heldDone chan struct{} // closed when the held request was handled
+	holdOnce sync.Once
 }
 
 func newKillDesk(t *testing.T) *killDesk {
-	d := &killDesk{tickets: map[string]int{}, journals: map[string]int{}, seenKeys: map[string]string{}, nextID: 1000}
+	d := &killDesk{tickets: map[string]int{}, journals: map[string]int{}, seenKeys: map[string]string{}, nextID: 1000,
+		held: make(chan string, 1), release: make(chan struct{}), heldDone: make(chan struct{})}
 	d.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(20 * time.Millisecond) // a helpdesk that takes its time
 		body, _ := io.ReadAll(r.Body)
+		if r.Method == http.MethodPut && strings.HasPrefix(r.URL.Path, "/api/v2/tickets/") {
+			hold := false
+			d.holdOnce.Do(func() { hold = true })
+			if hold {
+				// The helpdesk acts on the request after its client is
+				// gone, as a real one does when the caller dies mid-way.
+				defer close(d.heldDone)
+				d.held <- r.URL.Path
+				<-d.release
+			}
+		}
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		if key := r.Header.Get("Idempotency-Key"); key != "" {
+		key := r.Header.Get("Idempotency-Key")
+		if key != "" {
 			if prev, ok := d.seenKeys[key]; ok {
 				w.WriteHeader(201)
 				fmt.Fprint(w, prev)
 				return
 			}
 		}
+		answer := ""
 		switch {
 		case r.URL.Path == "/api/v2/search.json":
-			fmt.Fprint(w, `{"results":[]}`)
+			answer = `{"results":[]}`
 		case r.URL.Path == "/api/v2/users.json":
-			fmt.Fprint(w, `{"users":[{"id":361,"name":"Dana","email":"dana@acme.test"}]}`)
+			answer = `{"users":[{"id":361,"name":"Dana","email":"dana@acme.test"}]}`
 		case r.URL.Path == "/api/v2/tickets.json":
 			var in struct{ Ticket struct{ Subject string } }
 			_ = json.Unmarshal(body, &in)
 			d.tickets[in.Ticket.Subject]++
 			d.nextID++
-			answer := fmt.Sprintf(`{"ticket":{"id":%d}}`, d.nextID)
-			d.seenKeys[r.Header.Get("Idempotency-Key")] = answer
-			w.WriteHeader(201)
-			fmt.Fprint(w, answer)
+			answer = fmt.Sprintf(`{"ticket":{"id":%d}}`, d.nextID)
 		case strings.HasPrefix(r.URL.Path, "/api/v2/tickets/"):
 			d.journals[strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/api/v2/tickets/"), ".json")]++
-			fmt.Fprint(w, `{}`)
+			answer = `{}`
 		default:
 			w.WriteHeader(404)
+			return
 		}
+		if key != "" && r.Method != http.MethodGet {
+			d.seenKeys[key] = answer
+		}
+		w.WriteHeader(201)
+		fmt.Fprint(w, answer)
 	}))
-	t.Cleanup(d.Close)
+	t.Cleanup(func() {
+		d.holdOnce.Do(func() {}) // nothing is held from now on
+		select {
+		case <-d.release:
+		default:
+			close(d.release)
+		}
+		d.Close()
+	})
 	return d
 }
 
@@ -118,7 +151,8 @@ func (p *proc) callAs(t *testing.T, token, method, path string, body any) (int, 
 }
 
 // Every acknowledged event survives a SIGKILL and yields exactly one ticket
-// and one journal entry.
+// and one journal entry, also for the journal request that was in flight
+// when the process died (the helpdesk honours Idempotency-Key on PUT).
 func TestAcknowledgedEventsSurviveSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the real binary")
@@ -152,13 +186,20 @@ func TestAcknowledgedEventsSurviveSIGKILL(t *testing.T) {
 			require.Equal(t, 202, st, res)
 		}
 	}
-	// Work is under way (each call takes a few slow requests); kill now.
+	// Kill while the helpdesk holds a journal request open: it acts on it
+	// after Switchboard is gone, so the restarted service sends a second
+	// copy, which the helpdesk must recognise by its Idempotency-Key.
+	var heldPath string
+	select {
+	case heldPath = <-desk.held:
+	case <-time.After(60 * time.Second):
+		t.Fatal("no journal request reached the helpdesk")
+	}
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGKILL))
 	_ = p.cmd.Wait()
-	desk.mu.Lock()
-	before := len(desk.tickets)
-	desk.mu.Unlock()
-	require.Less(t, before, calls, "the kill came while work was pending")
+	close(desk.release)
+	<-desk.heldDone
+	t.Logf("killed while %s was in flight", heldPath)
 
 	p2 := startServe(t, bin, data)
 	var last any
