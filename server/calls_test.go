@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/switchboard/switchboard/server"
 )
 
 // callDesk is a Zendesk-like helpdesk that counts what it is sent. Ticket
@@ -99,6 +101,11 @@ func callEvent(callID, event string, extra map[string]any) map[string]any {
 // waitRuns waits until the call's runs reach the wanted statuses.
 func (e *env) waitRuns(callID string, want map[string]string) map[string]any {
 	e.t.Helper()
+	return e.waitRunsWithin(callID, want, 20*time.Second)
+}
+
+func (e *env) waitRunsWithin(callID string, want map[string]string, limit time.Duration) map[string]any {
+	e.t.Helper()
 	var last map[string]any
 	defer func() {
 		if e.t.Failed() {
@@ -122,7 +129,7 @@ func (e *env) waitRuns(callID string, want map[string]string) map[string]any {
 			}
 		}
 		return len(got) == len(want)
-	}, 20*time.Second, 20*time.Millisecond, "runs of %s never reached %v", callID, want)
+	}, limit, 20*time.Millisecond, "runs of %s never reached %v", callID, want)
 	return last
 }
 
@@ -192,8 +199,10 @@ func TestFailedStepsAreRetriedWithoutRepeatingTheOthers(t *testing.T) {
 	}
 }
 
+// Work that keeps failing for longer than GiveUpAfter ends failed (River's
+// cancelled state) with its error and trace, and can be retried by hand.
 func TestFailedRunsAreListedAndRetried(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, func(c *server.Config) { c.Queue.GiveUpAfter = 300 * time.Millisecond })
 	d := newCallDesk(t)
 	connectDesk(t, e, d, everything)
 	d.failPuts.Store(1 << 20) // the helpdesk refuses every update
@@ -201,13 +210,14 @@ func TestFailedRunsAreListedAndRetried(t *testing.T) {
 		e.expect(e.admin("POST", "/api/v1/events/calls", callEvent("call-3", ev, map[string]any{"disposition": "ANSWERED"})), 202)
 	}
 	e.waitRuns("call-3", map[string]string{"lookup": "succeeded", "createTicket": "succeeded", "updateTicket": "failed"})
-	// After its attempts the job is discarded; the run stays failed, with
-	// its error and trace. (Both the ringing and the hangup work of the call
-	// try it: each job ends with it once the call has hung up.)
+	// Once the job is older than GiveUpAfter it is given up; the run stays
+	// failed, with its error and trace. (Both the ringing and the hangup
+	// work of the call try it: each job ends with it once the call has
+	// hung up.)
 	var failed map[string]any
 	require.Eventually(t, func() bool {
 		runs := e.expect(e.admin("GET", "/api/v1/runs?status=failed", nil), 200)["runs"].([]any)
-		if len(runs) != 1 || runs[0].(map[string]any)["jobState"] != "discarded" {
+		if len(runs) != 1 || runs[0].(map[string]any)["jobState"] != "cancelled" {
 			return false
 		}
 		failed = runs[0].(map[string]any)

@@ -40,7 +40,12 @@ type callWorkArgs struct {
 
 func (callWorkArgs) Kind() string { return "call_work" }
 
-var uniqueByArgs = &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: 10}
+// uniqueByArgs stores a job once per distinct arguments. Failing work is
+// retried until it is older than the queue's GiveUpAfter (the workers
+// check), not for a number of attempts: with waits capped at seconds, any
+// small count would end the work of a short outage. MaxAttempts is only a
+// backstop.
+var uniqueByArgs = &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: 100_000}
 
 // eventKey identifies an event delivery by its content.
 func eventKey(b []byte) string {
@@ -127,8 +132,31 @@ type callWorkWorker struct {
 // Work runs the steps due for the call in order, each at most once: a step
 // that succeeded is skipped when the job runs again after a failure or a
 // crash. One job at a time works on a call and integration (a lease), so
-// the ringing work and the hangup work never overlap.
+// the ringing work and the hangup work never overlap. Work that fails for a
+// reason no retry can change, or for longer than the queue's GiveUpAfter,
+// ends failed (River's cancelled state) instead of being retried.
 func (w *callWorkWorker) Work(ctx context.Context, job *river.Job[callWorkArgs]) error {
+	err := w.work(ctx, job)
+	var snooze *river.JobSnoozeError
+	if err == nil || errors.As(err, &snooze) {
+		return err
+	}
+	if permanent(err) {
+		return river.JobCancel(err)
+	}
+	if giveUp := w.s.cfg.Queue.WithDefaults().GiveUpAfter; w.s.now().Sub(job.CreatedAt) >= giveUp {
+		return river.JobCancel(fmt.Errorf("still failing after %s, giving up: %w", giveUp, err))
+	}
+	return err
+}
+
+// permanent reports whether a step failed for a reason that retrying
+// cannot change: the template renders something it must not send.
+func permanent(err error) bool {
+	return errors.Is(err, engine.ErrInvalidJSONBody)
+}
+
+func (w *callWorkWorker) work(ctx context.Context, job *river.Job[callWorkArgs]) error {
 	s, a := w.s, job.Args
 	leaseKey, owner := "call:"+a.CallID+":"+a.IntegrationID, "job:"+strconv.FormatInt(job.ID, 10)
 	// The lease outlives the job's time limit, so it only lapses for a

@@ -45,9 +45,14 @@ type QueueConfig struct {
 	// PollOnly makes the queue find new jobs by polling alone, without
 	// PostgreSQL's notifications of inserted jobs. Default false.
 	PollOnly bool
-	// RetryPolicy decides when a failed job runs again. Default River's:
-	// attempt⁴ seconds with jitter.
+	// RetryPolicy decides when a failed job runs again. Default Backoff's
+	// defaults: doubling waits with jitter, at most 8 s for the first ten
+	// minutes of a job.
 	RetryPolicy river.ClientRetryPolicy
+	// GiveUpAfter is how long a job that keeps failing is retried before
+	// it ends failed for good (workers check it; a failed job can still be
+	// retried by hand). Default 24 hours.
+	GiveUpAfter time.Duration
 	// JobTimeout bounds one attempt of a job. Default 2 minutes. A job
 	// whose worker died is worked again after twice this (on PostgreSQL,
 	// by the elected leader); on SQLite, at the next start.
@@ -66,6 +71,12 @@ func (c QueueConfig) WithDefaults() QueueConfig {
 	}
 	if c.JobTimeout <= 0 {
 		c.JobTimeout = 2 * time.Minute
+	}
+	if c.RetryPolicy == nil {
+		c.RetryPolicy = Backoff{}.WithDefaults()
+	}
+	if c.GiveUpAfter <= 0 {
+		c.GiveUpAfter = 24 * time.Hour
 	}
 	return c
 }
