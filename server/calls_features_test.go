@@ -114,6 +114,19 @@ func TestContactGroupAndCreation(t *testing.T) {
 	require.Contains(t, d.bodies["POST /api/v2/users.json"][0], `"name":"Cy New"`)
 	require.Equal(t, 400, e.do("POST", "/api/v1/integrations/"+id+"/contacts", agent, map[string]string{"contactType": "leads", "number": "1"}).Status)
 	require.Equal(t, 400, e.do("POST", "/api/v1/integrations/"+id+"/contacts", agent, map[string]string{"contactType": "contacts"}).Status)
+
+	// An agent attaches contacts to calls of their own extension only, and
+	// an unknown call is refused before anything reaches the helpdesk.
+	other := e.expect(e.admin("POST", "/api/v1/tokens", map[string]string{"role": "agent", "extension": "1002", "name": "b"}), 201)["token"].(string)
+	r := e.do("POST", "/api/v1/integrations/"+id+"/contacts", other,
+		map[string]string{"contactType": "contacts", "firstName": "Mal", "number": "+15550002", "callId": "g-2"})
+	require.Equal(t, 403, r.Status, r.String())
+	r = e.do("POST", "/api/v1/integrations/"+id+"/contacts", agent,
+		map[string]string{"contactType": "contacts", "firstName": "Mal", "number": "+15550002", "callId": "no-such-call"})
+	require.Equal(t, 404, r.Status, r.String())
+	require.Len(t, d.bodies["POST /api/v2/users.json"], 1, "neither reached the helpdesk")
+	link := e.expect(e.admin("GET", "/api/v1/calls/g-2", nil), 200)["integrations"].(map[string]any)[id].(map[string]any)
+	require.Equal(t, "9001", link["ContactId"], "the call keeps its agent's contact")
 }
 
 func TestUnknownCallersAreCreated(t *testing.T) {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -62,7 +63,7 @@ func (s *Server) searchContacts(w http.ResponseWriter, r *http.Request) error {
 		if errors.Is(res.Err, engine.ErrNoScenario) {
 			return errorf(http.StatusConflict, "not_supported", "%s", res.Error)
 		}
-		return &apiError{Status: http.StatusBadGateway, Code: "remote_failed", Message: "the helpdesk search failed: " + res.Error, Details: res.Trace}
+		return remoteFailure(r, "the helpdesk search", res)
 	}
 	if contacts == nil {
 		contacts = []scenarios.Contact{}
@@ -73,4 +74,27 @@ func (s *Server) searchContacts(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, 200, out)
 	return nil
+}
+
+// remoteFailure is the answer to a request whose run on the helpdesk
+// failed: 502 with the error and the masked trace for admins. Agents learn
+// that it failed, not the helpdesk's address, answer or trace: those are
+// the admin's.
+func remoteFailure(r *http.Request, what string, res *engine.Result) error {
+	if principalFrom(r.Context()).Role != store.RoleAdmin {
+		return errorf(http.StatusBadGateway, "remote_failed", "%s failed (%s); an administrator can see why", what, failureClass(res.Err))
+	}
+	return &apiError{Status: http.StatusBadGateway, Code: "remote_failed", Message: what + " failed: " + res.Error, Details: res.Trace}
+}
+
+// failureClass names a remote failure without its details.
+func failureClass(err error) string {
+	var se *engine.HTTPStatusError
+	switch {
+	case errors.Is(err, engine.ErrTokenInvalid) || authFailure(err):
+		return "the helpdesk refused the credentials"
+	case errors.As(err, &se):
+		return fmt.Sprintf("the helpdesk answered HTTP %d", se.Status)
+	}
+	return "the helpdesk could not be reached"
 }

@@ -32,6 +32,17 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The call is checked before anything reaches the helpdesk: a contact
+	// created for a call that cannot take it would be left behind.
+	if body.CallID != "" {
+		_, call, err := s.loadCall(r.Context(), body.CallID)
+		if err != nil {
+			return err
+		}
+		if p := principalFrom(r.Context()); p.Role == store.RoleAgent && p.Extension != call.Extension {
+			return errorf(http.StatusForbidden, "forbidden", "call %s is not on your extension", body.CallID)
+		}
+	}
 	client, _, err := s.rt.client(r.Context(), in)
 	if err != nil {
 		return err
@@ -51,7 +62,7 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request) error {
 		"DisplayName": firstNonEmpty(name, body.Number), "Phone": body.Number, "ContactSyncType": body.ContactType}
 	res := client.Run(r.Context(), templates.ScenarioCreateContact, vars, engine.RunOptions{Requests: []string{body.ContactType}})
 	if res.Err != nil {
-		return &apiError{Status: http.StatusBadGateway, Code: "remote_failed", Message: "creating the contact failed: " + res.Error, Details: res.Trace}
+		return remoteFailure(r, "creating the contact", res)
 	}
 	id := res.Vars["ContactId"]
 	if body.CallID != "" {

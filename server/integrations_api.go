@@ -8,6 +8,7 @@ import (
 	"html"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -72,6 +73,7 @@ func splitFields(c *engine.Template, in map[string]string, keep map[string]strin
 			problems = append(problems, fmt.Sprintf("unknown field %q%s", k, templates.DidYouMean(k, names)))
 		}
 	}
+	urlFields := c.URLFields()
 	for _, f := range defs {
 		v, given := in[f.Name]
 		if !given && f.IsSecret() && keep[f.Name] != "" {
@@ -87,6 +89,11 @@ func splitFields(c *engine.Template, in map[string]string, keep map[string]strin
 		case editorOf(f) == "list" && v != "" && !slices.Contains(fieldOptions(f), v):
 			problems = append(problems, fmt.Sprintf("field %q must be one of %s, not %q", f.Name, strings.Join(fieldOptions(f), ", "), v))
 			continue
+		case v != "" && slices.Contains(urlFields, f.Name):
+			if msg := urlProblem(v); msg != "" {
+				problems = append(problems, fmt.Sprintf("field %q (%s): %s", f.Name, f.Title, msg))
+				continue
+			}
 		}
 		if f.IsSecret() {
 			if v != "" {
@@ -101,6 +108,19 @@ func splitFields(c *engine.Template, in map[string]string, keep map[string]strin
 		return nil, nil, &apiError{Status: http.StatusBadRequest, Code: "invalid_fields", Message: "the fields do not fit the template", Details: problems}
 	}
 	return fields, secrets, nil
+}
+
+// urlProblem says what is wrong with the value of a field that begins the
+// template's request URLs, or "" when it is an absolute http(s) URL.
+func urlProblem(v string) string {
+	u, err := url.Parse(strings.TrimSpace(v))
+	switch {
+	case err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "":
+		return ""
+	case err == nil && u.Scheme == "" && !strings.HasPrefix(v, "/"):
+		return fmt.Sprintf("%q is not a URL: it needs a scheme, e.g. \"https://%s\"", v, strings.TrimSpace(v))
+	}
+	return fmt.Sprintf("%q is not an absolute http or https URL, e.g. \"https://example.com\"", v)
 }
 
 func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) error {
@@ -174,15 +194,18 @@ func (s *Server) connect(ctx context.Context, in *store.Integration, c *engine.T
 	return s.finishConnect(ctx, in, client)
 }
 
-// finishConnect runs GetGlobalInfo, keeps its outputs and marks the
-// integration connected.
+// finishConnect checks the connection — GetGlobalInfo, whose outputs it
+// keeps, or else a first page of users or one contact lookup — and marks
+// the integration connected, or failed with the remote's answer.
 func (s *Server) finishConnect(ctx context.Context, in *store.Integration, client *engine.Client) (integrationView, error) {
-	if res := scenarios.GlobalInfo(ctx, client); res != nil {
-		if res.Err != nil {
-			return s.setStatus(ctx, in, store.StatusFailed, "GetGlobalInfo: "+res.Error, "")
-		}
+	check, res := scenarios.ConnectionCheck(ctx, client)
+	if res != nil && res.Err != nil {
+		return s.setStatus(ctx, in, store.StatusFailed, "the connection check ("+check+") failed: "+res.Error, "")
+	}
+	if check == templates.ScenarioGlobalInfo {
 		in.GlobalVars = res.Vars
 	}
+	in.ConnectedAt = s.now()
 	return s.setStatus(ctx, in, store.StatusConnected, "", "")
 }
 

@@ -147,12 +147,20 @@ func TestContactSearch(t *testing.T) {
 	require.Equal(t, 400, e.admin("GET", base+"?q=", nil).Status)
 	require.Equal(t, 404, e.admin("GET", "/api/v1/integrations/nope/contacts/search?q=1", nil).Status)
 
-	// The helpdesk refuses: 502 with the trace.
-	broken := e.expect(e.admin("POST", "/api/v1/integrations", map[string]any{"templateId": "builtin_zendesk",
-		"fields": map[string]string{"base_url": desk.URL + "/broken", "email": "a@b.c", "api_token": "t"}}), 201)
-	r := e.admin("GET", "/api/v1/integrations/"+broken["id"].(string)+"/contacts/search?q=123", nil)
+	// The helpdesk fails after connecting: 502 with the trace for admins,
+	// without it for agents.
+	o := newOutage(t, desk.URL)
+	flaky := e.expect(e.admin("POST", "/api/v1/integrations", map[string]any{"templateId": "builtin_zendesk", "fields": zendeskFields(o.URL)}), 201)
+	require.Equal(t, "connected", flaky["status"])
+	o.down.Store(true)
+	r := e.admin("GET", "/api/v1/integrations/"+flaky["id"].(string)+"/contacts/search?q=123", nil)
 	require.Equal(t, http.StatusBadGateway, r.Status)
-	require.Contains(t, string(r.Body), "HTTP 404")
+	require.Contains(t, string(r.Body), "HTTP 500")
+	require.Contains(t, string(r.Body), `"responseBody"`, "admins get the trace")
+	r = e.do("GET", "/api/v1/integrations/"+flaky["id"].(string)+"/contacts/search?q=123", agent, nil)
+	require.Equal(t, http.StatusBadGateway, r.Status)
+	require.NotContains(t, string(r.Body), "trace", "agents never see a trace")
+	require.NotContains(t, string(r.Body), o.URL, "nor the helpdesk's address")
 
 	metrics := e.do("GET", "/metrics", "", nil)
 	require.Contains(t, string(metrics.Body), `switchboard_remote_requests_total{integration="`+in["id"].(string)+`",request="contacts",scenario="SyncContactAuto",status_class="2xx"} 1`)
@@ -178,7 +186,7 @@ func TestReplacedTemplateIsUsedWithoutRestart(t *testing.T) {
 	e.expect(e.admin("PUT", "/api/v1/templates/"+tpl["id"].(string), customTemplate("live", "{{.base}}/v2")), 200)
 	e.expect(e.admin("GET", search, nil), 200)
 	<-mu
-	require.Equal(t, []string{"/v1", "/v2"}, paths)
+	require.Equal(t, []string{"/v1", "/v1", "/v2"}, paths, "the connection check, then the searches")
 	mu <- struct{}{}
 	require.Equal(t, 409, e.admin("DELETE", "/api/v1/templates/"+tpl["id"].(string), nil).Status, "a template in use stays")
 }
@@ -188,9 +196,8 @@ func TestLinkLocalAddressesAreRefused(t *testing.T) {
 	e := newEnv(t)
 	tpl := e.expect(e.admin("POST", "/api/v1/templates", customTemplate("meta", "http://169.254.169.254/latest/meta-data/{{.Phone}}")), 201)
 	in := e.expect(e.admin("POST", "/api/v1/integrations", map[string]any{"templateId": tpl["id"], "fields": map[string]string{"base": "http://x", "api_key": "k"}}), 201)
-	r := e.admin("GET", "/api/v1/integrations/"+in["id"].(string)+"/contacts/search?q=123", nil)
-	require.Equal(t, http.StatusBadGateway, r.Status)
-	require.Contains(t, string(r.Body), "169.254.169.254 is a link-local or cloud metadata address")
+	require.Equal(t, "failed", in["status"])
+	require.Contains(t, in["statusReason"], "169.254.169.254 is a link-local or cloud metadata address")
 }
 
 // No file under the data directory holds a secret in clear, whatever the

@@ -106,7 +106,7 @@ func (s *Server) integrationsFor(ctx context.Context, extension string) (map[str
 	}
 	out := map[string]string{}
 	for _, in := range list {
-		if in.Status != store.StatusConnected {
+		if !takesCalls(in) {
 			continue
 		}
 		users, err := s.store.ListUsers(ctx, in.ID)
@@ -122,6 +122,14 @@ func (s *Server) integrationsFor(ctx context.Context, extension string) (map[str
 		}
 	}
 	return out, nil
+}
+
+// takesCalls reports whether call work is queued for an integration: when
+// it is connected, and also when it failed after having been connected
+// (its calls fail on authentication, say), so that the work waits in the
+// queue until the credentials are fixed instead of being lost.
+func takesCalls(in *store.Integration) bool {
+	return in.Status == store.StatusConnected || (in.Status == store.StatusFailed && !in.ConnectedAt.IsZero())
 }
 
 type callWorkWorker struct {
@@ -251,7 +259,7 @@ func (s *Server) runStep(ctx context.Context, jobID int64, call *scenarios.Call,
 	}
 	vars, err := s.stepVars(ctx, call, in, client, st, step, link)
 	if err != nil {
-		return s.finishRun(ctx, run, nil, err)
+		return s.finishRun(ctx, in, run, nil, err)
 	}
 	outputs, res, err := s.doStep(ctx, call, in, client, st, step, vars, link)
 	if err == nil && outputs != nil {
@@ -261,12 +269,12 @@ func (s *Server) runStep(ctx context.Context, jobID int64, call *scenarios.Call,
 			}
 		})
 	}
-	return s.finishRun(ctx, run, res, err)
+	return s.finishRun(ctx, in, run, res, err)
 }
 
 // finishRun records how a step ended; a failure is returned so the job
 // is retried with backoff.
-func (s *Server) finishRun(ctx context.Context, run *store.Run, res *engine.Result, err error) error {
+func (s *Server) finishRun(ctx context.Context, in *store.Integration, run *store.Run, res *engine.Result, err error) error {
 	run.UpdatedAt, run.LastError = s.now(), ""
 	if res != nil {
 		run.Trace, _ = json.Marshal(res.Trace) // exchanges always marshal
@@ -283,6 +291,7 @@ func (s *Server) finishRun(ctx context.Context, run *store.Run, res *engine.Resu
 	if serr := s.store.SaveRun(ctx, run); serr != nil {
 		return serr
 	}
+	s.authHealth.observe(ctx, in, res, err, s.now())
 	s.metrics.steps.WithLabelValues(run.Step, run.Status).Inc()
 	if err != nil {
 		s.log.Warn("call step failed", slog.String("call", run.CallID), slog.String("integration", run.IntegrationID),

@@ -118,6 +118,7 @@ type Server struct {
 	rt         *runtime
 	msg        *messaging.Service
 	channels   *channelRuntime
+	authHealth *authHealth
 	mux        *http.ServeMux
 }
 
@@ -130,6 +131,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, registry: prometheus.NewRegistry()}
 	s.metrics = newMetrics(s.registry)
 	s.rt = newRuntime(s)
+	s.authHealth = newAuthHealth(cfg.Store, cfg.Logger)
 	s.hub = newHub()
 	m := cfg.Messaging
 	s.channels = &channelRuntime{s: s}

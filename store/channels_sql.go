@@ -88,12 +88,7 @@ func (s *sqlStore) CreateChannel(ctx context.Context, in *Integration, ch *Chann
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q("INSERT INTO integrations ("+integrationCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-			in.ID, in.TemplateID, in.Status, in.StatusReason, marshalMap(in.Fields), sealed, settingsJSON(in.Settings),
-			marshalMap(in.GlobalVars), ms(in.CreatedAt), ms(in.UpdatedAt)); err != nil {
-			if s.d.isUnique(err) {
-				return ErrConflict
-			}
+		if err := s.insertIntegration(ctx, tx, in, sealed); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.q("INSERT INTO channels ("+channelCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),

@@ -60,6 +60,14 @@ func ms(t time.Time) int64 { return t.UnixMilli() }
 
 func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
 
+// msOrZero stores the zero time ("never") as 0.
+func msOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return ms(t)
+}
+
 func b2i(b bool) int {
 	if b {
 		return 1
@@ -236,7 +244,7 @@ func (s *sqlStore) DeleteAPIToken(ctx context.Context, id string) error {
 
 // --- integrations
 
-const integrationCols = "id, template_id, status, status_reason, fields, secrets, settings, global_vars, created_at, updated_at"
+const integrationCols = "id, template_id, status, status_reason, fields, secrets, settings, global_vars, created_at, updated_at, connected_at"
 
 func (s *sqlStore) sealSecrets(in *Integration) ([]byte, error) {
 	if len(in.Secrets) == 0 {
@@ -262,9 +270,17 @@ func (s *sqlStore) CreateIntegration(ctx context.Context, in *Integration) error
 	if err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, "INSERT INTO integrations ("+integrationCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	return s.insertIntegration(ctx, s.db, in, sealed)
+}
+
+// insertIntegration adds the row of an integration (or of a channel's),
+// with its secrets already sealed.
+func (s *sqlStore) insertIntegration(ctx context.Context, db interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, in *Integration, sealed []byte) error {
+	_, err := db.ExecContext(ctx, s.q("INSERT INTO integrations ("+integrationCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
 		in.ID, in.TemplateID, in.Status, in.StatusReason, marshalMap(in.Fields), sealed, settingsJSON(in.Settings),
-		marshalMap(in.GlobalVars), ms(in.CreatedAt), ms(in.UpdatedAt))
+		marshalMap(in.GlobalVars), ms(in.CreatedAt), ms(in.UpdatedAt), msOrZero(in.ConnectedAt))
 	if err != nil && s.d.isUnique(err) {
 		return ErrConflict
 	}
@@ -283,23 +299,35 @@ func (s *sqlStore) UpdateIntegration(ctx context.Context, in *Integration) error
 	if err != nil {
 		return err
 	}
-	return affected(s.exec(ctx, "UPDATE integrations SET template_id = ?, status = ?, status_reason = ?, fields = ?, secrets = ?, settings = ?, global_vars = ?, updated_at = ? WHERE id = ?",
+	return affected(s.exec(ctx, "UPDATE integrations SET template_id = ?, status = ?, status_reason = ?, fields = ?, secrets = ?, settings = ?, global_vars = ?, updated_at = ?, connected_at = ? WHERE id = ?",
 		in.TemplateID, in.Status, in.StatusReason, marshalMap(in.Fields), sealed, settingsJSON(in.Settings),
-		marshalMap(in.GlobalVars), ms(in.UpdatedAt), in.ID))
+		marshalMap(in.GlobalVars), ms(in.UpdatedAt), msOrZero(in.ConnectedAt), in.ID))
+}
+
+func (s *sqlStore) SetIntegrationStatus(ctx context.Context, id, from, status, reason string, at time.Time) (bool, error) {
+	err := affected(s.exec(ctx, "UPDATE integrations SET status = ?, status_reason = ?, updated_at = ? WHERE id = ? AND status = ?",
+		status, reason, ms(at), id, from))
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 func (s *sqlStore) scanIntegration(row interface{ Scan(...any) error }) (*Integration, error) {
 	var in Integration
 	var fields, settings, global string
 	var sealed []byte
-	var created, updated int64
-	if err := row.Scan(&in.ID, &in.TemplateID, &in.Status, &in.StatusReason, &fields, &sealed, &settings, &global, &created, &updated); err != nil {
+	var created, updated, connected int64
+	if err := row.Scan(&in.ID, &in.TemplateID, &in.Status, &in.StatusReason, &fields, &sealed, &settings, &global, &created, &updated, &connected); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
 		return nil, err
 	}
 	in.CreatedAt, in.UpdatedAt, in.Settings = fromMS(created), fromMS(updated), []byte(settings)
+	if connected != 0 {
+		in.ConnectedAt = fromMS(connected)
+	}
 	if err := json.Unmarshal([]byte(fields), &in.Fields); err != nil {
 		return nil, fmt.Errorf("integration %s: fields: %w", in.ID, err)
 	}

@@ -65,6 +65,9 @@ type Integration struct {
 	GlobalVars   map[string]string // GetGlobalInfo outputs
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// ConnectedAt is when the integration last passed its connection
+	// check; zero if it never did.
+	ConnectedAt time.Time
 }
 
 // HelpdeskUser is a user of the integrated helpdesk, bound to extensions.
@@ -109,6 +112,11 @@ type Store interface {
 	UpdateIntegration(ctx context.Context, in *Integration) error
 	GetIntegration(ctx context.Context, id string) (*Integration, error)
 	ListIntegrations(ctx context.Context) ([]*Integration, error)
+	// SetIntegrationStatus changes the status and its reason only if the
+	// status is still from, so that a status seen by a call does not
+	// overwrite one an administrator just set; ok is false otherwise (or
+	// when the integration is gone).
+	SetIntegrationStatus(ctx context.Context, id, from, status, reason string, at time.Time) (ok bool, err error)
 	// DeleteIntegration removes it with its users, states and token.
 	DeleteIntegration(ctx context.Context, id string) error
 

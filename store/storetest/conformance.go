@@ -183,6 +183,26 @@ func integrations(t *testing.T, s store.Store) {
 	_, err = s.GetIntegration(ctx, "nope")
 	require.ErrorIs(t, err, store.ErrNotFound)
 	require.ErrorIs(t, s.UpdateIntegration(ctx, integration("nope")), store.ErrNotFound)
+
+	// A connection time survives; the status changes only from the one
+	// the caller saw.
+	in.Status, in.ConnectedAt = store.StatusConnected, now().Add(2*time.Second)
+	require.NoError(t, s.UpdateIntegration(ctx, in))
+	ok, err := s.SetIntegrationStatus(ctx, "i1", store.StatusConnected, store.StatusFailed, "calls fail: HTTP 401", now().Add(3*time.Second))
+	require.NoError(t, err)
+	require.True(t, ok)
+	ok, err = s.SetIntegrationStatus(ctx, "i1", store.StatusConnected, store.StatusFailed, "again", now().Add(4*time.Second))
+	require.NoError(t, err)
+	require.False(t, ok, "not connected any more")
+	got, err = s.GetIntegration(ctx, "i1")
+	require.NoError(t, err)
+	require.Equal(t, store.StatusFailed, got.Status)
+	require.Equal(t, "calls fail: HTTP 401", got.StatusReason)
+	require.Equal(t, in.ConnectedAt, got.ConnectedAt)
+	require.Equal(t, in.Secrets, got.Secrets, "only the status changed")
+	ok, err = s.SetIntegrationStatus(ctx, "nope", store.StatusConnected, store.StatusFailed, "", now())
+	require.NoError(t, err)
+	require.False(t, ok)
 }
 
 func oauthStates(t *testing.T, s store.Store) {
