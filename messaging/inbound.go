@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"time"
@@ -53,10 +54,16 @@ func (s *Service) Handshake(ctx context.Context, key string, query url.Values) (
 // the raw body, stores each message it brings (once per provider id, in
 // the customer's session) and applies its delivery reports, all before the
 // answer, so an acknowledged message is never lost.
-func (s *Service) HandleWebhook(ctx context.Context, key string, r WebhookRequest) (WebhookAnswer, error) {
+//
+// The body is read from body only once the key names a channel, so a
+// stranger's upload to a made-up URL costs a lookup, not a read.
+func (s *Service) HandleWebhook(ctx context.Context, key string, r WebhookRequest, body io.Reader) (WebhookAnswer, error) {
 	ch, res, err := s.channelByKey(ctx, key)
 	if err != nil {
 		return WebhookAnswer{}, err
+	}
+	if r.Body, err = io.ReadAll(body); err != nil {
+		return WebhookAnswer{}, fmt.Errorf("reading the webhook: %w", err)
 	}
 	if err := res.Def.VerifyWebhook(r, res.Vars, s.cfg.Now()); err != nil {
 		s.log.Warn("webhook refused", slog.String("channel", ch.ID), slog.String("reason", err.Error()))
@@ -82,8 +89,8 @@ func (s *Service) HandleWebhook(ctx context.Context, key string, r WebhookReques
 			return WebhookAnswer{}, err
 		}
 	}
-	status, ct, body := res.Def.Answer(res.Vars)
-	return WebhookAnswer{Status: status, ContentType: ct, Body: body}, nil
+	status, ct, answer := res.Def.Answer(res.Vars)
+	return WebhookAnswer{Status: status, ContentType: ct, Body: answer}, nil
 }
 
 // receive stores one inbound message and does what it asks: keywords.

@@ -160,6 +160,11 @@ func TestUnknownCallersAreCreated(t *testing.T) {
 func TestRecordingLinks(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "call-7.wav"), []byte("RIFF-fake-wave"), 0o600))
+	// A link planted in the directory to a file outside it (the data
+	// directory's key, say) is never served.
+	outside := filepath.Join(t.TempDir(), "secret.key")
+	require.NoError(t, os.WriteFile(outside, []byte("SECRET-KEY-BYTES"), 0o600))
+	require.NoError(t, os.Symlink(outside, filepath.Join(dir, "evil.wav")))
 	pbx := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "audio/wav")
 		w.Write([]byte("remote-wave:" + r.URL.Path))
@@ -173,7 +178,7 @@ func TestRecordingLinks(t *testing.T) {
 	d := newCallDesk(t)
 	connectDesk(t, e, d, `{"ticket":{"enabled":true,"when":"beforeCall","callTypes":["inbound"]},"callJournal":{"enabled":true,"playRecording":true}}`)
 	links := map[string]string{}
-	for i, rec := range []string{"call-7.wav", pbx.URL + "/rec/7.wav"} {
+	for i, rec := range []string{"call-7.wav", pbx.URL + "/rec/7.wav", "evil.wav"} {
 		callID := fmt.Sprint("rec-", i)
 		for _, ev := range []string{"ringing", "hangup"} {
 			e.expect(e.admin("POST", "/api/v1/events/calls", callEvent(callID, ev, map[string]any{"disposition": "ANSWERED", "recording": rec})), 202)
@@ -204,6 +209,9 @@ func TestRecordingLinks(t *testing.T) {
 	status, body = get(links[pbx.URL+"/rec/7.wav"])
 	require.Equal(t, 200, status)
 	require.Equal(t, "remote-wave:/rec/7.wav", body, "proxied from the PBX")
+	status, body = get(links["evil.wav"])
+	require.Equal(t, 404, status)
+	require.NotContains(t, body, "SECRET-KEY-BYTES", "a symbolic link is not followed")
 
 	// A changed link does not open, nor does an expired one.
 	tampered := links["call-7.wav"][:len(links["call-7.wav"])-2] + "xx"

@@ -42,6 +42,7 @@ func (e *env) extensions(numbers ...string) {
 type stream struct {
 	t      *testing.T
 	events chan map[string]any
+	ended  chan struct{} // closed when the server ends the stream
 }
 
 func (e *env) stream(token string) *stream {
@@ -53,8 +54,10 @@ func (e *env) stream(token string) *stream {
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(e.t, err)
 	require.Equal(e.t, 200, resp.StatusCode)
-	s := &stream{t: e.t, events: make(chan map[string]any, 256)}
+	require.Equal(e.t, "text/event-stream", resp.Header.Get("Content-Type"))
+	s := &stream{t: e.t, events: make(chan map[string]any, 256), ended: make(chan struct{})}
 	go func() {
+		defer close(s.ended)
 		defer resp.Body.Close()
 		sc := bufio.NewScanner(resp.Body)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)

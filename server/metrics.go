@@ -25,6 +25,7 @@ type metrics struct {
 	apiLatency     *prometheus.HistogramVec
 	webhooks       *prometheus.CounterVec
 	messages       *prometheus.CounterVec
+	connsRefused   prometheus.Counter
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -62,6 +63,10 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "switchboard_channel_messages_total",
 			Help: "Messages by channel, direction and result: in (received, duplicate), out (sent, failed, retrying).",
 		}, []string{"channel", "direction", "result"}),
+		connsRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "switchboard_http_connections_refused_total",
+			Help: "Connections closed on arrival because their address already held the most allowed (MaxConnsPerAddr).",
+		}),
 		apiLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "switchboard_http_request_duration_seconds",
 			Help:    "Time to answer requests to Switchboard's HTTP API.",
@@ -69,7 +74,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		}, []string{"route"}),
 	}
 	reg.MustRegister(m.remoteRequests, m.remoteLatency, m.remoteWaiting, m.apiRequests, m.apiLatency, m.events, m.steps,
-		m.webhooks, m.messages,
+		m.webhooks, m.messages, m.connsRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -77,6 +78,7 @@ func (s *Server) serveRecording(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return errorf(http.StatusForbidden, "forbidden", "the recording link is not valid or has expired")
 	}
+	longAnswer(w) // a helpdesk may play a long recording slowly
 	if strings.HasPrefix(rec, "http://") || strings.HasPrefix(rec, "https://") {
 		req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, rec, nil)
 		if err != nil {
@@ -102,18 +104,38 @@ func (s *Server) serveRecording(w http.ResponseWriter, r *http.Request) error {
 	if s.recordings.dir == "" {
 		return errorf(http.StatusNotFound, "not_found", "no recordings directory is configured")
 	}
-	// The signed name is a file name: only its base is used, so no link
-	// reaches outside the directory.
-	path := filepath.Join(s.recordings.dir, filepath.Base(rec))
-	f, err := os.Open(path)
+	f, info, err := s.recordings.open(rec)
 	if err != nil {
 		return notFound("recording")
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil || info.IsDir() {
-		return notFound("recording")
-	}
 	http.ServeContent(w, r, info.Name(), info.ModTime(), f)
 	return nil
+}
+
+// open opens a recording named by a signed link: a regular file directly
+// in the recordings directory. Only the name's base is used, and the file
+// is opened through an os.Root of the directory and must not be a symbolic
+// link, so no link reaches outside it — a link planted in the directory
+// could otherwise serve the data directory's secret key.
+func (rc *recordings) open(name string) (*os.File, os.FileInfo, error) {
+	root, err := os.OpenRoot(rc.dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer root.Close()
+	name = filepath.Base(name)
+	if info, err := root.Lstat(name); err != nil || !info.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("recording %q is not a regular file", name)
+	}
+	f, err := root.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := f.Stat()
+	if err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, fmt.Errorf("recording %q is not a regular file", name)
+	}
+	return f, info, nil
 }

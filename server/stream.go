@@ -30,20 +30,33 @@ func (e streamEvent) forExtension(ext string) bool {
 	return ext == "" || ext == e.Extension || slices.Contains(e.Extensions, ext)
 }
 
+// revokedEvent is the stream's own event that ends the open streams of a
+// credential (a revoked API token) on every replica; no subscriber sees it.
+const revokedEvent = "_revoked"
+
 // hub fans stream events out to the connected subscribers of this process.
 type hub struct {
 	mu   sync.Mutex
-	subs map[chan streamEvent]string // channel → extension ("" for admins: everything)
+	subs map[chan streamEvent]*subscriber
 }
 
-func newHub() *hub { return &hub{subs: map[chan streamEvent]string{}} }
+// subscriber is one open stream: whose it is, and a channel closed when
+// its credential is revoked.
+type subscriber struct {
+	extension  string // "" for admins: everything
+	credential string // the API token's id
+	revoked    chan struct{}
+}
 
-func (h *hub) subscribe(extension string) (chan streamEvent, func()) {
+func newHub() *hub { return &hub{subs: map[chan streamEvent]*subscriber{}} }
+
+func (h *hub) subscribe(extension, credential string) (chan streamEvent, <-chan struct{}, func()) {
 	ch := make(chan streamEvent, 32)
+	sub := &subscriber{extension: extension, credential: credential, revoked: make(chan struct{})}
 	h.mu.Lock()
-	h.subs[ch] = extension
+	h.subs[ch] = sub
 	h.mu.Unlock()
-	return ch, func() {
+	return ch, sub.revoked, func() {
 		h.mu.Lock()
 		delete(h.subs, ch)
 		h.mu.Unlock()
@@ -52,12 +65,23 @@ func (h *hub) subscribe(extension string) (chan streamEvent, func()) {
 
 // deliver hands an event to this process's subscribers of its extension
 // and to admins. A subscriber too slow to keep 32 events queued misses
-// events rather than slowing the pipeline.
+// events rather than slowing the pipeline. A revocation closes the streams
+// of the credential instead.
 func (h *hub) deliver(e streamEvent) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for ch, ext := range h.subs {
-		if !e.forExtension(ext) {
+	if e.Type == revokedEvent {
+		cred, _ := e.Data.(string)
+		for ch, sub := range h.subs {
+			if sub.credential == cred && cred != "" {
+				close(sub.revoked)
+				delete(h.subs, ch)
+			}
+		}
+		return
+	}
+	for ch, sub := range h.subs {
+		if !e.forExtension(sub.extension) {
 			continue
 		}
 		select {
@@ -65,6 +89,11 @@ func (h *hub) deliver(e streamEvent) {
 		default:
 		}
 	}
+}
+
+// revoke ends every open stream of a credential, on every replica.
+func (s *Server) revoke(ctx context.Context, credential string) {
+	s.publish(ctx, streamEvent{Type: revokedEvent, Data: credential})
 }
 
 const streamChannel = "switchboard_stream"
@@ -117,8 +146,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	if p.Role == store.RoleAgent {
 		ext = p.Extension
 	}
-	ch, cancel := s.hub.subscribe(ext)
+	ch, revoked, cancel := s.hub.subscribe(ext, p.TokenID)
 	defer cancel()
+	longAnswer(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("X-Accel-Buffering", "no")
@@ -133,6 +163,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 		select {
 		case <-r.Context().Done():
 			return nil
+		case <-revoked:
+			return nil // the credential was revoked: the stream ends
 		case <-heartbeat.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
 		case e := <-ch:

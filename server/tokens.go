@@ -125,13 +125,17 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// deleteToken revokes a token: it no longer authenticates, and the event
+// streams it opened end, on every replica.
 func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) error {
-	if err := s.store.DeleteAPIToken(r.Context(), r.PathValue("id")); err != nil {
+	id := r.PathValue("id")
+	if err := s.store.DeleteAPIToken(r.Context(), id); err != nil {
 		if err == store.ErrNotFound {
 			return notFound("token")
 		}
 		return err
 	}
+	s.revoke(r.Context(), id)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

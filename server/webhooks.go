@@ -12,17 +12,13 @@ import (
 // comes as URLs.
 const maxWebhookBody = 1 << 20
 
-// channelWebhook takes a provider's POST. The body is read whole and kept
-// as it came: signatures are over its exact bytes. The message is stored
-// before the answer; a signature that does not verify is a 400 and nothing
-// is kept.
+// channelWebhook takes a provider's POST. The body is read whole, once
+// the key names a channel, and kept as it came: signatures are over its
+// exact bytes. The message is stored before the answer; a signature that
+// does not verify is a 400 and nothing is kept.
 func (s *Server) channelWebhook(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
-	if err != nil {
-		return err
-	}
 	ans, err := s.msg.HandleWebhook(r.Context(), r.PathValue("key"), messaging.WebhookRequest{
-		URL: s.cfg.PublicURL + r.URL.RequestURI(), Header: r.Header, Body: body})
+		URL: s.cfg.PublicURL + r.URL.RequestURI(), Header: r.Header}, http.MaxBytesReader(w, r.Body, maxWebhookBody))
 	if err != nil {
 		return err
 	}

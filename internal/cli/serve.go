@@ -67,6 +67,7 @@ func newServe() *cobra.Command {
 	var addr, publicURL, timezone, recordingsDir string
 	var allowLinkLocal bool
 	var jobTimeout time.Duration
+	var hc server.HTTPConfig
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the service (SQLite in --data by default, PostgreSQL with --database)",
@@ -109,7 +110,8 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 				return err
 			}
 			go srv.RefreshGlobalInfo(ctx)
-			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+			hs := srv.HTTPServer(hc)
+			ln = srv.Listener(ln, hc)
 			log.Info("switchboard listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", publicURL))
 			fmt.Fprintf(cmd.OutOrStdout(), "Switchboard is listening on %s (API at %s/api/v1, spec at %s/openapi.yaml)\n", ln.Addr(), publicURL, publicURL)
 			errc := make(chan error, 1)
@@ -136,6 +138,10 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 	cmd.Flags().StringVar(&timezone, "timezone", "", "PBX time zone for TimeFormat, e.g. Asia/Shanghai (default: local)")
 	cmd.Flags().BoolVar(&allowLinkLocal, "allow-link-local", false, "let templates reach link-local and cloud metadata addresses")
 	cmd.Flags().DurationVar(&jobTimeout, "job-timeout", 2*time.Minute, "time limit of one attempt of a call's work; work cut off by a crash resumes after twice this")
+	cmd.Flags().DurationVar(&hc.ReadTimeout, "read-timeout", 30*time.Second, "time limit for reading a whole request, body included")
+	cmd.Flags().DurationVar(&hc.WriteTimeout, "write-timeout", 60*time.Second, "time limit for writing an answer (the event stream and recordings are exempt)")
+	cmd.Flags().DurationVar(&hc.IdleTimeout, "idle-timeout", 120*time.Second, "how long a kept-alive connection may stay idle")
+	cmd.Flags().IntVar(&hc.MaxConnsPerAddr, "max-conns-per-addr", 64, "connections one client address may hold open (-1: no limit; raise it behind a reverse proxy)")
 	cmd.Flags().StringVar(&recordingsDir, "recordings", "", "directory of call recordings named by the PBX's events (served to helpdesks through signed links)")
 	return cmd
 }
