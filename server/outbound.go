@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"syscall"
 	"time"
 
@@ -42,8 +43,16 @@ func forbidden(ip netip.Addr) bool {
 // outboundTransport is the base transport for requests that templates
 // decide the address of. The check runs on the address actually dialled,
 // after DNS, so a name that resolves to a metadata address is refused too.
-func outboundTransport(allowLinkLocal bool) *http.Transport {
+//
+// Proxies from the environment (HTTP_PROXY, HTTPS_PROXY) are not used: the
+// proxy would dial the target, where the check cannot see it, and a
+// variable set for something else would quietly open the metadata service
+// to templates. A proxy is used only when configured (proxy non-nil), and
+// then each target is resolved and checked before the request is handed
+// to it.
+func outboundTransport(allowLinkLocal bool, proxy *url.URL) http.RoundTripper {
 	t := engine.PooledTransport()
+	t.Proxy = nil
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	if !allowLinkLocal {
 		dialer.Control = func(_, address string, _ syscall.RawConn) error {
@@ -51,14 +60,55 @@ func outboundTransport(allowLinkLocal bool) *http.Transport {
 			if err != nil {
 				return fmt.Errorf("%w: cannot read %q", ErrForbiddenAddress, address)
 			}
-			if forbidden(ap.Addr()) {
-				return fmt.Errorf("%w: %s is a link-local or cloud metadata address (allow it with --allow-link-local)", ErrForbiddenAddress, ap.Addr())
-			}
-			return nil
+			return checkAddr(ap.Addr())
 		}
 	}
 	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		return dialer.DialContext(ctx, network, addr)
 	}
-	return t
+	if proxy == nil {
+		return t
+	}
+	t.Proxy = http.ProxyURL(proxy)
+	if allowLinkLocal {
+		return t
+	}
+	return &checkedBeforeProxy{next: t, resolver: net.DefaultResolver}
+}
+
+func checkAddr(ip netip.Addr) error {
+	if forbidden(ip) {
+		return fmt.Errorf("%w: %s is a link-local or cloud metadata address (allow it with --allow-link-local)", ErrForbiddenAddress, ip.Unmap())
+	}
+	return nil
+}
+
+// checkedBeforeProxy resolves each request's host and refuses forbidden
+// addresses before the request goes to the proxy, which does its own
+// dialling. (The proxy resolves the name again; a name that changes its
+// answer in between could still slip through, which is why no proxy is
+// used unless one is configured.)
+type checkedBeforeProxy struct {
+	next     http.RoundTripper
+	resolver *net.Resolver
+}
+
+func (c *checkedBeforeProxy) RoundTrip(req *http.Request) (*http.Response, error) {
+	host := req.URL.Hostname()
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if err := checkAddr(ip); err != nil {
+			return nil, err
+		}
+		return c.next.RoundTrip(req)
+	}
+	ips, err := c.resolver.LookupNetIP(req.Context(), "ip", host)
+	if err != nil {
+		return nil, fmt.Errorf("resolving %s: %w", host, err)
+	}
+	for _, ip := range ips {
+		if err := checkAddr(ip); err != nil {
+			return nil, err
+		}
+	}
+	return c.next.RoundTrip(req)
 }

@@ -23,7 +23,7 @@ import (
 // integration outlives its clients, so the limit holds across rebuilds.
 type runtime struct {
 	s         *Server
-	transport *http.Transport
+	transport http.RoundTripper
 	tokenHTTP *http.Client
 
 	mu        sync.Mutex
@@ -59,7 +59,7 @@ type limiterEntry struct {
 }
 
 func newRuntime(s *Server) *runtime {
-	tr := outboundTransport(s.cfg.AllowLinkLocal)
+	tr := outboundTransport(s.cfg.AllowLinkLocal, s.cfg.OutboundProxy)
 	return &runtime{
 		s:         s,
 		transport: tr,

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +40,11 @@ type Config struct {
 	// 100.100.100.200). Default false: refused, so a template cannot read
 	// the cloud metadata service.
 	AllowLinkLocal bool
+	// OutboundProxy, when set, is the HTTP proxy requests to remote APIs go
+	// through. Default none: HTTP_PROXY and friends are ignored, as a proxy
+	// would dial targets out of the link-local check's sight (each target
+	// is checked before it is handed to a configured proxy).
+	OutboundProxy *url.URL
 	// RequestTimeout bounds each attempt of a request to a remote API.
 	// Default 30s.
 	RequestTimeout time.Duration
