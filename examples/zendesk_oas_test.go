@@ -42,7 +42,7 @@ func loadZendeskContract(t *testing.T) *zendeskContract {
 // the ticket object among those the schema declares (the schemas allow any
 // other property, which would let a misspelt field through).
 func (zc *zendeskContract) check(r received) error {
-	// The vendor-specs README's known quirk: the document names paths
+	// A known quirk of Zendesk's document: it names paths
 	// without ".json", which the API (and the template) use.
 	path := strings.TrimSuffix(r.Path, ".json")
 	req, err := http.NewRequest(r.Method, "https://example.zendesk.com"+path, strings.NewReader(r.Body))
