@@ -33,6 +33,7 @@ type Definition struct {
 	expectBody *engine.Text // VerifyChannel's ExpectBody
 	receive    eventFilter
 	report     eventFilter
+	format     messageFormat // ReceiveMessage's TextFormat and MediaUrlFormat
 }
 
 // Webhook says how the provider's webhooks are checked and answered.
@@ -166,6 +167,9 @@ func Define(t *engine.Template) (*Definition, error) {
 	d.receive = filterOf(src.Scenario(templates.ScenarioReceiveMessage))
 	d.report = filterOf(src.Scenario(templates.ScenarioDeliveryReport))
 	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", src.Key, err)
+	}
+	if d.format, err = compileFormat(src, funcs); err != nil {
 		return nil, fmt.Errorf("template %s: %w", src.Key, err)
 	}
 	return d, nil

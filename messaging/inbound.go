@@ -73,10 +73,13 @@ func (s *Service) HandleWebhook(ctx context.Context, key string, r WebhookReques
 		}
 		return WebhookAnswer{}, err
 	}
-	parsed, err := res.Def.Parse(r.Body)
+	parsed, err := res.Def.Parse(r.Body, res.Vars)
 	if err != nil {
 		s.cfg.Count(ch.ID, "webhook", "unreadable")
 		return WebhookAnswer{}, problem(KindInvalid, "the webhook cannot be read: %v", err)
+	}
+	for _, w := range parsed.Warnings {
+		s.log.Warn("webhook message read with its plain outputs", slog.String("channel", ch.ID), slog.String("reason", w))
 	}
 	s.cfg.Count(ch.ID, "webhook", "accepted")
 	for _, m := range parsed.Messages {

@@ -189,7 +189,7 @@ func TestGenericSMSWebhook(t *testing.T) {
 	}
 
 	require.NoError(t, d.VerifyWebhook(req(genericWebhook, sign(genericWebhook)), vars, now))
-	parsed, err := d.Parse([]byte(genericWebhook))
+	parsed, err := d.Parse([]byte(genericWebhook), nil)
 	require.NoError(t, err)
 	require.Equal(t, []messaging.Inbound{{
 		ProviderID: "84cca175-9755-4859-b67f-4730d7f58aa3", From: "+8618012121222", To: "+8618012121223",
@@ -219,10 +219,10 @@ func TestGenericSMSWebhook(t *testing.T) {
 
 	// Other events are taken and dropped; a body that is not JSON is an error.
 	other := strings.Replace(genericWebhook, "message.received", "message.finalized", 1)
-	parsed, err = d.Parse([]byte(other))
+	parsed, err = d.Parse([]byte(other), nil)
 	require.NoError(t, err)
 	require.Empty(t, parsed.Messages)
-	_, err = d.Parse([]byte("event=message.received"))
+	_, err = d.Parse([]byte("event=message.received"), nil)
 	require.ErrorContains(t, err, "not JSON")
 }
 

@@ -84,7 +84,7 @@ func TestTwilioWebhookSignatures(t *testing.T) {
 
 func TestTwilioWebhookContent(t *testing.T) {
 	d := builtIn(t, "twilio.xml")
-	parsed, err := d.Parse([]byte(twilioInbound().Encode()))
+	parsed, err := d.Parse([]byte(twilioInbound().Encode()), nil)
 	require.NoError(t, err)
 	require.Equal(t, []messaging.Inbound{{ProviderID: "SM1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c", From: "+15558675310", To: "+15017122661",
 		Text: "Hello 😀 — ünïcode & 'quotes'", MediaURLs: []string{
@@ -95,13 +95,13 @@ func TestTwilioWebhookContent(t *testing.T) {
 	// webhook without it is a message all the same.
 	bare := twilioInbound()
 	bare.Del("SmsStatus")
-	parsed, err = d.Parse([]byte(bare.Encode()))
+	parsed, err = d.Parse([]byte(bare.Encode()), nil)
 	require.NoError(t, err)
 	require.Len(t, parsed.Messages, 1)
 
 	status := url.Values{"SmsSid": {"SMout1"}, "SmsStatus": {"undelivered"}, "MessageStatus": {"undelivered"}, "ErrorCode": {"30003"},
 		"To": {"+15558675310"}, "MessageSid": {"SMout1"}, "AccountSid": {"AC1"}, "From": {"+15017122661"}, "ApiVersion": {"2010-04-01"}}
-	parsed, err = d.Parse([]byte(status.Encode()))
+	parsed, err = d.Parse([]byte(status.Encode()), nil)
 	require.NoError(t, err)
 	require.Empty(t, parsed.Messages)
 	require.Equal(t, []messaging.Report{{ProviderID: "SMout1", Status: "failed", ProviderText: "undelivered", ErrorCode: "30003"}}, parsed.Reports)

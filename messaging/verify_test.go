@@ -112,7 +112,7 @@ func TestVerificationMethods(t *testing.T) {
 	t.Run("none", func(t *testing.T) {
 		d := channelWith(t, `<Parameter Father="Webhook" Name="Verification" Value="none"/>`)
 		require.NoError(t, d.VerifyWebhook(hookRequest("https://s/w"), engine.Vars{}, now))
-		parsed, err := d.Parse([]byte(hookBody))
+		parsed, err := d.Parse([]byte(hookBody), nil)
 		require.NoError(t, err)
 		require.Equal(t, "+14155550123", parsed.Messages[0].From)
 	})
@@ -151,7 +151,7 @@ func FuzzWebhookParse(f *testing.F) {
 			if file == "twilio.xml" {
 				body = formBody
 			}
-			parsed, err := d.Parse(body)
+			parsed, err := d.Parse(body, nil)
 			if err != nil {
 				continue
 			}

@@ -40,6 +40,10 @@ type Report struct {
 type Parsed struct {
 	Messages []Inbound `json:"messages"`
 	Reports  []Report  `json:"reports"`
+	// Warnings say where a message was read with less than the template
+	// asked for: its TextFormat or MediaUrlFormat failed, and the plain
+	// outputs were kept.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // ErrNotChallenge means a GET to the webhook is not the provider's
@@ -108,8 +112,9 @@ func (d *Definition) BodyJSON(body []byte) (string, error) {
 // Parse reads a webhook's messages or delivery reports through the
 // template's ReceiveMessage and DeliveryReport scenarios. Which one reads
 // it is decided by their EventPath/EventValue; a scenario without them
-// reads every webhook the other does not claim.
-func (d *Definition) Parse(body []byte) (Parsed, error) {
+// reads every webhook the other does not claim. vars are the channel's
+// variables, for ReceiveMessage's TextFormat and MediaUrlFormat.
+func (d *Definition) Parse(body []byte, vars engine.Vars) (Parsed, error) {
 	doc, err := d.BodyJSON(body)
 	if err != nil {
 		return Parsed{}, err
@@ -119,7 +124,7 @@ func (d *Definition) Parse(body []byte) (Parsed, error) {
 	case d.report.defined && d.report.path != "" && d.report.matches(doc):
 		return d.parseReports(doc)
 	case d.receive.defined && (d.receive.path == "" || d.receive.matches(doc)):
-		return d.parseMessages(doc)
+		return d.parseMessages(doc, vars)
 	case d.report.defined && d.report.path == "" && t.Scenario(templates.ScenarioReceiveMessage) == nil:
 		return d.parseReports(doc)
 	}
@@ -142,7 +147,7 @@ func (f eventFilter) matches(doc string) bool {
 	return false
 }
 
-func (d *Definition) parseMessages(doc string) (Parsed, error) {
+func (d *Definition) parseMessages(doc string, vars engine.Vars) (Parsed, error) {
 	rows, err := d.Template.ReadBody(templates.ScenarioReceiveMessage, doc)
 	if err != nil {
 		return Parsed{}, err
@@ -163,6 +168,7 @@ func (d *Definition) parseMessages(doc string) (Parsed, error) {
 			m.MediaURLs = []string{u}
 		}
 		m.ReceivedAt = parseTime(row["ReceivedAt"])
+		out.Warnings = append(out.Warnings, d.format.apply(&m, row, vars)...)
 		out.Messages = append(out.Messages, m)
 	}
 	return out, nil

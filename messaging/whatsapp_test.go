@@ -95,7 +95,7 @@ func TestWhatsAppWebhooks(t *testing.T) {
 	require.ErrorIs(t, d.VerifyWebhook(tampered, vars, time.Now()), messaging.ErrBadSignature)
 	require.ErrorIs(t, d.VerifyWebhook(signed(waMessage), engine.Vars{"app_secret": "not-the-secret"}, time.Now()), messaging.ErrBadSignature)
 
-	parsed, err := d.Parse([]byte(waMessage))
+	parsed, err := d.Parse([]byte(waMessage), nil)
 	require.NoError(t, err)
 	require.Len(t, parsed.Messages, 2, "one webhook, two messages")
 	m := parsed.Messages[0]
@@ -106,10 +106,11 @@ func TestWhatsAppWebhooks(t *testing.T) {
 	require.Equal(t, "Does it come in another color?", m.Text)
 	require.Equal(t, time.Unix(1749416383, 0).UTC(), m.ReceivedAt)
 	require.Equal(t, "wamid.second", parsed.Messages[1].ProviderID, "rows stay paired though the image has no text")
-	require.Equal(t, "", parsed.Messages[1].Text)
+	require.Equal(t, "[Image] this one", parsed.Messages[1].Text, "the caption, said to be a picture")
+	require.Equal(t, []string{"https://graph.facebook.com/v23.0/1003383421387256"}, parsed.Messages[1].MediaURLs, "the media id at the Graph API")
 	require.Empty(t, parsed.Reports)
 
-	parsed, err = d.Parse([]byte(waStatus))
+	parsed, err = d.Parse([]byte(waStatus), nil)
 	require.NoError(t, err)
 	require.Empty(t, parsed.Messages)
 	require.Equal(t, []messaging.Report{

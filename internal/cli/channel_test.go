@@ -92,3 +92,30 @@ func TestChannelTemplateCommands(t *testing.T) {
 	require.Equal(t, cli.ExitBadUsage, code)
 	require.Contains(t, errOut, "--webhook FILE")
 }
+
+// A WhatsApp picture reads as the agent sees it: what it is, its caption,
+// and its media at the Graph API version of the channel.
+func TestRunWhatsAppPictureWebhook(t *testing.T) {
+	file := "../../examples/testdata/whatsapp/image.json"
+	body, err := os.ReadFile(file)
+	require.NoError(t, err)
+	mac := hmac.New(sha256.New, []byte("app-secret-9f8e"))
+	mac.Write(body)
+	code, out, errOut := run("template", "run", "../../examples/whatsapp_cloud.xml", "--scenario", "ReceiveMessage", "--json",
+		"--field", "access_token=EAAG-token", "--field", "app_secret=app-secret-9f8e", "--field", "graph_version=v24.0",
+		"--webhook", file, "--header", "X-Hub-Signature-256: sha256="+hex.EncodeToString(mac.Sum(nil)))
+	require.Equal(t, cli.ExitOK, code, out+errOut)
+	var hook struct {
+		Verified string
+		Messages []struct {
+			Text      string
+			MediaURLs []string `json:"mediaUrls"`
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &hook), out)
+	require.Equal(t, "yes", hook.Verified)
+	require.Len(t, hook.Messages, 1)
+	require.Equal(t, "[Image] Taj Mahal", hook.Messages[0].Text)
+	require.Equal(t, []string{"https://graph.facebook.com/v24.0/1003383421387256"}, hook.Messages[0].MediaURLs)
+	require.NotContains(t, out, "EAAG-token")
+}

@@ -161,7 +161,6 @@ func TestRunHumanOutput(t *testing.T) {
 	require.Contains(t, out, "scenario CreateNewTicket: ok")
 	require.Contains(t, out, "vars: TicketId=4711")
 	require.Contains(t, out, "CreateNewTicket POST")
-	require.Contains(t, out, "UpdateTicket PUT")
 	require.NotContains(t, out, "cli-secret-token")
 }
 

@@ -54,7 +54,7 @@ usage or an invalid template.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.scenario, "scenario", "", "scenario Id to run, e.g. SyncContactAuto (required)")
-	fl.StringArrayVar(&f.requests, "request", nil, "run only this request of the scenario (repeatable)")
+	fl.StringArrayVar(&f.requests, "request", nil, "run only this request of the scenario (repeatable); CreateNewTicket runs UpdateTicket only when asked for")
 	fl.StringArrayVar(&f.fields, "field", nil, "custom field value name=value (repeatable)")
 	fl.StringArrayVar(&f.vars, "var", nil, "call or scenario variable name=value (repeatable)")
 	fl.StringVar(&f.token, "token", "", "access token for oauth2 and bearertoken templates")
@@ -123,6 +123,10 @@ func runScenario(cmd *cobra.Command, file string, f runFlags) error {
 			return usageErr("scenario %s has no request %q; it has %s", f.scenario, r, strings.Join(sc.RequestNames(), ", "))
 		}
 	}
+	requests, err := defaultRequests(sc, f.scenario, f.requests)
+	if err != nil {
+		return err
+	}
 	// Only oauth2 tokens are kept between runs: they come from a browser
 	// authorization. A bearer token is fetched again by each run.
 	var store auth.TokenStore = &auth.MemoryStore{}
@@ -163,11 +167,17 @@ func runScenario(cmd *cobra.Command, file string, f runFlags) error {
 		}
 	}
 	var channel *channelOutcome
+	var rows []runRow
 	if res.Err == nil {
 		if tmpl.Source.IsChannel() {
 			channelDefaults(f.scenario, vars)
 		}
-		res = client.Run(cmd.Context(), f.scenario, vars, engine.RunOptions{Requests: f.requests})
+		if isLookup(f.scenario) && !tmpl.Source.IsChannel() {
+			res, rows = runLookup(cmd.Context(), client, f.scenario, vars, requests)
+		} else {
+			res = client.Run(cmd.Context(), f.scenario, vars, engine.RunOptions{Requests: requests})
+			rows = rowsOf(res)
+		}
 		res.Trace = append(pre, res.Trace...)
 		if tmpl.Source.IsChannel() {
 			if channel, err = channelResult(tmpl, f.scenario, res, vars); err != nil {
@@ -176,20 +186,21 @@ func runScenario(cmd *cobra.Command, file string, f runFlags) error {
 		}
 	}
 
+	if rows == nil {
+		rows = rowsOf(res)
+	}
 	out := cmd.OutOrStdout()
 	if f.asJSON {
-		var v any = res
-		if channel != nil {
-			v = struct {
-				*engine.Result
-				*channelOutcome
-			}{res, channel}
-		}
-		if err := writeJSON(out, v); err != nil {
+		// Rows shadows the result's own: the same rows, with contactUrl.
+		if err := writeJSON(out, struct {
+			*engine.Result
+			Rows []runRow `json:"rows"`
+			*channelOutcome
+		}{res, rows, channel}); err != nil {
 			return err
 		}
 	} else {
-		printResult(out, res)
+		printResult(out, res, rows)
 		channel.print(out)
 	}
 	if res.Err != nil || channel.failed() {
@@ -233,16 +244,19 @@ func checkFields(t *templates.Template, fields engine.Vars) error {
 	return nil
 }
 
-func printResult(w io.Writer, res *engine.Result) {
+func printResult(w io.Writer, res *engine.Result, rows []runRow) {
 	status := "ok"
 	if res.Err != nil {
 		status = "failed"
 	}
 	fmt.Fprintf(w, "scenario %s: %s\n", res.Scenario, status)
-	if len(res.Rows) > 0 {
+	if len(rows) > 0 {
 		fmt.Fprintln(w, "rows:")
-		for i, r := range res.Rows {
+		for i, r := range rows {
 			fmt.Fprintf(w, "  %d. %s: %s\n", i+1, r.Request, sortedPairs(r.Values))
+			if r.ContactURL != "" {
+				fmt.Fprintf(w, "     contact URL: %s\n", r.ContactURL)
+			}
 		}
 	}
 	if len(res.Vars) > 0 {

@@ -81,6 +81,7 @@ type webhookResult struct {
 	Verified string              `json:"verified"` // "yes", or why not
 	Messages []messaging.Inbound `json:"messages"`
 	Reports  []messaging.Report  `json:"reports"`
+	Warnings []string            `json:"warnings,omitempty"`
 	Error    string              `json:"error"`
 }
 
@@ -131,11 +132,11 @@ func readWebhook(cmd *cobra.Command, t *engine.Template, f runFlags, fields, var
 		}
 	}
 	if res.Error == "" {
-		parsed, err := d.Parse(body)
+		parsed, err := d.Parse(body, fields)
 		if err != nil {
 			res.Error = err.Error()
 		} else {
-			res.Messages, res.Reports = parsed.Messages, parsed.Reports
+			res.Messages, res.Reports, res.Warnings = parsed.Messages, parsed.Reports, parsed.Warnings
 		}
 	}
 	out := cmd.OutOrStdout()
@@ -150,6 +151,9 @@ func readWebhook(cmd *cobra.Command, t *engine.Template, f runFlags, fields, var
 		}
 		for i, r := range res.Reports {
 			fmt.Fprintf(out, "  report %d: id=%s status=%s (%s) %s %s\n", i+1, r.ProviderID, r.Status, r.ProviderText, r.ErrorCode, r.ErrorMessage)
+		}
+		for _, w := range res.Warnings {
+			fmt.Fprintf(out, "warning: %s\n", w)
 		}
 		if len(res.Messages)+len(res.Reports) == 0 && res.Error == "" {
 			fmt.Fprintln(out, "  nothing for the channel: the webhook is acknowledged and dropped")
