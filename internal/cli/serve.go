@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -64,7 +65,7 @@ func (f *storeFlags) openWithKey(ctx context.Context) (store.Store, []byte, erro
 
 func newServe() *cobra.Command {
 	var sf storeFlags
-	var addr, publicURL, timezone, recordingsDir string
+	var addr, publicURL, timezone, recordingsDir, outboundProxy string
 	var allowLinkLocal bool
 	var jobTimeout time.Duration
 	var hc server.HTTPConfig
@@ -97,7 +98,13 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 					return usageErr("--timezone %q: %w", timezone, err)
 				}
 			}
-			srv, err := server.New(ctx, server.Config{Store: st, Logger: log, AdminToken: os.Getenv("SWITCHBOARD_ADMIN_TOKEN"),
+			var proxy *url.URL
+			if outboundProxy != "" {
+				if proxy, err = url.Parse(outboundProxy); err != nil || (proxy.Scheme != "http" && proxy.Scheme != "https") || proxy.Host == "" {
+					return usageErr("--outbound-proxy %q is not an http(s) URL like http://proxy.internal:3128", outboundProxy)
+				}
+			}
+			srv, err := server.New(ctx, server.Config{OutboundProxy: proxy, Store: st, Logger: log, AdminToken: os.Getenv("SWITCHBOARD_ADMIN_TOKEN"),
 				PublicURL: publicURL, AllowLinkLocal: allowLinkLocal, TimeZone: loc, SigningKey: key, RecordingsDir: recordingsDir,
 				Queue: store.QueueConfig{JobTimeout: jobTimeout, Logger: log}})
 			if err != nil {
@@ -142,6 +149,7 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 	cmd.Flags().DurationVar(&hc.WriteTimeout, "write-timeout", 60*time.Second, "time limit for writing an answer (the event stream and recordings are exempt)")
 	cmd.Flags().DurationVar(&hc.IdleTimeout, "idle-timeout", 120*time.Second, "how long a kept-alive connection may stay idle")
 	cmd.Flags().IntVar(&hc.MaxConnsPerAddr, "max-conns-per-addr", 64, "connections one client address may hold open (-1: no limit; raise it behind a reverse proxy)")
+	cmd.Flags().StringVar(&outboundProxy, "outbound-proxy", "", "HTTP proxy for requests to remote APIs (HTTP_PROXY and friends are ignored); targets are checked before they reach it")
 	cmd.Flags().StringVar(&recordingsDir, "recordings", "", "directory of call recordings named by the PBX's events (served to helpdesks through signed links)")
 	return cmd
 }
