@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,6 +26,9 @@ func OpenSQLite(ctx context.Context, dataDir string, sealer *Sealer) (Store, err
 		return nil, fmt.Errorf("creating the data directory: %w", err)
 	}
 	path := filepath.Join(dataDir, SQLiteFile)
+	if err := privateFiles(dataDir, path); err != nil {
+		return nil, err
+	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -40,9 +45,32 @@ func OpenSQLite(ctx context.Context, dataDir string, sealer *Sealer) (Store, err
 		db.Close()
 		return nil, err
 	}
-	_ = os.Chmod(path, 0o600)
 	return &sqlStore{db: db, sealer: sealer, d: dialect{
 		name:     "sqlite",
 		isUnique: func(err error) bool { return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") },
 	}}, nil
+}
+
+// privateFiles makes the database readable by its owner only, whatever
+// the umask: the database file is created 0600 before SQLite opens it,
+// since SQLite gives its -wal and -shm files (which hold message text too)
+// the database file's permissions, and files of an older start are set to
+// 0600, the directory to 0700.
+func privateFiles(dataDir, path string) error {
+	if err := os.Chmod(dataDir, 0o700); err != nil {
+		return fmt.Errorf("making the data directory private: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("making %s private: %w", p, err)
+		}
+	}
+	return nil
 }
