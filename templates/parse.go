@@ -57,9 +57,7 @@ func Parse(file string, data []byte) (*Template, Problems) {
 		if i < len(spans) {
 			sp := spans[i]
 			n.Pos = ix.pos(sp.start)
-			for _, off := range attrOffsets(src, sp.start, sp.end) {
-				n.attrPos = append(n.attrPos, ix.pos(off))
-			}
+			n.attrPositions(ix, tagAttrs(src, sp.start, sp.end))
 		}
 		i++
 		for _, c := range el.ChildElements() {
@@ -70,6 +68,34 @@ func Parse(file string, data []byte) (*Template, Problems) {
 	t := &Template{File: file, Doc: doc, Root: build(root, nil)}
 	t.fill()
 	return t, nil
+}
+
+// attrPositions records where each attribute of El.Attr starts and which
+// attributes are written more than once. etree keeps one attribute per
+// name, in the order of first appearance and with the last value; its
+// position is that of the last appearance, whose value is the one read.
+func (n *Node) attrPositions(ix *lineIndex, attrs []srcAttr) {
+	n.attrPos = make([]Pos, 0, len(attrs))
+	var index map[string]int // name → index in attrPos
+	var firsts []Pos         // aligned with attrPos: where each name first appears
+	if len(attrs) > 1 {
+		index = make(map[string]int, len(attrs))
+		firsts = make([]Pos, 0, len(attrs))
+	}
+	for _, a := range attrs {
+		p := ix.pos(a.off)
+		i, seen := index[a.name]
+		if !seen {
+			if index != nil {
+				index[a.name] = len(n.attrPos)
+				firsts = append(firsts, p)
+			}
+			n.attrPos = append(n.attrPos, p)
+			continue
+		}
+		n.repeats = append(n.repeats, attrRepeat{name: a.name, pos: p, first: firsts[i]})
+		n.attrPos[i] = p
+	}
 }
 
 type span struct{ start, end int }

@@ -64,14 +64,14 @@ func (c *checker) setting(s *Scenario, p *Parameter) {
 		if v != "" && !slices.Contains(urlTypes, v) {
 			c.errorf(p.Node, "Value", "ContactUrlType %q is not one of %s%s", v, oneOf(urlTypes), DidYouMean(v, urlTypes))
 		}
-		if v == "retrieve_from_contact" && strings.TrimSpace(s.ParamValue("ContactFieldForUri")) == "" {
+		if v == "retrieve_from_contact" && strings.TrimSpace(c.settingValue(s, "ContactFieldForUri")) == "" {
 			c.errorf(p.Node, "Value", "ContactUrlType=retrieve_from_contact needs a ContactFieldForUri parameter with the JSON path of the contact's URL")
 		}
 	case p.Name == "Pagination":
 		if v != "" && !slices.Contains([]string{"page", "offset", "cursor"}, strings.ToLower(v)) {
 			c.errorf(p.Node, "Value", "Pagination %q is not one of \"page\", \"offset\", \"cursor\"", v)
 		}
-		if strings.EqualFold(v, "cursor") && strings.TrimSpace(s.ParamValue("NextCursorPath")) == "" {
+		if strings.EqualFold(v, "cursor") && strings.TrimSpace(c.settingValue(s, "NextCursorPath")) == "" {
 			c.errorf(p.Node, "Value", "Pagination=cursor needs a NextCursorPath parameter with the JSON path of the next cursor")
 		}
 	case p.Name == "PageSize" || p.Name == "MaxPages":

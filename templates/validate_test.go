@@ -136,3 +136,70 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// XML allows an attribute once per element. encoding/xml and etree both
+// accept a repeat and etree keeps the last value, so a second URLFormat
+// would silently replace the first: each repeat is an error at its own
+// position, reported with every other problem.
+func TestValidateRepeatedAttributes(t *testing.T) {
+	src := `<Information Provider="helpdesk" Name="T" Key="t" AuthType="none">
+  <Scenarios>
+    <Scenario Id="AuthMethod" Type="AUTH">
+      <Parameters>
+        <Parameter Name="a" Value="1" Value="2"/>
+      </Parameters>
+    </Scenario>
+    <Scenario Id="GetGlobalInfo" Type="REST">
+      <Requests>
+        <Request Name="r" URLFormat="https://one" URLFormat="https://two" URLFormat="https://three" Method="BAD"/>
+        <Unknown x="1" x="2"/>
+      </Requests>
+    </Scenario>
+  </Scenarios>
+</Information>`
+	lines := strings.Split(src, "\n")
+	col := func(line int, needle string, nth int) int {
+		s, i := lines[line-1], 0
+		for range nth {
+			i += strings.Index(s[i:], needle) + 1
+		}
+		return i
+	}
+	tmpl, problems := templates.Parse("t.xml", []byte(src))
+	require.Empty(t, problems)
+	problems = templates.Validate(tmpl)
+
+	byMessage := func(part string) []templates.Problem {
+		var out []templates.Problem
+		for _, p := range problems {
+			if strings.Contains(p.Message, part) {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	value := byMessage("attribute Value is given twice")
+	require.Len(t, value, 1, "%v", problems)
+	require.Equal(t, templates.SeverityError, value[0].Severity)
+	require.Equal(t, templates.Pos{Line: 5, Column: col(5, `Value=`, 2)}, value[0].Pos)
+	require.Equal(t, "Scenario[AuthMethod]/Parameter[a]@Value", value[0].Path)
+	require.Contains(t, value[0].Message, fmt.Sprintf("first at 5:%d", col(5, `Value=`, 1)))
+
+	url := byMessage("attribute URLFormat is given twice")
+	require.Len(t, url, 2, "one error per repeat: %v", problems)
+	require.Equal(t, templates.Pos{Line: 10, Column: col(10, `URLFormat=`, 2)}, url[0].Pos)
+	require.Equal(t, templates.Pos{Line: 10, Column: col(10, `URLFormat=`, 3)}, url[1].Pos)
+	for _, p := range url {
+		require.Contains(t, p.Message, fmt.Sprintf("first at 10:%d", col(10, `URLFormat=`, 1)))
+		require.Equal(t, "Scenario[GetGlobalInfo]/Request[r]@URLFormat", p.Path)
+	}
+	unknown := byMessage("attribute x is given twice")
+	require.Len(t, unknown, 1, "repeats on elements Switchboard does not know count too")
+	require.Equal(t, templates.Pos{Line: 11, Column: col(11, `x=`, 2)}, unknown[0].Pos)
+
+	// The other problems are still found, at the right attribute: the
+	// repeats must not shift the positions of the attributes after them.
+	method := byMessage(`Method "BAD"`)
+	require.Len(t, method, 1, "%v", problems)
+	require.Equal(t, templates.Pos{Line: 10, Column: col(10, `Method=`, 1)}, method[0].Pos)
+}
