@@ -118,8 +118,18 @@ func (c *checker) auth(s *Scenario) {
 			c.errorf(p.Node, "Value", "%v", err)
 		}
 	}
-	if p := s.Param("CredentialType"); p != nil && p.Value != "" && !slices.Contains(credTypes, p.Value) {
-		c.errorf(p.Node, "Value", "CredentialType %q is not one of %s", p.Value, oneOf(credTypes))
+	// CredentialType picks the usual Basic credential; other auth types
+	// never read it, and templates found in the wild carry one anyway
+	// (CredentialType="custom" on an oauth2 template), so it only has to be
+	// valid for basic.
+	if p := s.Param("CredentialType"); p != nil && strings.TrimSpace(p.Value) != "" {
+		v := strings.TrimSpace(p.Value)
+		switch {
+		case t.AuthType != "basic":
+			c.warnf(p.Node, "Value", "CredentialType %q is ignored: it is only read when AuthType is basic, and this template's AuthType is %q", v, t.AuthType)
+		case !slices.Contains(credTypes, v):
+			c.errorf(p.Node, "Value", "CredentialType %q is not one of %s%s", v, oneOf(credTypes), DidYouMean(v, credTypes))
+		}
 	}
 	if p := s.Param("TokenRefreshInterval"); p != nil && strings.TrimSpace(p.Value) != "" {
 		if _, ok := parseUint(p.Value); !ok {

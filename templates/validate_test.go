@@ -203,3 +203,37 @@ func TestValidateRepeatedAttributes(t *testing.T) {
 	require.Len(t, method, 1, "%v", problems)
 	require.Equal(t, templates.Pos{Line: 10, Column: col(10, `Method=`, 1)}, method[0].Pos)
 }
+
+// CredentialType only means something for basic auth. A template found in
+// the wild has CredentialType="custom" on oauth2: it loads, with a warning
+// that says the value is ignored.
+func TestValidateCredentialTypeOnlyForBasic(t *testing.T) {
+	authParams := map[string]string{
+		"oauth2":      `<Parameter Name="AuthEndPoint" Value="https://x/auth"/><Parameter Name="TokenEndPoint" Value="https://x/token"/>`,
+		"bearertoken": `<Parameter Name="TokenEndPoint" Value="https://x/token"/>`,
+		"none":        ``,
+	}
+	for authType, params := range authParams {
+		t.Run(authType, func(t *testing.T) {
+			problems := validate(t, minimal(authType, params+`<Parameter Name="CredentialType" Value="custom"/>`, ""))
+			require.False(t, problems.HasErrors(), "%v", problems)
+			require.Len(t, problems.Warnings(), 1, "%v", problems)
+			w := problems.Warnings()[0]
+			require.Contains(t, w.Message, `CredentialType "custom" is ignored`)
+			require.Contains(t, w.Message, fmt.Sprintf("AuthType is %q", authType))
+			require.Equal(t, "Scenario[AuthMethod]/Parameter[CredentialType]@Value", w.Path)
+		})
+	}
+	t.Run("empty, as Yeastar's own templates write it", func(t *testing.T) {
+		require.Empty(t, validate(t, minimal("oauth2", authParams["oauth2"]+`<Parameter Name="CredentialType"/>`, "")))
+	})
+	t.Run("basic", func(t *testing.T) {
+		src := minimal("basic", `<Parameter Name="Base64EncodedCredential" Value="{{.u}}"/>`+"\n"+`<Parameter Name="CredentialType" Value="api-key"/>`, "")
+		problems := validate(t, src)
+		errs := problems.Errors()
+		require.Len(t, errs, 1, "%v", problems)
+		require.Contains(t, errs[0].Message, `CredentialType "api-key" is not one of "username_password", "api_key" (did you mean "api_key"?)`)
+		line := strings.Split(src, "\n")[4]
+		require.Equal(t, templates.Pos{Line: 5, Column: strings.Index(line, "Value=") + 1}, errs[0].Pos)
+	})
+}
