@@ -15,12 +15,16 @@ import (
 const MaxFileSize = 1 << 20
 
 // Parse reads a template. It returns the typed model, or problems when the
-// file is too large or is not well-formed XML. Parse checks nothing else:
+// file is too large, is not XML at all (an image, JSON, …) or is not
+// well-formed XML. Parse checks nothing else:
 // Validate does, so that every structural problem is reported at once.
 func Parse(file string, data []byte) (*Template, Problems) {
 	if len(data) > MaxFileSize {
 		return nil, Problems{{File: file, Pos: Pos{Line: 1, Column: 1}, Severity: SeverityError,
 			Message: fmt.Sprintf("file is %d bytes; the limit is %d bytes (1 MB)", len(data), MaxFileSize)}}
+	}
+	if msg := notXML(data); msg != "" {
+		return nil, Problems{{File: file, Pos: Pos{Line: 1, Column: 1}, Severity: SeverityError, Message: msg}}
 	}
 	ix := newLineIndex(data)
 	// Go's XML decoder only knows XML 1.0; the templates declare 1.1 at times
