@@ -117,6 +117,10 @@ func FuzzParse(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte(`<Information a="&#xA;"><Scenarios><Scenario Id="x"/></Scenarios></Information>`))
+	f.Add([]byte(`<Information AuthType="none"><!-- a-s3cr3t-value-b --><Scenarios><Scenario Id="AuthMethod"><Parameters>` +
+		`<Parameter Name="ClientSecret" Value="s3cr3t-value"/><Parameter Type="Header" Name="X--Token-" Value="Bearer x"/>` +
+		`<Parameter Father="Webhook" Name="Secret" Value="s3cr3t-value"/><Parameter Name="TokenEndPoint" Value="https://x?client_secret=s3cr3t-value"/>` +
+		`</Parameters></Scenario></Scenarios></Information>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tmpl, problems := templates.Parse("f.xml", data)
 		if tmpl == nil {
@@ -130,9 +134,12 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("problem without a place or message: %+v", p)
 			}
 		}
-		// What we write, we can read.
+		// What we write, we can read, the download without secrets too.
 		if _, problems := templates.Parse("f.xml", tmpl.Bytes()); len(problems) > 0 {
 			t.Fatalf("written template does not read back: %v", problems)
+		}
+		if _, problems := templates.Parse("f.xml", tmpl.Download()); len(problems) > 0 {
+			t.Fatalf("downloaded template does not read back: %v", problems)
 		}
 	})
 }
