@@ -16,6 +16,17 @@ type Node struct {
 	Parent   *Node
 	Children []*Node
 	attrPos  []Pos // aligned with El.Attr
+	repeats  []attrRepeat
+}
+
+// attrRepeat is an attribute written a second (or third…) time on one
+// element. XML forbids it, yet both encoding/xml and etree accept it and
+// etree keeps only the last value, so a repeated URLFormat would silently
+// replace the first. Validate reports each one.
+type attrRepeat struct {
+	name  string
+	pos   Pos // of this repetition
+	first Pos // of the attribute's first occurrence
 }
 
 // Tag is the element name.
@@ -44,6 +55,16 @@ func (n *Node) AttrPos(name string) Pos {
 		if a.Space == "" && a.Key == name && i < len(n.attrPos) {
 			return n.attrPos[i]
 		}
+	}
+	return n.Pos
+}
+
+// attrPosAt returns where the i-th attribute of El.Attr starts. Loops over
+// every attribute use it: AttrPos looks the name up, which on an element
+// with thousands of attributes would make the loop quadratic.
+func (n *Node) attrPosAt(i int) Pos {
+	if i < len(n.attrPos) {
+		return n.attrPos[i]
 	}
 	return n.Pos
 }

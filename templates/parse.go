@@ -15,12 +15,16 @@ import (
 const MaxFileSize = 1 << 20
 
 // Parse reads a template. It returns the typed model, or problems when the
-// file is too large or is not well-formed XML. Parse checks nothing else:
+// file is too large, is not XML at all (an image, JSON, …) or is not
+// well-formed XML. Parse checks nothing else:
 // Validate does, so that every structural problem is reported at once.
 func Parse(file string, data []byte) (*Template, Problems) {
 	if len(data) > MaxFileSize {
 		return nil, Problems{{File: file, Pos: Pos{Line: 1, Column: 1}, Severity: SeverityError,
 			Message: fmt.Sprintf("file is %d bytes; the limit is %d bytes (1 MB)", len(data), MaxFileSize)}}
+	}
+	if msg := notXML(data); msg != "" {
+		return nil, Problems{{File: file, Pos: Pos{Line: 1, Column: 1}, Severity: SeverityError, Message: msg}}
 	}
 	ix := newLineIndex(data)
 	// Go's XML decoder only knows XML 1.0; the templates declare 1.1 at times
@@ -57,9 +61,7 @@ func Parse(file string, data []byte) (*Template, Problems) {
 		if i < len(spans) {
 			sp := spans[i]
 			n.Pos = ix.pos(sp.start)
-			for _, off := range attrOffsets(src, sp.start, sp.end) {
-				n.attrPos = append(n.attrPos, ix.pos(off))
-			}
+			n.attrPositions(ix, tagAttrs(src, sp.start, sp.end))
 		}
 		i++
 		for _, c := range el.ChildElements() {
@@ -70,6 +72,34 @@ func Parse(file string, data []byte) (*Template, Problems) {
 	t := &Template{File: file, Doc: doc, Root: build(root, nil)}
 	t.fill()
 	return t, nil
+}
+
+// attrPositions records where each attribute of El.Attr starts and which
+// attributes are written more than once. etree keeps one attribute per
+// name, in the order of first appearance and with the last value; its
+// position is that of the last appearance, whose value is the one read.
+func (n *Node) attrPositions(ix *lineIndex, attrs []srcAttr) {
+	n.attrPos = make([]Pos, 0, len(attrs))
+	var index map[string]int // name → index in attrPos
+	var firsts []Pos         // aligned with attrPos: where each name first appears
+	if len(attrs) > 1 {
+		index = make(map[string]int, len(attrs))
+		firsts = make([]Pos, 0, len(attrs))
+	}
+	for _, a := range attrs {
+		p := ix.pos(a.off)
+		i, seen := index[a.name]
+		if !seen {
+			if index != nil {
+				index[a.name] = len(n.attrPos)
+				firsts = append(firsts, p)
+			}
+			n.attrPos = append(n.attrPos, p)
+			continue
+		}
+		n.repeats = append(n.repeats, attrRepeat{name: a.name, pos: p, first: firsts[i]})
+		n.attrPos[i] = p
+	}
 }
 
 type span struct{ start, end int }

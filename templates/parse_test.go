@@ -142,3 +142,65 @@ func TestPositionsCountCharactersNotBytes(t *testing.T) {
 	require.Empty(t, problems)
 	require.Equal(t, templates.Pos{Line: 1, Column: 27}, tmpl.Root.AttrPos("Name"))
 }
+
+// A file that is not XML at all says what it looks like, at 1:1, instead of
+// an XML error about its first odd byte (a JSON file holding an & was told
+// to write it as &amp;).
+func TestParseNotXML(t *testing.T) {
+	tests := []struct {
+		name, data, want string
+	}{
+		{"PNG image", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00", "it looks like a PNG image"},
+		{"JPEG image", "\xff\xd8\xff\xe0\x00\x10JFIF\x00", "it looks like a JPEG image"},
+		{"PDF", "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>", "it looks like a PDF document"},
+		{"ZIP (a .docx)", "PK\x03\x04\x14\x00\x06\x00\x08\x00", "it looks like a ZIP archive"},
+		{"gzip", "\x1f\x8b\x08\x00\x00\x00\x00\x00", "it looks like gzip-compressed data"},
+		{"binary with NUL bytes", "\x01\x02\x00\x00<Information>\x00", "it looks like binary data"},
+		{"NUL bytes after a <", "<Information>\x00\x00\x00", "it looks like binary data"},
+		{"JSON with an ampersand", `{"Provider": "helpdesk", "Name": "Tom & Jerry"}`, "it looks like JSON"},
+		{"JSON array", "\n  [1, 2]", "it looks like JSON"},
+		{"plain text", "Provider=helpdesk & Name=x\nno markup here", "it is plain text, with no XML element in it"},
+		{"text before the XML", "Here is my template:\n<Information/>", "it starts with text, not with an XML element"},
+		{"HTML page", "<!DOCTYPE html>\n<html><head><meta charset=utf-8></head></html>", "it looks like an HTML page"},
+		{"UTF-16 with a byte order mark", "\xff\xfe<\x00I\x00n\x00f\x00o\x00>\x00", "encoded as UTF-16; save the template as UTF-8"},
+		{"UTF-16 without one", "<\x00I\x00n\x00f\x00o\x00>\x00", "encoded as UTF-16"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmpl, problems := templates.Parse("upload.xml", []byte(tt.data))
+			require.Nil(t, tmpl)
+			require.Len(t, problems, 1)
+			require.Equal(t, templates.Pos{Line: 1, Column: 1}, problems[0].Pos)
+			require.Contains(t, problems[0].Message, tt.want)
+			if !strings.Contains(tt.want, "UTF-16") {
+				require.Contains(t, problems[0].Message, "the file is not an XML template")
+				require.Contains(t, problems[0].Message, "expected an XML file that starts with <Information …>")
+			}
+			require.NotContains(t, problems[0].Message, "&amp;")
+		})
+	}
+}
+
+// What starts like XML is still judged by the XML parser: its errors keep
+// their place, and XML that only looks odd to a content sniffer (a leading
+// comment reads as HTML to one) still parses.
+func TestParseXMLIsNotMistakenForSomethingElse(t *testing.T) {
+	body := `<Information Provider="crm" Name="n" Key="k" AuthType="none"><Scenarios/></Information>`
+	for name, data := range map[string]string{
+		"UTF-8 byte order mark": "\ufeff" + body,
+		"leading comment":       "<!-- exported by hand -->\n" + body,
+		"leading blank lines":   "\n\n  " + body,
+		"declaration":           `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + body,
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, problems := templates.Parse("x.xml", []byte(data))
+			require.Empty(t, problems)
+		})
+	}
+	t.Run("a control character is an XML error at its place", func(t *testing.T) {
+		_, problems := templates.Parse("x.xml", []byte("<Information>\n  a\x01b</Information>"))
+		require.Len(t, problems, 1)
+		require.Contains(t, problems[0].Message, "XML is not well formed")
+		require.Equal(t, 2, problems[0].Line)
+	})
+}

@@ -7,9 +7,21 @@ import (
 )
 
 // lineIndex turns byte offsets into line:column positions.
+//
+// Columns count characters, so each position needs the characters before it
+// on its line counted. Counting from the line's start every time is
+// quadratic on a long line (a template written on one line holds thousands
+// of attributes), so the index remembers the last position it gave and
+// counts on from there: Parse asks in document order, which makes the whole
+// pass linear in the file size. Asking out of order is still correct, only
+// slower.
 type lineIndex struct {
 	data   []byte
 	starts []int // byte offset of each line's first byte
+
+	last    int // byte offset of the last position computed
+	lastPos Pos // and that position
+	counted int // bytes counted so far, for tests of the linear bound
 }
 
 func newLineIndex(data []byte) *lineIndex {
@@ -19,26 +31,47 @@ func newLineIndex(data []byte) *lineIndex {
 			starts = append(starts, i+1)
 		}
 	}
-	return &lineIndex{data: data, starts: starts}
+	return &lineIndex{data: data, starts: starts, lastPos: Pos{Line: 1, Column: 1}}
 }
 
 // pos returns the 1-based line and character column of a byte offset.
 func (ix *lineIndex) pos(off int) Pos {
-	if off > len(ix.data) {
-		off = len(ix.data)
+	off = max(0, min(off, len(ix.data)))
+	line := ix.lastPos.Line - 1
+	// Counting on from the middle of a character would count it twice.
+	onLastLine := off >= ix.last && off < ix.lineEnd(line) && (ix.last == len(ix.data) || utf8.RuneStart(ix.data[ix.last]))
+	if !onLastLine {
+		line = max(0, sort.Search(len(ix.starts), func(i int) bool { return ix.starts[i] > off })-1)
 	}
-	line := sort.Search(len(ix.starts), func(i int) bool { return ix.starts[i] > off }) - 1
-	if line < 0 {
-		line = 0
+	from, col := ix.starts[line], 1
+	if onLastLine {
+		from, col = ix.last, ix.lastPos.Column
 	}
-	col := utf8.RuneCount(ix.data[ix.starts[line]:off]) + 1
-	return Pos{Line: line + 1, Column: col}
+	col += utf8.RuneCount(ix.data[from:off])
+	ix.counted += off - from
+	ix.last, ix.lastPos = off, Pos{Line: line + 1, Column: col}
+	return ix.lastPos
 }
 
-// attrOffsets returns the byte offsets of the attribute names in a start tag
-// data[start:end], in order. The tag is known to be well formed.
-func attrOffsets(data []byte, start, end int) []int {
-	var out []int
+// lineEnd is the offset just past the line's last byte (its line break).
+func (ix *lineIndex) lineEnd(line int) int {
+	if line+1 < len(ix.starts) {
+		return ix.starts[line+1]
+	}
+	return len(ix.data) + 1
+}
+
+// srcAttr is one attribute of a start tag as written: its name (with its
+// prefix, if any) and the byte offset where the name starts.
+type srcAttr struct {
+	name string
+	off  int
+}
+
+// tagAttrs returns the attributes of the start tag data[start:end], in
+// order, duplicates included. The tag is known to be well formed.
+func tagAttrs(data []byte, start, end int) []srcAttr {
+	var out []srcAttr
 	i := start + 1
 	for i < end && !isXMLSpace(data[i]) && data[i] != '>' && data[i] != '/' {
 		i++ // element name
@@ -50,10 +83,11 @@ func attrOffsets(data []byte, start, end int) []int {
 		if i >= end || data[i] == '>' || data[i] == '/' {
 			return out
 		}
-		out = append(out, i)
-		for i < end && data[i] != '=' {
+		nameStart := i
+		for i < end && data[i] != '=' && !isXMLSpace(data[i]) {
 			i++
 		}
+		out = append(out, srcAttr{name: string(data[nameStart:i]), off: nameStart})
 		for i < end && data[i] != '"' && data[i] != '\'' {
 			i++
 		}

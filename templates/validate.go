@@ -13,6 +13,7 @@ import (
 // problems in the same form.
 func Validate(t *Template) Problems {
 	c := &checker{t: t}
+	c.repeatedAttrs(t.Root)
 	c.root()
 	c.scenarios()
 	c.problems.Sort()
@@ -22,6 +23,13 @@ func Validate(t *Template) Problems {
 type checker struct {
 	t        *Template
 	problems Problems
+
+	// Lookups built once (validate_index.go).
+	indexed        bool
+	headers        int
+	commonScenario *Scenario
+	commonRequests map[string]*Request
+	settings       map[*Scenario]map[string]*Parameter
 }
 
 func (c *checker) add(sev Severity, n *Node, attr, format string, args ...any) {
@@ -108,15 +116,28 @@ func (c *checker) root() {
 	}
 }
 
+// repeatedAttrs reports every attribute written twice on one element, at
+// the second one, anywhere in the document (unknown elements included).
+func (c *checker) repeatedAttrs(n *Node) {
+	for _, r := range n.repeats {
+		c.problems = append(c.problems, Problem{File: c.t.File, Pos: r.pos, Path: n.AttrPath(r.name), Severity: SeverityError,
+			Message: fmt.Sprintf("attribute %s is given twice on <%s> (first at %s); an attribute may appear only once on an element, so remove one", r.name, n.Tag(), r.first)})
+	}
+	for _, ch := range n.Children {
+		c.repeatedAttrs(ch)
+	}
+}
+
 // unknown warns about attributes and child elements without a meaning. They
 // are kept on write-back; the warning is there to catch typos.
 func (c *checker) unknown(n *Node) {
 	if known, ok := knownAttrs[n.Tag()]; ok {
-		for _, a := range n.El.Attr {
+		for i, a := range n.El.Attr {
 			if a.Space != "" || slices.Contains(known, a.Key) {
 				continue
 			}
-			c.warnf(n, a.Key, "unknown attribute %s is kept but has no effect%s", a.Key, DidYouMean(a.Key, known))
+			c.problems = append(c.problems, Problem{File: c.t.File, Pos: n.attrPosAt(i), Path: n.AttrPath(a.Key), Severity: SeverityWarning,
+				Message: fmt.Sprintf("unknown attribute %s is kept but has no effect%s", a.Key, DidYouMean(a.Key, known))})
 		}
 	}
 	known, ok := knownChildren[n.Tag()]

@@ -64,14 +64,14 @@ func (c *checker) setting(s *Scenario, p *Parameter) {
 		if v != "" && !slices.Contains(urlTypes, v) {
 			c.errorf(p.Node, "Value", "ContactUrlType %q is not one of %s%s", v, oneOf(urlTypes), DidYouMean(v, urlTypes))
 		}
-		if v == "retrieve_from_contact" && strings.TrimSpace(s.ParamValue("ContactFieldForUri")) == "" {
+		if v == "retrieve_from_contact" && strings.TrimSpace(c.settingValue(s, "ContactFieldForUri")) == "" {
 			c.errorf(p.Node, "Value", "ContactUrlType=retrieve_from_contact needs a ContactFieldForUri parameter with the JSON path of the contact's URL")
 		}
 	case p.Name == "Pagination":
 		if v != "" && !slices.Contains([]string{"page", "offset", "cursor"}, strings.ToLower(v)) {
 			c.errorf(p.Node, "Value", "Pagination %q is not one of \"page\", \"offset\", \"cursor\"", v)
 		}
-		if strings.EqualFold(v, "cursor") && strings.TrimSpace(s.ParamValue("NextCursorPath")) == "" {
+		if strings.EqualFold(v, "cursor") && strings.TrimSpace(c.settingValue(s, "NextCursorPath")) == "" {
 			c.errorf(p.Node, "Value", "Pagination=cursor needs a NextCursorPath parameter with the JSON path of the next cursor")
 		}
 	case p.Name == "PageSize" || p.Name == "MaxPages":
@@ -118,8 +118,18 @@ func (c *checker) auth(s *Scenario) {
 			c.errorf(p.Node, "Value", "%v", err)
 		}
 	}
-	if p := s.Param("CredentialType"); p != nil && p.Value != "" && !slices.Contains(credTypes, p.Value) {
-		c.errorf(p.Node, "Value", "CredentialType %q is not one of %s", p.Value, oneOf(credTypes))
+	// CredentialType picks the usual Basic credential; other auth types
+	// never read it, and templates found in the wild carry one anyway
+	// (CredentialType="custom" on an oauth2 template), so it only has to be
+	// valid for basic.
+	if p := s.Param("CredentialType"); p != nil && strings.TrimSpace(p.Value) != "" {
+		v := strings.TrimSpace(p.Value)
+		switch {
+		case t.AuthType != "basic":
+			c.warnf(p.Node, "Value", "CredentialType %q is ignored: it is only read when AuthType is basic, and this template's AuthType is %q", v, t.AuthType)
+		case !slices.Contains(credTypes, v):
+			c.errorf(p.Node, "Value", "CredentialType %q is not one of %s%s", v, oneOf(credTypes), DidYouMean(v, credTypes))
+		}
 	}
 	if p := s.Param("TokenRefreshInterval"); p != nil && strings.TrimSpace(p.Value) != "" {
 		if _, ok := parseUint(p.Value); !ok {

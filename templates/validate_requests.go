@@ -67,7 +67,7 @@ func (c *checker) requests(s *Scenario) {
 
 func (c *checker) requestParameters(r *Request) {
 	bodies := 0
-	headers := len(c.t.Headers())
+	headers := c.templateHeaders()
 	for _, p := range r.Parameters {
 		c.unknown(p.Node)
 		switch {
@@ -115,11 +115,11 @@ func (c *checker) outputs(s *Scenario, r *Request) {
 		}
 	}
 	if r.Next != "" {
-		common := c.t.Scenario(ScenarioCommon)
+		common := c.common()
 		switch {
 		case common == nil:
 			c.errorf(r.OutputsNode, "Next", "Next=%q but the template has no Common scenario to hold request %s", r.Next, r.Next)
-		case common.Request(r.Next) == nil:
+		case c.commonRequest(r.Next) == nil:
 			names := make([]string, 0, len(common.Requests))
 			for _, cr := range common.Requests {
 				names = append(names, cr.Name)
@@ -143,11 +143,10 @@ func (c *checker) contactOutputs(r *Request) {
 		for _, o := range cur.Outputs {
 			have[o.Name] = true
 		}
-		common := c.t.Scenario(ScenarioCommon)
-		if cur.Next == "" || common == nil {
+		if cur.Next == "" {
 			break
 		}
-		cur = common.Request(cur.Next)
+		cur = c.commonRequest(cur.Next)
 	}
 	for _, name := range []string{"ContactsId", "FirstName"} {
 		if !have[name] {
@@ -202,7 +201,7 @@ func (c *checker) requiredRequests(s *Scenario) {
 // nextChains rejects Next chains that loop: Common requests reached through
 // Next may name further Common requests, and a loop would never end.
 func (c *checker) nextChains() {
-	common := c.t.Scenario(ScenarioCommon)
+	common := c.common()
 	if common == nil {
 		return
 	}
@@ -217,7 +216,7 @@ func (c *checker) nextChains() {
 	visit = func(r *Request, path []string) {
 		state[r.Name] = active
 		path = append(path, r.Name)
-		if next := common.Request(r.Next); next != nil {
+		if next := c.commonRequest(r.Next); next != nil {
 			switch state[next.Name] {
 			case active:
 				if !reported[r] {

@@ -117,6 +117,10 @@ func FuzzParse(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte(`<Information a="&#xA;"><Scenarios><Scenario Id="x"/></Scenarios></Information>`))
+	f.Add([]byte(`<Information AuthType="none"><!-- a-s3cr3t-value-b --><Scenarios><Scenario Id="AuthMethod"><Parameters>` +
+		`<Parameter Name="ClientSecret" Value="s3cr3t-value"/><Parameter Type="Header" Name="X--Token-" Value="Bearer x"/>` +
+		`<Parameter Father="Webhook" Name="Secret" Value="s3cr3t-value"/><Parameter Name="TokenEndPoint" Value="https://x?client_secret=s3cr3t-value"/>` +
+		`</Parameters></Scenario></Scenarios></Information>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tmpl, problems := templates.Parse("f.xml", data)
 		if tmpl == nil {
@@ -130,9 +134,113 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("problem without a place or message: %+v", p)
 			}
 		}
-		// What we write, we can read.
+		// What we write, we can read, the download without secrets too.
 		if _, problems := templates.Parse("f.xml", tmpl.Bytes()); len(problems) > 0 {
 			t.Fatalf("written template does not read back: %v", problems)
 		}
+		if _, problems := templates.Parse("f.xml", tmpl.Download()); len(problems) > 0 {
+			t.Fatalf("downloaded template does not read back: %v", problems)
+		}
+	})
+}
+
+// XML allows an attribute once per element. encoding/xml and etree both
+// accept a repeat and etree keeps the last value, so a second URLFormat
+// would silently replace the first: each repeat is an error at its own
+// position, reported with every other problem.
+func TestValidateRepeatedAttributes(t *testing.T) {
+	src := `<Information Provider="helpdesk" Name="T" Key="t" AuthType="none">
+  <Scenarios>
+    <Scenario Id="AuthMethod" Type="AUTH">
+      <Parameters>
+        <Parameter Name="a" Value="1" Value="2"/>
+      </Parameters>
+    </Scenario>
+    <Scenario Id="GetGlobalInfo" Type="REST">
+      <Requests>
+        <Request Name="r" URLFormat="https://one" URLFormat="https://two" URLFormat="https://three" Method="BAD"/>
+        <Unknown x="1" x="2"/>
+      </Requests>
+    </Scenario>
+  </Scenarios>
+</Information>`
+	lines := strings.Split(src, "\n")
+	col := func(line int, needle string, nth int) int {
+		s, i := lines[line-1], 0
+		for range nth {
+			i += strings.Index(s[i:], needle) + 1
+		}
+		return i
+	}
+	tmpl, problems := templates.Parse("t.xml", []byte(src))
+	require.Empty(t, problems)
+	problems = templates.Validate(tmpl)
+
+	byMessage := func(part string) []templates.Problem {
+		var out []templates.Problem
+		for _, p := range problems {
+			if strings.Contains(p.Message, part) {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	value := byMessage("attribute Value is given twice")
+	require.Len(t, value, 1, "%v", problems)
+	require.Equal(t, templates.SeverityError, value[0].Severity)
+	require.Equal(t, templates.Pos{Line: 5, Column: col(5, `Value=`, 2)}, value[0].Pos)
+	require.Equal(t, "Scenario[AuthMethod]/Parameter[a]@Value", value[0].Path)
+	require.Contains(t, value[0].Message, fmt.Sprintf("first at 5:%d", col(5, `Value=`, 1)))
+
+	url := byMessage("attribute URLFormat is given twice")
+	require.Len(t, url, 2, "one error per repeat: %v", problems)
+	require.Equal(t, templates.Pos{Line: 10, Column: col(10, `URLFormat=`, 2)}, url[0].Pos)
+	require.Equal(t, templates.Pos{Line: 10, Column: col(10, `URLFormat=`, 3)}, url[1].Pos)
+	for _, p := range url {
+		require.Contains(t, p.Message, fmt.Sprintf("first at 10:%d", col(10, `URLFormat=`, 1)))
+		require.Equal(t, "Scenario[GetGlobalInfo]/Request[r]@URLFormat", p.Path)
+	}
+	unknown := byMessage("attribute x is given twice")
+	require.Len(t, unknown, 1, "repeats on elements Switchboard does not know count too")
+	require.Equal(t, templates.Pos{Line: 11, Column: col(11, `x=`, 2)}, unknown[0].Pos)
+
+	// The other problems are still found, at the right attribute: the
+	// repeats must not shift the positions of the attributes after them.
+	method := byMessage(`Method "BAD"`)
+	require.Len(t, method, 1, "%v", problems)
+	require.Equal(t, templates.Pos{Line: 10, Column: col(10, `Method=`, 1)}, method[0].Pos)
+}
+
+// CredentialType only means something for basic auth. A template found in
+// the wild has CredentialType="custom" on oauth2: it loads, with a warning
+// that says the value is ignored.
+func TestValidateCredentialTypeOnlyForBasic(t *testing.T) {
+	authParams := map[string]string{
+		"oauth2":      `<Parameter Name="AuthEndPoint" Value="https://x/auth"/><Parameter Name="TokenEndPoint" Value="https://x/token"/>`,
+		"bearertoken": `<Parameter Name="TokenEndPoint" Value="https://x/token"/>`,
+		"none":        ``,
+	}
+	for authType, params := range authParams {
+		t.Run(authType, func(t *testing.T) {
+			problems := validate(t, minimal(authType, params+`<Parameter Name="CredentialType" Value="custom"/>`, ""))
+			require.False(t, problems.HasErrors(), "%v", problems)
+			require.Len(t, problems.Warnings(), 1, "%v", problems)
+			w := problems.Warnings()[0]
+			require.Contains(t, w.Message, `CredentialType "custom" is ignored`)
+			require.Contains(t, w.Message, fmt.Sprintf("AuthType is %q", authType))
+			require.Equal(t, "Scenario[AuthMethod]/Parameter[CredentialType]@Value", w.Path)
+		})
+	}
+	t.Run("empty, as Yeastar's own templates write it", func(t *testing.T) {
+		require.Empty(t, validate(t, minimal("oauth2", authParams["oauth2"]+`<Parameter Name="CredentialType"/>`, "")))
+	})
+	t.Run("basic", func(t *testing.T) {
+		src := minimal("basic", `<Parameter Name="Base64EncodedCredential" Value="{{.u}}"/>`+"\n"+`<Parameter Name="CredentialType" Value="api-key"/>`, "")
+		problems := validate(t, src)
+		errs := problems.Errors()
+		require.Len(t, errs, 1, "%v", problems)
+		require.Contains(t, errs[0].Message, `CredentialType "api-key" is not one of "username_password", "api_key" (did you mean "api_key"?)`)
+		line := strings.Split(src, "\n")[4]
+		require.Equal(t, templates.Pos{Line: 5, Column: strings.Index(line, "Value=") + 1}, errs[0].Pos)
 	})
 }
