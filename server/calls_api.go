@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -30,7 +29,10 @@ func (s *Server) postCallEvent(w http.ResponseWriter, r *http.Request) error {
 
 // postYeastarEvent takes a Yeastar P-Series webhook (30011, 30012).
 func (s *Server) postYeastarEvent(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	body, err := s.readBody(w, r, 1<<20)
 	if err != nil {
 		return err
 	}

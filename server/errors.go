@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/switchboard/switchboard/messaging"
 	"github.com/switchboard/switchboard/store"
@@ -63,6 +66,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		ae = errorf(http.StatusNotFound, "not_found", "%s", err.Error())
 	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrLimitReached), errors.Is(err, store.ErrInUse):
 		ae = errorf(http.StatusConflict, "conflict", "%s", err.Error())
+	case r.Context().Err() != nil:
+		// The client went away (or stopped sending) mid-request: its
+		// trouble, not the service's, and nobody reads the answer.
+		s.log.Info("request abandoned by the client", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+		ae = errorf(http.StatusBadRequest, "abandoned", "the request was abandoned")
 	default:
 		s.log.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
 		ae = errorf(http.StatusInternalServerError, "internal", "internal error")
@@ -96,17 +104,64 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // decodeJSON reads a JSON body of at most 1 MiB into v, refusing unknown
-// fields so a typo is an error rather than a setting silently ignored.
+// fields so a typo is an error rather than a setting silently ignored, and
+// anything after the value: two concatenated events are not one.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		switch {
+		case errors.As(err, &mbe):
 			return err
+		case errors.Is(err, io.EOF):
+			return badRequest("the body is empty; send a JSON object")
 		}
 		return badRequest("invalid JSON body: %v", err)
 	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return badRequest("the body has more after its JSON value (at byte %d); send one JSON value per request", dec.InputOffset())
+	}
 	return nil
+}
+
+// requireJSON refuses a body declared as anything but JSON with 415: a
+// form-encoded body (what curl -d sends unless told otherwise) would
+// otherwise fail with a puzzling JSON syntax error. No Content-Type is
+// taken as JSON.
+func requireJSON(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		return nil
+	}
+	return errorf(http.StatusUnsupportedMediaType, "unsupported_media_type",
+		"the body is %q; this route takes JSON: send Content-Type: application/json", ct)
+}
+
+// readBody reads a whole request body of at most limit bytes (413 above).
+// A body cut off on the way — the client stopped sending, or went away —
+// is a 400 logged at Info: the client's trouble, not the service's.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err == nil {
+		return data, nil
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, err
+	}
+	s.log.Info("request body cut off", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+	return nil, errorf(http.StatusBadRequest, "body_cut_off", "the body was cut off after %d bytes: %v", len(data), err)
 }

@@ -292,10 +292,28 @@ func (s *Server) routes() {
 	m.Handle("GET /readyz", s.serve(s.readyz))
 	m.Handle("GET /metrics", s.metricsHandler())
 	m.HandleFunc("GET /openapi.yaml", serveOpenAPI)
-	m.Handle("/api/", s.serve(func(http.ResponseWriter, *http.Request) error {
-		return errorf(http.StatusNotFound, "not_found", "no such API route")
-	}))
+	m.Handle("/api/", s.serve(s.noRoute))
 	s.mux = m
+}
+
+// noRoute answers API paths no route takes: 405 with Allow when the path
+// has routes for other methods, else 404. (The mux would say 405 itself,
+// but this catch-all, which gives API clients JSON errors, matches every
+// method first.)
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) error {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/api/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		return errorf(http.StatusNotFound, "not_found", "no such API route: %s", r.URL.Path)
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	return errorf(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allow, " or "))
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {

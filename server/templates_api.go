@@ -99,12 +99,15 @@ func fieldOptions(f *templates.Parameter) []string {
 
 // readTemplateBody reads an upload: the raw XML, or the multipart field
 // "file". More than 1 MB is a 413.
-func readTemplateBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, templates.MaxFileSize+64<<10)
+func (s *Server) readTemplateBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	const limit = templates.MaxFileSize + 64<<10
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var data []byte
 	var err error
-	if ct == "multipart/form-data" {
+	if ct != "multipart/form-data" {
+		data, err = s.readBody(w, r, limit)
+	} else {
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		file, _, ferr := r.FormFile("file")
 		if ferr != nil {
 			var mbe *http.MaxBytesError
@@ -115,8 +118,6 @@ func readTemplateBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 		}
 		defer file.Close()
 		data, err = io.ReadAll(file)
-	} else {
-		data, err = io.ReadAll(r.Body)
 	}
 	if err != nil {
 		return nil, err
@@ -141,7 +142,7 @@ func (s *Server) loadTemplate(name string, data []byte) (*engine.Template, templ
 }
 
 func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request) error {
-	data, err := readTemplateBody(w, r)
+	data, err := s.readTemplateBody(w, r)
 	if err != nil {
 		return err
 	}
@@ -217,7 +218,7 @@ func (s *Server) replaceTemplate(w http.ResponseWriter, r *http.Request) error {
 	if t.BuiltIn {
 		return errorf(http.StatusConflict, "built_in", "built-in templates cannot be changed; upload a copy with another Key")
 	}
-	data, err := readTemplateBody(w, r)
+	data, err := s.readTemplateBody(w, r)
 	if err != nil {
 		return err
 	}

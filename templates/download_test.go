@@ -29,14 +29,13 @@ func TestDownloadLeavesOutEverySecret(t *testing.T) {
 			file: "../examples/whatsapp_cloud.xml",
 			edits: [][2]string{
 				{`Name="Secret" Value="{{.app_secret}}"`, `Name="Secret" Value="whatsapp-app-secret-1"`},
-				{`Value="{{.VerifyToken}}"`, `Value="verify-token-literal-2"`},
 				{`Value="Bearer {{.access_token}}"`, `Value="Bearer EAAG-access-literal-3"`},
-				{`URLFormat="{{.graph_url}}/{{.NumberId}}/messages"`, `URLFormat="{{.graph_url}}/{{.NumberId}}/messages?access_token=EAAG-query-literal-4&amp;to={{.To}}"`},
+				{`{{$g}}/{{.NumberId}}/messages'>`, `{{$g}}/{{.NumberId}}/messages?access_token=EAAG-query-literal-4&amp;to={{.To}}'>`},
 				{`"messaging_product":"whatsapp",`, `"messaging_product":"whatsapp","api_key":"json-literal-key-5",`},
 				{`Name="app_secret" Title`, `Name="app_secret" Value="field-default-6" Title`},
-				{`Remark="WhatsApp through`, `Remark="Verify token verify-token-literal-2. WhatsApp through`},
+				{`Remark="WhatsApp through`, `Remark="Key whatsapp-app-secret-1. WhatsApp through`},
 			},
-			secrets: []string{"whatsapp-app-secret-1", "verify-token-literal-2", "EAAG-access-literal-3", "EAAG-query-literal-4", "json-literal-key-5", "field-default-6"},
+			secrets: []string{"whatsapp-app-secret-1", "EAAG-access-literal-3", "EAAG-query-literal-4", "json-literal-key-5", "field-default-6"},
 			check: func(t *testing.T, dl *templates.Template) {
 				auth := dl.Scenario(templates.ScenarioAuth)
 				webhook := map[string]string{}
@@ -45,20 +44,20 @@ func TestDownloadLeavesOutEverySecret(t *testing.T) {
 				}
 				// Verification still needs its secret: the importer is asked for it.
 				require.Equal(t, "{{.webhook_secret}}", webhook["Secret"])
-				require.Equal(t, "{{.webhook_challenge_token}}", webhook["ChallengeToken"])
+				require.Equal(t, "{{.VerifyToken}}", webhook["ChallengeToken"], "a template value stays")
 				require.Equal(t, "hub.verify_token", webhook["ChallengeTokenParam"], "names of secrets are not secrets")
 				require.Equal(t, "X-Hub-Signature-256", webhook["SignatureHeader"])
-				require.Equal(t, []string{"access_token", "app_secret", "graph_url", "webhook_secret", "webhook_challenge_token"}, fieldNames(dl))
-				for _, f := range dl.CustomFields()[3:] {
+				require.Equal(t, []string{"access_token", "app_secret", "graph_url", "graph_version", "webhook_secret"}, fieldNames(dl))
+				for _, f := range dl.CustomFields()[4:] {
 					require.True(t, f.IsSecret())
 				}
 				// No room for a sixth field: the header's value is removed.
 				require.Empty(t, dl.Headers()[0].Value)
 				send := dl.Scenario(templates.ScenarioSendMessage).Requests[0]
-				require.Equal(t, "{{.graph_url}}/{{.NumberId}}/messages?access_token=&to={{.To}}", send.URLFormat)
+				require.True(t, strings.HasSuffix(send.URLFormat, "{{$g}}/{{.NumberId}}/messages?access_token=&to={{.To}}"), send.URLFormat)
 				require.Contains(t, send.Body().Value, `"messaging_product":"whatsapp","api_key":"","recipient_type":"individual","to":"{{trimPrefix "+" .To}}"`)
-				require.Equal(t, "https://graph.facebook.com/v21.0", dl.CustomFields()[2].Value, "a plain field's default stays")
-				require.Contains(t, dl.Root.AttrValue("Remark"), "Verify token . WhatsApp through")
+				require.Equal(t, "https://graph.facebook.com", dl.CustomFields()[2].Value, "a plain field's default stays")
+				require.Contains(t, dl.Root.AttrValue("Remark"), "Key . WhatsApp through", "a removed secret is cut from elsewhere too")
 			},
 		},
 		{
