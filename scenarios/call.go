@@ -46,6 +46,28 @@ type CallEvent struct {
 	TalkSeconds *int `json:"talkSeconds,omitempty"`
 }
 
+// Stamp gives an event the time it was received as the time of its own
+// moment — the start of a ringing call, the answer, the end of a hangup —
+// when the PBX did not say: journals need a start or an end, and when
+// Switchboard heard of it is within moments of the truth. A time the PBX
+// sends later (a CDR) still wins.
+func (e *CallEvent) Stamp(received time.Time) {
+	switch e.Event {
+	case EventRinging:
+		if e.StartTime.IsZero() {
+			e.StartTime = received
+		}
+	case EventAnswered:
+		if e.AnswerTime.IsZero() && e.StartTime.IsZero() {
+			e.AnswerTime = received
+		}
+	case EventHangup:
+		if e.EndTime.IsZero() {
+			e.EndTime = received
+		}
+	}
+}
+
 var dispositions = []string{"ANSWERED", "NO ANSWER", "BUSY", "VOICEMAIL", "MISSED", "FAILED"}
 
 // Validate says what is wrong with an event, for a 400.
@@ -90,6 +112,9 @@ type Call struct {
 	Disposition string    `json:"disposition,omitempty"`
 	Recording   string    `json:"recording,omitempty"`
 	TalkSeconds *int      `json:"talkSeconds,omitempty"`
+	// Unrouted says why no integration works on the call (no helpdesk
+	// user is bound to its extension, say), when none does.
+	Unrouted string `json:"unrouted,omitempty"`
 }
 
 var stateOrder = map[string]int{EventRinging: 1, EventAnswered: 2, EventHangup: 3}

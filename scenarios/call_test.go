@@ -89,3 +89,25 @@ func TestCallEventValidation(t *testing.T) {
 	err := e.Validate()
 	require.EqualError(t, err, `callId is required; event "ring" is not ringing, answered or hangup; direction "in" is not inbound or outbound; extension is required; external.number is required; disposition "LOST" is not one of ANSWERED, NO ANSWER, BUSY, VOICEMAIL, MISSED, FAILED`)
 }
+
+// An event without the time of its own moment gets the time it was
+// received; times the PBX sends are kept, and a later CDR's win.
+func TestStampGivesEventsTheirTime(t *testing.T) {
+	at := time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
+	given := at.Add(-time.Minute)
+	ring := scenarios.CallEvent{CallID: "c", Event: scenarios.EventRinging}
+	ring.Stamp(at)
+	require.Equal(t, at, ring.StartTime)
+	hang := scenarios.CallEvent{CallID: "c", Event: scenarios.EventHangup}
+	hang.Stamp(at.Add(time.Minute))
+	require.Equal(t, at.Add(time.Minute), hang.EndTime)
+	require.True(t, hang.StartTime.IsZero(), "only the event's own moment")
+	kept := scenarios.CallEvent{CallID: "c", Event: scenarios.EventHangup, EndTime: given}
+	kept.Stamp(at)
+	require.Equal(t, given, kept.EndTime)
+
+	var c scenarios.Call
+	c.Apply(ring)
+	c.Apply(scenarios.CallEvent{CallID: "c", Event: scenarios.EventHangup, StartTime: given, EndTime: at})
+	require.Equal(t, given, c.StartTime, "the CDR's start wins over the stamp")
+}

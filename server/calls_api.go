@@ -17,13 +17,16 @@ import (
 // event is stored once.
 func (s *Server) postCallEvent(w http.ResponseWriter, r *http.Request) error {
 	var e scenarios.CallEvent
-	if err := decodeJSON(w, r, &e); err != nil {
+	if err := s.decodeJSON(w, r, &e); err != nil {
 		return err
 	}
 	if err := e.Validate(); err != nil {
 		return badRequest("%v", err)
 	}
 	canonical, _ := json.Marshal(e) // a struct of plain values always marshals
+	// Stamped after the key: a repeated delivery is the same event
+	// whenever it comes.
+	e.Stamp(s.now())
 	return s.accept(w, r, e, eventKey(canonical), "switchboard")
 }
 
@@ -73,6 +76,7 @@ type runView struct {
 	Status        string            `json:"status"`
 	Attempts      int               `json:"attempts"`
 	LastError     string            `json:"lastError,omitempty"`
+	SkipReason    string            `json:"skipReason,omitempty"` // why a skipped step did nothing
 	Outputs       map[string]string `json:"outputs"`
 	Trace         json.RawMessage   `json:"trace"`
 	JobState      string            `json:"jobState,omitempty"` // of the job that last worked the step: running, retryable, discarded, completed …
@@ -89,8 +93,12 @@ func viewRun(r *store.Run) runView {
 	if out == nil {
 		out = map[string]string{}
 	}
-	return runView{ID: r.ID, CallID: r.CallID, IntegrationID: r.IntegrationID, Step: r.Step, Scenario: r.Scenario, Status: r.Status,
+	v := runView{ID: r.ID, CallID: r.CallID, IntegrationID: r.IntegrationID, Step: r.Step, Scenario: r.Scenario, Status: r.Status,
 		Attempts: r.Attempts, LastError: r.LastError, Outputs: out, Trace: trace, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	if r.Status == store.RunSkipped {
+		v.SkipReason, v.LastError = r.LastError, "" // a skipped run keeps its reason where a failed one keeps its error
+	}
+	return v
 }
 
 // viewRuns adds the state of each run's job.

@@ -269,8 +269,52 @@ func TestCallEventsAreCheckedAndGuarded(t *testing.T) {
 	require.Equal(t, 401, e.do("POST", "/api/v1/events/calls", "", callEvent("c", "ringing", nil)).Status)
 	require.Equal(t, 404, e.admin("GET", "/api/v1/calls/nope", nil).Status)
 
-	// A call on an extension no helpdesk user is bound to runs nothing.
+	// A call on an extension no helpdesk user is bound to runs nothing,
+	// and says why.
 	e.expect(e.admin("POST", "/api/v1/events/calls", callEvent("lonely", "hangup", map[string]any{"extension": "2002"})), 202)
-	require.Eventually(t, func() bool { return e.admin("GET", "/api/v1/calls/lonely", nil).Status == 200 }, 10*time.Second, 20*time.Millisecond)
-	require.Empty(t, e.expect(e.admin("GET", "/api/v1/calls/lonely", nil), 200)["runs"])
+	var got map[string]any
+	require.Eventually(t, func() bool {
+		r := e.admin("GET", "/api/v1/calls/lonely", nil)
+		if r.Status != 200 {
+			return false
+		}
+		got = r.JSON(t)
+		return got["call"].(map[string]any)["unrouted"] != nil
+	}, 10*time.Second, 20*time.Millisecond)
+	require.Empty(t, got["runs"])
+	require.Equal(t, "no helpdesk or CRM integration is set up (POST /api/v1/integrations)", got["call"].(map[string]any)["unrouted"])
+
+	d := newCallDesk(t)
+	id := connectDesk(t, e, d, `{"contactSync":{"enabled":true}}`)
+	e.expect(e.admin("POST", "/api/v1/events/calls", callEvent("lonely-2", "hangup", map[string]any{"extension": "2002"})), 202)
+	require.Eventually(t, func() bool {
+		r := e.admin("GET", "/api/v1/calls/lonely-2", nil)
+		if r.Status != 200 {
+			return false
+		}
+		got = r.JSON(t)
+		return got["call"].(map[string]any)["unrouted"] != nil
+	}, 10*time.Second, 20*time.Millisecond)
+	require.Contains(t, got["call"].(map[string]any)["unrouted"], id+" (builtin_zendesk) has no helpdesk user bound to extension 2002")
+}
+
+// A step whose every request was skipped (its URL rendered empty) is shown
+// as skipped with the reason, not as succeeded: here the Zendesk journal,
+// a comment on the call's ticket, while tickets are off.
+func TestSkippedStepsSayWhy(t *testing.T) {
+	e := newEnv(t)
+	d := newCallDesk(t)
+	connectDesk(t, e, d, `{"contactSync":{"enabled":true},"callJournal":{"enabled":true}}`)
+	for _, ev := range []string{"ringing", "hangup"} {
+		e.expect(e.admin("POST", "/api/v1/events/calls", callEvent("no-ticket", ev, map[string]any{"disposition": "ANSWERED"})), 202)
+	}
+	got := e.waitRuns("no-ticket", map[string]string{"lookup": "succeeded", "journal": "skipped"})
+	for _, run := range got["runs"].([]any) {
+		m := run.(map[string]any)
+		if m["step"] == "journal" {
+			require.Equal(t, "request CallJournal was not sent: URLFormat rendered empty (it reads TicketId, which this call does not have)", m["skipReason"])
+			require.Nil(t, m["lastError"])
+		}
+	}
+	require.Zero(t, d.count("PUT /api/v2/tickets/.json"))
 }

@@ -221,7 +221,7 @@ func randomKey(n int) string {
 
 func (s *Server) createChannel(w http.ResponseWriter, r *http.Request) error {
 	var b channelBody
-	if err := decodeJSON(w, r, &b); err != nil {
+	if err := s.decodeJSON(w, r, &b); err != nil {
 		return err
 	}
 	if err := s.checkChannel(r.Context(), &b); err != nil {
@@ -308,7 +308,7 @@ func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var b channelBody
-	if err := decodeJSON(w, r, &b); err != nil {
+	if err := s.decodeJSON(w, r, &b); err != nil {
 		return err
 	}
 	if b.TemplateID == "" {

@@ -22,7 +22,7 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request) error {
 		Number      string `json:"number"`
 		CallID      string `json:"callId"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
+	if err := s.decodeJSON(w, r, &body); err != nil {
 		return err
 	}
 	if strings.TrimSpace(body.Number) == "" {

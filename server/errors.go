@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/switchboard/switchboard/messaging"
@@ -106,28 +109,34 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // decodeJSON reads a JSON body of at most 1 MiB into v, refusing unknown
 // fields so a typo is an error rather than a setting silently ignored, and
 // anything after the value: two concatenated events are not one.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if err := requireJSON(r); err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-	dec := json.NewDecoder(r.Body)
+	body, err := s.readBody(w, r, 1<<20)
+	if err != nil {
+		return err
+	}
+	return decodeJSONBytes(body, v)
+}
+
+// decodeJSONBytes decodes a JSON body into v: every key must be one v has,
+// spelt exactly (with a did-you-mean), and nothing may follow the value.
+func decodeJSONBytes(body []byte, v any) error {
+	if problems := keyProblems(body, reflect.TypeOf(v)); len(problems) > 0 {
+		slices.Sort(problems)
+		return &apiError{Status: http.StatusBadRequest, Code: "unknown_keys",
+			Message: "the body has keys this route does not take: " + strings.Join(problems, "; "), Details: problems}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		switch {
-		case errors.As(err, &mbe):
-			return err
-		case errors.Is(err, io.EOF):
+		if errors.Is(err, io.EOF) {
 			return badRequest("the body is empty; send a JSON object")
 		}
 		return badRequest("invalid JSON body: %v", err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
 		return badRequest("the body has more after its JSON value (at byte %d); send one JSON value per request", dec.InputOffset())
 	}
 	return nil

@@ -21,7 +21,7 @@ func (s *Server) putExtension(w http.ResponseWriter, r *http.Request) error {
 		LastName  string `json:"lastName"`
 		Email     string `json:"email"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
+	if err := s.decodeJSON(w, r, &body); err != nil {
 		return err
 	}
 	if e := strings.TrimSpace(body.Email); e != "" {

@@ -127,6 +127,9 @@ func (e *env) do(method, path, token string, body any) resp {
 	case string:
 		rd = strings.NewReader(b)
 		ct = "application/xml"
+		if t := strings.TrimSpace(b); strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
+			ct = "application/json"
+		}
 	case []byte:
 		rd = bytes.NewReader(b)
 		ct = "application/xml"

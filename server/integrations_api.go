@@ -31,8 +31,10 @@ type integrationView struct {
 	SecretFields []string          `json:"secretFields"` // set, never shown
 	Settings     json.RawMessage   `json:"settings"`
 	GlobalVars   map[string]string `json:"globalVars"`
-	CreatedAt    time.Time         `json:"createdAt"`
-	UpdatedAt    time.Time         `json:"updatedAt"`
+	// Warnings are settings just saved that cannot do what they say.
+	Warnings  []string  `json:"warnings,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 func viewIntegration(in *store.Integration) integrationView {
@@ -128,7 +130,7 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) error
 		TemplateID string            `json:"templateId"`
 		Fields     map[string]string `json:"fields"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
+	if err := s.decodeJSON(w, r, &body); err != nil {
 		return err
 	}
 	t, err := s.store.GetTemplate(r.Context(), body.TemplateID)
@@ -361,7 +363,7 @@ func (s *Server) updateFields(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Fields map[string]string `json:"fields"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
+	if err := s.decodeJSON(w, r, &body); err != nil {
 		return err
 	}
 	c, err := s.rt.templateOf(r.Context(), in)

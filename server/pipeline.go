@@ -86,6 +86,24 @@ func (w *callEventWorker) Work(ctx context.Context, job *river.Job[callEventArgs
 	if err != nil {
 		return err
 	}
+	why := ""
+	if len(bound) == 0 {
+		if why, err = s.whyUnrouted(ctx, c.Extension); err != nil {
+			return err
+		}
+	}
+	if why != c.Unrouted {
+		if _, err := s.store.UpdateCall(ctx, c.ID, func(old []byte) ([]byte, error) {
+			var cur scenarios.Call
+			if err := json.Unmarshal(old, &cur); err != nil {
+				return nil, err
+			}
+			cur.Unrouted = why
+			return json.Marshal(cur)
+		}); err != nil {
+			return err
+		}
+	}
 	for id, crmID := range bound {
 		if _, err := s.store.UpdateCallLink(ctx, c.ID, id, func(m map[string]string) { m["CrmId"] = crmID }); err != nil {
 			return err
@@ -122,6 +140,35 @@ func (s *Server) integrationsFor(ctx context.Context, extension string) (map[str
 		}
 	}
 	return out, nil
+}
+
+// whyUnrouted says why no integration works on calls of an extension, for
+// the call's page: a call that quietly does nothing looks like a bug.
+func (s *Server) whyUnrouted(ctx context.Context, extension string) (string, error) {
+	list, err := s.store.ListIntegrations(ctx)
+	if err != nil {
+		return "", err
+	}
+	channels, err := s.channelIDs(ctx)
+	if err != nil {
+		return "", err
+	}
+	var each []string
+	for _, in := range list {
+		if _, isChannel := slices.BinarySearch(channels, in.ID); isChannel {
+			continue
+		}
+		switch {
+		case !takesCalls(in):
+			each = append(each, fmt.Sprintf("%s (%s) is %s: %s", in.ID, in.TemplateID, in.Status, firstNonEmpty(in.StatusReason, "not connected")))
+		default:
+			each = append(each, fmt.Sprintf("%s (%s) has no helpdesk user bound to extension %s (bind one: PUT /api/v1/integrations/%s/users/{userId})", in.ID, in.TemplateID, extension, in.ID))
+		}
+	}
+	if len(each) == 0 {
+		return "no helpdesk or CRM integration is set up (POST /api/v1/integrations)", nil
+	}
+	return "no integration works on calls of extension " + extension + ": " + strings.Join(each, "; "), nil
 }
 
 // takesCalls reports whether call work is queued for an integration: when
@@ -262,6 +309,11 @@ func (s *Server) runStep(ctx context.Context, jobID int64, call *scenarios.Call,
 		return s.finishRun(ctx, in, run, nil, err)
 	}
 	outputs, res, err := s.doStep(ctx, call, in, client, st, step, vars, link)
+	if err == nil {
+		if why := allSkipped(client, step, vars, res); why != "" {
+			err = skipped{why}
+		}
+	}
 	if err == nil && outputs != nil {
 		_, err = s.store.UpdateCallLink(ctx, call.ID, in.ID, func(m map[string]string) {
 			for k, v := range outputs {
@@ -282,7 +334,7 @@ func (s *Server) finishRun(ctx context.Context, in *store.Integration, run *stor
 	}
 	switch {
 	case errors.Is(err, errSkipped):
-		run.Status, err = store.RunSkipped, nil
+		run.Status, run.LastError, err = store.RunSkipped, err.Error(), nil
 	case err != nil:
 		run.Status, run.LastError = store.RunFailed, err.Error()
 	default:
@@ -302,6 +354,43 @@ func (s *Server) finishRun(ctx context.Context, in *store.Integration, run *stor
 }
 
 var errSkipped = errors.New("nothing to do")
+
+// skipped is a step that had nothing to do, with the reason, which the
+// run keeps: a journal quietly "succeeding" without a request sent would
+// hide that it never reached the helpdesk.
+type skipped struct{ reason string }
+
+func (e skipped) Error() string        { return e.reason }
+func (e skipped) Is(target error) bool { return target == errSkipped }
+
+// allSkipped says why every request of a run was skipped, naming the
+// variables their URLs read that the call did not have; "" when any
+// request was sent.
+func allSkipped(client *engine.Client, step scenarios.Step, vars engine.Vars, res *engine.Result) string {
+	if res == nil || len(res.Trace) == 0 {
+		return ""
+	}
+	var why []string
+	for _, ex := range res.Trace {
+		if !ex.Skipped {
+			return ""
+		}
+		reason := fmt.Sprintf("request %s was not sent: %s", ex.Request, ex.SkipReason)
+		if sc := client.Template().Scenario(step.Scenario); sc != nil && sc.Request(ex.Request) != nil {
+			var missing []string
+			for _, v := range sc.Request(ex.Request).URL.Variables() {
+				if vars[v] == "" && client.Vars()[v] == "" && !slices.Contains(missing, v) {
+					missing = append(missing, v)
+				}
+			}
+			if len(missing) > 0 {
+				reason += fmt.Sprintf(" (it reads %s, which this call does not have)", strings.Join(missing, ", "))
+			}
+		}
+		why = append(why, reason)
+	}
+	return strings.Join(why, "; ")
+}
 
 // stepVars are the variables of a step: the call's, what earlier steps
 // learned, the bound user, the scenario settings, and the subject and
@@ -382,7 +471,7 @@ func (s *Server) doStep(ctx context.Context, call *scenarios.Call, in *store.Int
 		return s.lookup(ctx, call, in, client, st, step, vars)
 	case scenarios.StepCreateContact:
 		if link["ContactId"] != "" {
-			return nil, nil, errSkipped
+			return nil, nil, skipped{"the caller is a known contact (" + link["ContactId"] + ")"}
 		}
 		first, last := splitName(call.External.Name)
 		vars["FirstName"], vars["LastName"] = first, last
@@ -395,7 +484,7 @@ func (s *Server) doStep(ctx context.Context, call *scenarios.Call, in *store.Int
 		return map[string]string{"ContactId": res.Vars["ContactId"], "ContactSyncType": step.Requests[0], "ContactCreated": "1"}, res, nil
 	case scenarios.StepUpdateTicket:
 		if link["TicketId"] == "" {
-			return nil, nil, errSkipped
+			return nil, nil, skipped{"no ticket was made for this call"}
 		}
 	}
 	res := run(step.Requests)

@@ -59,7 +59,7 @@ func (s *Server) checkQueue(ctx context.Context, b *queueBody) error {
 
 func (s *Server) createQueue(w http.ResponseWriter, r *http.Request) error {
 	var b queueBody
-	if err := decodeJSON(w, r, &b); err != nil {
+	if err := s.decodeJSON(w, r, &b); err != nil {
 		return err
 	}
 	if err := s.checkQueue(r.Context(), &b); err != nil {
@@ -110,7 +110,7 @@ func (s *Server) updateQueue(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var b queueBody
-	if err := decodeJSON(w, r, &b); err != nil {
+	if err := s.decodeJSON(w, r, &b); err != nil {
 		return err
 	}
 	if err := s.checkQueue(r.Context(), &b); err != nil {

@@ -231,6 +231,7 @@ func (s *Server) routes() {
 	m.Handle("DELETE /api/v1/integrations/{id}", admin(s.deleteIntegration))
 	m.Handle("PUT /api/v1/integrations/{id}/fields", admin(s.updateFields))
 	m.Handle("PUT /api/v1/integrations/{id}/settings", admin(s.updateSettings))
+	m.Handle("PATCH /api/v1/integrations/{id}/settings", admin(s.patchSettings))
 	m.Handle("POST /api/v1/integrations/{id}/users/sync", admin(s.syncUsers))
 	m.Handle("GET /api/v1/integrations/{id}/users", admin(s.listUsers))
 	m.Handle("POST /api/v1/integrations/{id}/users/autobind", admin(s.autobindUsers))

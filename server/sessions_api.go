@@ -118,7 +118,7 @@ type messageBody struct {
 // channel's rate, and its status comes on the stream.
 func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) error {
 	var b messageBody
-	if err := decodeJSON(w, r, &b); err != nil {
+	if err := s.decodeJSON(w, r, &b); err != nil {
 		return err
 	}
 	m, err := s.msg.Send(r.Context(), actor(r), r.PathValue("id"), b.Text, b.MediaURLs)
@@ -139,7 +139,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request) error {
 		Text          string   `json:"text"`
 		MediaURLs     []string `json:"mediaUrls"`
 	}
-	if err := decodeJSON(w, r, &b); err != nil {
+	if err := s.decodeJSON(w, r, &b); err != nil {
 		return err
 	}
 	if strings.TrimSpace(b.ChannelNumber) == "" || strings.TrimSpace(b.To) == "" {
@@ -166,7 +166,7 @@ func (s *Server) transferSession(w http.ResponseWriter, r *http.Request) error {
 	var b struct {
 		To messaging.Target `json:"to"`
 	}
-	if err := decodeJSON(w, r, &b); err != nil {
+	if err := s.decodeJSON(w, r, &b); err != nil {
 		return err
 	}
 	ses, err := s.msg.Transfer(r.Context(), actor(r), r.PathValue("id"), b.To)

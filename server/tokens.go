@@ -86,7 +86,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		Extension string `json:"extension"`
 		Name      string `json:"name"`
 	}
-	if err := decodeJSON(w, r, &in); err != nil {
+	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	switch in.Role {

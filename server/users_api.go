@@ -141,7 +141,7 @@ func (s *Server) bindUser(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Extensions []string `json:"extensions"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
+	if err := s.decodeJSON(w, r, &body); err != nil {
 		return err
 	}
 	userID := r.PathValue("userId")

@@ -26,7 +26,7 @@ type Run struct {
 	Scenario      string
 	Status        string
 	Attempts      int
-	LastError     string
+	LastError     string // the last failure; for a skipped run, why it was skipped
 	Trace         []byte // JSON, masked
 	Outputs       map[string]string
 	JobID         int64
