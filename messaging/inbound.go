@@ -2,6 +2,7 @@ package messaging
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -100,8 +101,21 @@ func (s *Service) HandleWebhook(ctx context.Context, key string, r WebhookReques
 func (s *Service) receive(ctx context.Context, ch *store.Channel, res *Resolved, in Inbound) error {
 	num, ok := s.numberFor(ch, in)
 	if !ok {
-		s.log.Warn("inbound message for a number the channel does not have; dropped",
+		// Acknowledged (the provider would only send it again) but kept
+		// where an administrator finds it, and counted.
+		to := in.To
+		if to == "" {
+			to = in.NumberID
+		}
+		reason := fmt.Sprintf("the channel has no number %q", to)
+		s.log.Warn("inbound message for a number the channel does not have; kept as a dead letter",
 			slog.String("channel", ch.ID), slog.String("to", in.To), slog.String("numberId", in.NumberID))
+		s.cfg.Count(ch.ID, "in", "unknown_number")
+		payload, _ := json.Marshal(in) // plain values always marshal
+		if err := s.store.AddDeadLetter(ctx, store.DeadLetter{ID: store.NewID("dl"), ChannelID: ch.ID, Reason: reason,
+			Payload: payload, CreatedAt: s.cfg.Now()}); err != nil {
+			return fmt.Errorf("keeping a message for an unknown number: %w", err)
+		}
 		return nil
 	}
 	now := s.cfg.Now()

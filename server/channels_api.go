@@ -89,7 +89,10 @@ func (s *Server) viewChannel(ctx context.Context, ch *store.Channel) (channelVie
 
 // check validates a channel body against its template and the extensions
 // and queues there are, every problem at once.
-func (s *Server) checkChannel(ctx context.Context, b *channelBody) error {
+// checkChannel checks a channel's body (400 with every problem), then that
+// no other channel has its numbers (409). self is the channel being
+// changed, "" for a new one.
+func (s *Server) checkChannel(ctx context.Context, b *channelBody, self string) error {
 	t, err := s.store.GetTemplate(ctx, b.TemplateID)
 	if errors.Is(err, store.ErrNotFound) {
 		return badRequest("templateId %q: no such template", b.TemplateID)
@@ -178,6 +181,32 @@ func (s *Server) checkChannel(ctx context.Context, b *channelBody) error {
 	if len(problems) > 0 {
 		return &apiError{Status: http.StatusBadRequest, Code: "invalid_channel", Message: "the channel has problems", Details: problems}
 	}
+	return s.numbersTaken(ctx, b, self)
+}
+
+// numbersTaken refuses numbers another channel has (409): the provider
+// sends a number's messages to one webhook, and two channels answering
+// it would split its conversations. self is the channel being changed.
+func (s *Server) numbersTaken(ctx context.Context, b *channelBody, self string) error {
+	list, err := s.store.ListChannels(ctx)
+	if err != nil {
+		return err
+	}
+	owner := map[string]*store.Channel{}
+	for _, ch := range list {
+		for _, n := range ch.Numbers {
+			owner[n.Number] = ch
+		}
+	}
+	var taken []string
+	for _, n := range b.Numbers {
+		if ch := owner[n.Number]; ch != nil && ch.ID != self {
+			taken = append(taken, fmt.Sprintf("%s is on channel %s (%s)", n.Number, ch.Name, ch.ID))
+		}
+	}
+	if len(taken) > 0 {
+		return &apiError{Status: http.StatusConflict, Code: "number_taken", Message: "a number belongs to one channel: " + strings.Join(taken, "; "), Details: taken}
+	}
 	return nil
 }
 
@@ -224,7 +253,7 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &b); err != nil {
 		return err
 	}
-	if err := s.checkChannel(r.Context(), &b); err != nil {
+	if err := s.checkChannel(r.Context(), &b, ""); err != nil {
 		return err
 	}
 	fields, secrets, err := splitFields(b.tmpl, b.Fields, nil)
@@ -317,7 +346,7 @@ func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request) error {
 	if b.TemplateID != in.TemplateID {
 		return badRequest("templateId cannot change; create another channel for another provider")
 	}
-	if err := s.checkChannel(r.Context(), &b); err != nil {
+	if err := s.checkChannel(r.Context(), &b, ch.ID); err != nil {
 		return err
 	}
 	fields, secrets, err := splitFields(b.tmpl, b.Fields, in.Secrets)

@@ -260,6 +260,7 @@ func (s *Server) routes() {
 	m.Handle("DELETE /api/v1/channels/{id}", admin(s.deleteChannel))
 	m.Handle("GET /api/v1/channels/{id}/stats", admin(s.channelStats))
 	m.Handle("POST /api/v1/channels/{id}/verify", admin(s.verifyChannel))
+	m.Handle("GET /api/v1/dead-letters", admin(s.listDeadLetters))
 	m.Handle("POST /api/v1/queues", admin(s.createQueue))
 	m.Handle("GET /api/v1/queues", s.authorize(s.listQueues, store.RoleAdmin, store.RoleAgent))
 	m.Handle("GET /api/v1/queues/{id}", s.authorize(s.getQueue, store.RoleAdmin, store.RoleAgent))

@@ -1,9 +1,12 @@
 package server
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/switchboard/switchboard/messaging"
 )
@@ -42,4 +45,36 @@ func (s *Server) channelHandshake(w http.ResponseWriter, r *http.Request) error 
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, err = fmt.Fprint(w, challenge)
 	return err
+}
+
+// listDeadLetters lists what providers' webhooks brought that Switchboard
+// could deliver nowhere (a message to a number no channel has), newest
+// first; ?channelId= narrows it to one channel, ?limit= (default 100,
+// at most 1000) bounds it.
+func (s *Server) listDeadLetters(w http.ResponseWriter, r *http.Request) error {
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return badRequest("limit %q: a number from 1 to 1000", v)
+		}
+		limit = n
+	}
+	list, err := s.store.ListDeadLetters(r.Context(), r.URL.Query().Get("channelId"), limit)
+	if err != nil {
+		return err
+	}
+	type view struct {
+		ID        string          `json:"id"`
+		ChannelID string          `json:"channelId"`
+		Reason    string          `json:"reason"`
+		Message   json.RawMessage `json:"message"`
+		CreatedAt time.Time       `json:"createdAt"`
+	}
+	out := make([]view, 0, len(list))
+	for _, d := range list {
+		out = append(out, view{d.ID, d.ChannelID, d.Reason, json.RawMessage(d.Payload), d.CreatedAt})
+	}
+	writeJSON(w, 200, map[string]any{"deadLetters": out})
+	return nil
 }

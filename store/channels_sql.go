@@ -111,7 +111,7 @@ func (s *sqlStore) putNumbers(ctx context.Context, tx *sql.Tx, ch *Channel) erro
 		if _, err := tx.ExecContext(ctx, s.q("INSERT INTO channel_numbers (channel_id, number, number_id, dest_type, dest_id, allowed_extensions, position) VALUES (?, ?, ?, ?, ?, ?, ?)"),
 			ch.ID, n.Number, n.NumberID, n.DestType, n.DestID, marshalList(n.AllowedExtensions), i); err != nil {
 			if s.d.isUnique(err) {
-				return fmt.Errorf("%w: number %s is given twice", ErrConflict, n.Number)
+				return fmt.Errorf("%w: number %s is given twice or is on another channel", ErrConflict, n.Number)
 			}
 			return err
 		}
@@ -345,4 +345,38 @@ func (s *sqlStore) DeleteQueue(ctx context.Context, id string) error {
 		}
 		return affected(tx.ExecContext(ctx, s.q("DELETE FROM message_queues WHERE id = ?"), id))
 	})
+}
+
+func (s *sqlStore) AddDeadLetter(ctx context.Context, d DeadLetter) error {
+	_, err := s.exec(ctx, "INSERT INTO dead_letters (id, channel_id, reason, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+		d.ID, d.ChannelID, d.Reason, string(d.Payload), ms(d.CreatedAt))
+	return err
+}
+
+func (s *sqlStore) ListDeadLetters(ctx context.Context, channelID string, limit int) ([]DeadLetter, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	q, args := "SELECT id, channel_id, reason, payload, created_at FROM dead_letters", []any{}
+	if channelID != "" {
+		q += " WHERE channel_id = ?"
+		args = append(args, channelID)
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(q+" ORDER BY created_at DESC, id DESC LIMIT ?"), append(args, limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []DeadLetter{}
+	for rows.Next() {
+		var d DeadLetter
+		var payload string
+		var created int64
+		if err := rows.Scan(&d.ID, &d.ChannelID, &d.Reason, &payload, &created); err != nil {
+			return nil, err
+		}
+		d.Payload, d.CreatedAt = []byte(payload), fromMS(created)
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }

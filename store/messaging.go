@@ -208,7 +208,22 @@ type SessionChange struct {
 }
 
 // MessagingStore keeps channels, queues, sessions and messages.
+// DeadLetter is something a provider's webhook brought that Switchboard
+// acknowledged but could deliver nowhere: a message to a number no channel
+// has. Payload is the message as read (JSON).
+type DeadLetter struct {
+	ID        string
+	ChannelID string
+	Reason    string
+	Payload   []byte
+	CreatedAt time.Time
+}
+
 type MessagingStore interface {
+	// AddDeadLetter keeps an undeliverable message for an administrator.
+	AddDeadLetter(ctx context.Context, d DeadLetter) error
+	// ListDeadLetters lists them, newest first; channelID "" lists all.
+	ListDeadLetters(ctx context.Context, channelID string, limit int) ([]DeadLetter, error)
 	// CreateChannel stores a channel and its integration in one go.
 	CreateChannel(ctx context.Context, in *Integration, ch *Channel) error
 	// UpdateChannel replaces a channel's settings and numbers.

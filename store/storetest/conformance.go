@@ -46,6 +46,7 @@ func Run(t *testing.T, open Factory) {
 		"SessionChanges":    sessionChanges,
 		"IdleAndHistory":    idleAndHistory,
 		"OptOuts":           optOuts,
+		"DeadLetters":       deadLetters,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -63,6 +63,19 @@ func channels(t *testing.T, s store.Store) {
 	ch.Numbers = append(ch.Numbers, ch.Numbers[0])
 	require.ErrorIs(t, s.UpdateChannel(ctx, ch), store.ErrConflict, "a number given twice")
 
+	// A number belongs to one channel: a second channel with it is
+	// refused whole.
+	taken := integration("ch4")
+	taken.TemplateID = "tsms"
+	err = s.CreateChannel(ctx, taken, &store.Channel{ID: "ch4", WebhookKey: "key-ch4", Name: "x", MessagesPerSecond: 1, VerifyToken: "v", CreatedAt: now(), UpdatedAt: now(),
+		Numbers: []store.ChannelNumber{{Number: "+14155550199", DestType: store.DestExtension, DestID: "1001"}}})
+	require.ErrorIs(t, err, store.ErrConflict)
+	_, err = s.GetIntegration(ctx, "ch4")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	ch.Numbers = ch.Numbers[:1]
+	ch.Numbers[0].Number = "+14155550177" // ch1 lets go of +14155550199
+	require.NoError(t, s.UpdateChannel(ctx, ch))
+
 	channel(t, s, "ch3")
 	list, err := s.ListChannels(ctx)
 	require.NoError(t, err)
@@ -419,4 +432,24 @@ func optOuts(t *testing.T, s store.Store) {
 	out, err = s.OptedOut(ctx, "c", "+1", "+2")
 	require.NoError(t, err)
 	require.False(t, out)
+}
+
+func deadLetters(t *testing.T, s store.Store) {
+	t0 := now()
+	for i, ch := range []string{"c1", "c2", "c1"} {
+		require.NoError(t, s.AddDeadLetter(ctx, store.DeadLetter{ID: store.NewID("dl"), ChannelID: ch, Reason: "no number +1555",
+			Payload: []byte(`{"to":"+1555","text":"hi"}`), CreatedAt: t0.Add(time.Duration(i) * time.Second)}))
+	}
+	all, err := s.ListDeadLetters(ctx, "", 0)
+	require.NoError(t, err)
+	require.Len(t, all, 3)
+	require.Equal(t, "c1", all[0].ChannelID, "newest first")
+	require.Equal(t, t0.Add(2*time.Second), all[0].CreatedAt)
+	require.JSONEq(t, `{"to":"+1555","text":"hi"}`, string(all[0].Payload))
+	one, err := s.ListDeadLetters(ctx, "c2", 10)
+	require.NoError(t, err)
+	require.Len(t, one, 1)
+	limited, err := s.ListDeadLetters(ctx, "", 2)
+	require.NoError(t, err)
+	require.Len(t, limited, 2)
 }
