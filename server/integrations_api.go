@@ -32,15 +32,16 @@ type integrationView struct {
 	Settings     json.RawMessage   `json:"settings"`
 	GlobalVars   map[string]string `json:"globalVars"`
 	// Warnings are settings just saved that cannot do what they say.
-	Warnings  []string  `json:"warnings,omitempty"`
-	CreatedAt time.Time `json:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt"`
+	Warnings    []string  `json:"warnings,omitempty"`
+	ConnectedAt time.Time `json:"connectedAt,omitzero"` // the last connection check that passed
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
 }
 
 func viewIntegration(in *store.Integration) integrationView {
 	v := integrationView{ID: in.ID, TemplateID: in.TemplateID, Status: in.Status, StatusReason: in.StatusReason,
 		Fields: in.Fields, SecretFields: []string{}, Settings: json.RawMessage(in.Settings), GlobalVars: in.GlobalVars,
-		CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt}
+		ConnectedAt: in.ConnectedAt, CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt}
 	for k := range in.Secrets {
 		v.SecretFields = append(v.SecretFields, k)
 	}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -126,6 +127,7 @@ type Server struct {
 	channels   *channelRuntime
 	authHealth *authHealth
 	mux        *http.ServeMux
+	patterns   []string // the routes, as registered
 }
 
 // New returns a server over the store, with the built-in templates loaded.
@@ -205,6 +207,10 @@ func (s *Server) Stop(ctx context.Context) error {
 	return s.queue.Stop(ctx)
 }
 
+// Routes lists the routes the service serves ("GET /api/v1/calls/{callId}"),
+// for documentation checks.
+func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
+
 // Handler is the HTTP handler of the whole service.
 func (s *Server) Handler() http.Handler { return s.metrics.wrap(s.mux) }
 
@@ -212,89 +218,93 @@ func (s *Server) now() time.Time { return s.cfg.Now() }
 
 func (s *Server) routes() {
 	m := http.NewServeMux()
+	handle := func(pattern string, h http.Handler) {
+		s.patterns = append(s.patterns, pattern)
+		m.Handle(pattern, h)
+	}
 	admin := func(h handler) http.Handler { return s.authorize(h, store.RoleAdmin) }
 	// Templates.
-	m.Handle("POST /api/v1/templates", admin(s.createTemplate))
-	m.Handle("GET /api/v1/templates", admin(s.listTemplates))
-	m.Handle("GET /api/v1/templates/{id}", admin(s.getTemplate))
-	m.Handle("GET /api/v1/templates/{id}/xml", admin(s.downloadTemplate))
-	m.Handle("PUT /api/v1/templates/{id}", admin(s.replaceTemplate))
-	m.Handle("DELETE /api/v1/templates/{id}", admin(s.deleteTemplate))
+	handle("POST /api/v1/templates", admin(s.createTemplate))
+	handle("GET /api/v1/templates", admin(s.listTemplates))
+	handle("GET /api/v1/templates/{id}", admin(s.getTemplate))
+	handle("GET /api/v1/templates/{id}/xml", admin(s.downloadTemplate))
+	handle("PUT /api/v1/templates/{id}", admin(s.replaceTemplate))
+	handle("DELETE /api/v1/templates/{id}", admin(s.deleteTemplate))
 	// API tokens.
-	m.Handle("POST /api/v1/tokens", admin(s.createToken))
-	m.Handle("GET /api/v1/tokens", admin(s.listTokens))
-	m.Handle("DELETE /api/v1/tokens/{id}", admin(s.deleteToken))
+	handle("POST /api/v1/tokens", admin(s.createToken))
+	handle("GET /api/v1/tokens", admin(s.listTokens))
+	handle("DELETE /api/v1/tokens/{id}", admin(s.deleteToken))
 	// Integrations.
-	m.Handle("POST /api/v1/integrations", admin(s.createIntegration))
-	m.Handle("GET /api/v1/integrations", admin(s.listIntegrations))
-	m.Handle("GET /api/v1/integrations/{id}", admin(s.getIntegration))
-	m.Handle("DELETE /api/v1/integrations/{id}", admin(s.deleteIntegration))
-	m.Handle("PUT /api/v1/integrations/{id}/fields", admin(s.updateFields))
-	m.Handle("PUT /api/v1/integrations/{id}/settings", admin(s.updateSettings))
-	m.Handle("PATCH /api/v1/integrations/{id}/settings", admin(s.patchSettings))
-	m.Handle("POST /api/v1/integrations/{id}/users/sync", admin(s.syncUsers))
-	m.Handle("GET /api/v1/integrations/{id}/users", admin(s.listUsers))
-	m.Handle("POST /api/v1/integrations/{id}/users/autobind", admin(s.autobindUsers))
-	m.Handle("PUT /api/v1/integrations/{id}/users/{userId}", admin(s.bindUser))
-	m.Handle("GET /api/v1/integrations/{id}/contacts/search", s.authorize(s.searchContacts, store.RoleAdmin, store.RoleAgent))
-	m.Handle("GET /integration/callback/api/{kind}/{id}/", s.serve(s.oauthCallback))
+	handle("POST /api/v1/integrations", admin(s.createIntegration))
+	handle("GET /api/v1/integrations", admin(s.listIntegrations))
+	handle("GET /api/v1/integrations/{id}", admin(s.getIntegration))
+	handle("DELETE /api/v1/integrations/{id}", admin(s.deleteIntegration))
+	handle("PUT /api/v1/integrations/{id}/fields", admin(s.updateFields))
+	handle("PUT /api/v1/integrations/{id}/settings", admin(s.updateSettings))
+	handle("PATCH /api/v1/integrations/{id}/settings", admin(s.patchSettings))
+	handle("POST /api/v1/integrations/{id}/users/sync", admin(s.syncUsers))
+	handle("GET /api/v1/integrations/{id}/users", admin(s.listUsers))
+	handle("POST /api/v1/integrations/{id}/users/autobind", admin(s.autobindUsers))
+	handle("PUT /api/v1/integrations/{id}/users/{userId}", admin(s.bindUser))
+	handle("GET /api/v1/integrations/{id}/contacts/search", s.authorize(s.searchContacts, store.RoleAdmin, store.RoleAgent))
+	handle("GET /integration/callback/api/{kind}/{id}/", s.serve(s.oauthCallback))
 	// Extensions.
-	m.Handle("PUT /api/v1/extensions/{number}", admin(s.putExtension))
-	m.Handle("GET /api/v1/extensions", s.authorize(s.listExtensions, store.RoleAdmin, store.RolePBX))
+	handle("PUT /api/v1/extensions/{number}", admin(s.putExtension))
+	handle("GET /api/v1/extensions", s.authorize(s.listExtensions, store.RoleAdmin, store.RolePBX))
 	// Calls.
-	m.Handle("POST /api/v1/events/calls", s.authorize(s.postCallEvent, store.RolePBX, store.RoleAdmin))
-	m.Handle("POST /api/v1/events/yeastar", s.authorize(s.postYeastarEvent, store.RolePBX, store.RoleAdmin))
-	m.Handle("GET /api/v1/calls/{callId}", admin(s.getCall))
-	m.Handle("GET /api/v1/calls/{callId}/popup", s.authorize(s.callPopup, store.RoleAdmin, store.RoleAgent))
-	m.Handle("GET /api/v1/runs", admin(s.listRuns))
-	m.Handle("POST /api/v1/runs/{id}/retry", admin(s.retryRun))
-	m.Handle("GET /recordings/{token}", s.serve(s.serveRecording))
-	m.Handle("GET /api/v1/stream", s.authorize(s.stream, store.RoleAdmin, store.RoleAgent))
-	m.Handle("POST /api/v1/integrations/{id}/contacts", s.authorize(s.createContact, store.RoleAdmin, store.RoleAgent))
-	m.Handle("GET /api/v1/integrations/{id}/contacts/group", s.authorize(s.contactGroup, store.RoleAdmin, store.RoleAgent))
+	handle("POST /api/v1/events/calls", s.authorize(s.postCallEvent, store.RolePBX, store.RoleAdmin))
+	handle("POST /api/v1/events/yeastar", s.authorize(s.postYeastarEvent, store.RolePBX, store.RoleAdmin))
+	handle("GET /api/v1/calls/{callId}", admin(s.getCall))
+	handle("GET /api/v1/calls/{callId}/popup", s.authorize(s.callPopup, store.RoleAdmin, store.RoleAgent))
+	handle("GET /api/v1/runs", admin(s.listRuns))
+	handle("POST /api/v1/runs/{id}/retry", admin(s.retryRun))
+	handle("GET /recordings/{token}", s.serve(s.serveRecording))
+	handle("GET /api/v1/stream", s.authorize(s.stream, store.RoleAdmin, store.RoleAgent))
+	handle("POST /api/v1/integrations/{id}/contacts", s.authorize(s.createContact, store.RoleAdmin, store.RoleAgent))
+	handle("GET /api/v1/integrations/{id}/contacts/group", s.authorize(s.contactGroup, store.RoleAdmin, store.RoleAgent))
 	// Messaging: channels, queues, webhooks.
-	m.Handle("POST /api/v1/channels", admin(s.createChannel))
-	m.Handle("GET /api/v1/channels", admin(s.listChannels))
-	m.Handle("GET /api/v1/channels/{id}", admin(s.getChannel))
-	m.Handle("PUT /api/v1/channels/{id}", admin(s.updateChannel))
-	m.Handle("DELETE /api/v1/channels/{id}", admin(s.deleteChannel))
-	m.Handle("GET /api/v1/channels/{id}/stats", admin(s.channelStats))
-	m.Handle("POST /api/v1/channels/{id}/verify", admin(s.verifyChannel))
-	m.Handle("GET /api/v1/dead-letters", admin(s.listDeadLetters))
-	m.Handle("POST /api/v1/queues", admin(s.createQueue))
-	m.Handle("GET /api/v1/queues", s.authorize(s.listQueues, store.RoleAdmin, store.RoleAgent))
-	m.Handle("GET /api/v1/queues/{id}", s.authorize(s.getQueue, store.RoleAdmin, store.RoleAgent))
-	m.Handle("PUT /api/v1/queues/{id}", admin(s.updateQueue))
-	m.Handle("DELETE /api/v1/queues/{id}", admin(s.deleteQueue))
-	m.Handle("POST /webhooks/channels/{key}", s.serve(s.channelWebhook))
-	m.Handle("GET /webhooks/channels/{key}", s.serve(s.channelHandshake))
+	handle("POST /api/v1/channels", admin(s.createChannel))
+	handle("GET /api/v1/channels", admin(s.listChannels))
+	handle("GET /api/v1/channels/{id}", admin(s.getChannel))
+	handle("PUT /api/v1/channels/{id}", admin(s.updateChannel))
+	handle("DELETE /api/v1/channels/{id}", admin(s.deleteChannel))
+	handle("GET /api/v1/channels/{id}/stats", admin(s.channelStats))
+	handle("POST /api/v1/channels/{id}/verify", admin(s.verifyChannel))
+	handle("GET /api/v1/dead-letters", admin(s.listDeadLetters))
+	handle("POST /api/v1/queues", admin(s.createQueue))
+	handle("GET /api/v1/queues", s.authorize(s.listQueues, store.RoleAdmin, store.RoleAgent))
+	handle("GET /api/v1/queues/{id}", s.authorize(s.getQueue, store.RoleAdmin, store.RoleAgent))
+	handle("PUT /api/v1/queues/{id}", admin(s.updateQueue))
+	handle("DELETE /api/v1/queues/{id}", admin(s.deleteQueue))
+	handle("POST /webhooks/channels/{key}", s.serve(s.channelWebhook))
+	handle("GET /webhooks/channels/{key}", s.serve(s.channelHandshake))
 	// Messaging: sessions, for agents (their own and their queues') and
 	// admins (all).
 	agentOrAdmin := func(h handler) http.Handler { return s.authorize(h, store.RoleAdmin, store.RoleAgent) }
-	m.Handle("GET /api/v1/sessions", agentOrAdmin(s.listSessions))
-	m.Handle("POST /api/v1/sessions", agentOrAdmin(s.startSession))
-	m.Handle("GET /api/v1/sessions/{id}", agentOrAdmin(s.getSession))
-	m.Handle("DELETE /api/v1/sessions/{id}", agentOrAdmin(s.removeSession))
-	m.Handle("GET /api/v1/sessions/{id}/messages", agentOrAdmin(s.sessionMessages))
-	m.Handle("POST /api/v1/sessions/{id}/messages", agentOrAdmin(s.sendMessage))
-	m.Handle("POST /api/v1/sessions/{id}/takeover", agentOrAdmin(s.takeOver))
-	m.Handle("POST /api/v1/sessions/{id}/transfer", agentOrAdmin(s.transferSession))
-	m.Handle("POST /api/v1/sessions/{id}/archive", agentOrAdmin(s.setSessionState(store.SessionArchived)))
-	m.Handle("POST /api/v1/sessions/{id}/unarchive", agentOrAdmin(s.setSessionState(store.SessionOpen)))
-	m.Handle("POST /api/v1/sessions/{id}/close", agentOrAdmin(s.setSessionState(store.SessionClosed)))
+	handle("GET /api/v1/sessions", agentOrAdmin(s.listSessions))
+	handle("POST /api/v1/sessions", agentOrAdmin(s.startSession))
+	handle("GET /api/v1/sessions/{id}", agentOrAdmin(s.getSession))
+	handle("DELETE /api/v1/sessions/{id}", agentOrAdmin(s.removeSession))
+	handle("GET /api/v1/sessions/{id}/messages", agentOrAdmin(s.sessionMessages))
+	handle("POST /api/v1/sessions/{id}/messages", agentOrAdmin(s.sendMessage))
+	handle("POST /api/v1/sessions/{id}/takeover", agentOrAdmin(s.takeOver))
+	handle("POST /api/v1/sessions/{id}/transfer", agentOrAdmin(s.transferSession))
+	handle("POST /api/v1/sessions/{id}/archive", agentOrAdmin(s.setSessionState(store.SessionArchived)))
+	handle("POST /api/v1/sessions/{id}/unarchive", agentOrAdmin(s.setSessionState(store.SessionOpen)))
+	handle("POST /api/v1/sessions/{id}/close", agentOrAdmin(s.setSessionState(store.SessionClosed)))
 	// Messaging: history, for admins.
-	m.Handle("GET /api/v1/history/sessions", admin(s.historySessions))
-	m.Handle("GET /api/v1/history/sessions/{id}/timeline", admin(s.sessionTimeline))
-	m.Handle("GET /api/v1/history/sessions/{id}/messages", admin(s.historyMessages))
-	m.Handle("DELETE /api/v1/history/sessions/{id}", admin(s.deleteHistorySession))
-	m.Handle("DELETE /api/v1/history/messages/{id}", admin(s.deleteHistoryMessage))
-	m.Handle("GET /api/v1/history/export", admin(s.exportHistory))
+	handle("GET /api/v1/history/sessions", admin(s.historySessions))
+	handle("GET /api/v1/history/sessions/{id}/timeline", admin(s.sessionTimeline))
+	handle("GET /api/v1/history/sessions/{id}/messages", admin(s.historyMessages))
+	handle("DELETE /api/v1/history/sessions/{id}", admin(s.deleteHistorySession))
+	handle("DELETE /api/v1/history/messages/{id}", admin(s.deleteHistoryMessage))
+	handle("GET /api/v1/history/export", admin(s.exportHistory))
 	// Operations.
-	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
-	m.Handle("GET /readyz", s.serve(s.readyz))
-	m.Handle("GET /metrics", s.metricsHandler())
-	m.HandleFunc("GET /openapi.yaml", serveOpenAPI)
-	m.Handle("/api/", s.serve(s.noRoute))
+	handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) }))
+	handle("GET /readyz", s.serve(s.readyz))
+	handle("GET /metrics", s.metricsHandler())
+	handle("GET /openapi.yaml", http.HandlerFunc(serveOpenAPI))
+	handle("/api/", s.serve(s.noRoute))
 	s.mux = m
 }
 
