@@ -168,7 +168,7 @@ func (o *OAuth2) Exchange(ctx context.Context, code, redirectURI string) error {
 	if err != nil {
 		return explain(err, o.cfg.Endpoint.TokenURL, o.masker)
 	}
-	return o.m.set(ctx, fromOAuth2(tok))
+	return o.m.set(ctx, fromOAuth2(tok, o.m.now()))
 }
 
 func (o *OAuth2) refresh(ctx context.Context, cur *Token) (*Token, error) {
@@ -185,11 +185,18 @@ func (o *OAuth2) refresh(ctx context.Context, cur *Token) (*Token, error) {
 	if err != nil {
 		return nil, explain(err, o.cfg.Endpoint.TokenURL, o.masker)
 	}
-	return fromOAuth2(tok), nil
+	return fromOAuth2(tok, o.m.now()), nil
 }
 
-func fromOAuth2(t *oauth2.Token) *Token {
-	return &Token{AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken, Expiry: t.Expiry}
+// fromOAuth2 converts x/oauth2's token. The expiry is counted from now, the
+// manager's clock, as the bearer method does: x/oauth2 counts it from the
+// system clock, and the two must agree on when a token is stale.
+func fromOAuth2(t *oauth2.Token, now time.Time) *Token {
+	tok := &Token{AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken, Expiry: t.Expiry}
+	if t.ExpiresIn > 0 {
+		tok.Expiry = now.Add(time.Duration(t.ExpiresIn) * time.Second)
+	}
+	return tok
 }
 
 // Credentials implements engine.Authorizer.

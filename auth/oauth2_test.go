@@ -111,8 +111,7 @@ func TestOAuth2AgainstARealServer(t *testing.T) {
 	clock.Advance(59 * time.Second)
 	require.Equal(t, first, creds(t, o).Vars["AccessToken"])
 	// … then renewed with the refresh token; the rotated one is saved.
-	// (The mock's JWTs can repeat within one second, so the grants it saw
-	// tell what happened, not the access tokens.)
+	// (The grants the mock saw tell what happened.)
 	clock.Advance(2 * time.Second)
 	creds(t, o)
 	reqs = mock.TokenRequests(t, 2)

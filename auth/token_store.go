@@ -33,10 +33,35 @@ type TokenStore interface {
 	Save(ctx context.Context, key string, tok *Token) error
 }
 
-// MemoryStore keeps tokens in memory, for one process's life.
+// SharedTokenStore is a TokenStore that several token holders share: the
+// replicas of the service on one database, or several authorizers of one
+// process. Providers that rotate refresh tokens accept each one once, so
+// holders must not renew a token side by side: the second would refresh
+// with the refresh token the first just spent, get invalid_grant, and the
+// integration would need a new authorization. Renewing through RenewToken,
+// they take turns, and each looks at the saved token before it asks the
+// provider for a new one.
+//
+// The store implements it; this package only names what it needs (the
+// store imports auth, not the other way round).
+type SharedTokenStore interface {
+	TokenStore
+	// RenewToken waits, until ctx ends, for the renewal lease of key; then
+	// it calls renew with the token saved under key (nil if none) and
+	// saves what renew returns, or keeps the saved token when renew returns
+	// nil; it releases the lease and returns the token now saved. renew's
+	// context ends after ttl, before the lease lapses, so a lease never
+	// lapses while its renewal runs, and the lease of a holder that died
+	// lapses soon after ttl.
+	RenewToken(ctx context.Context, key string, ttl time.Duration, renew func(ctx context.Context, saved *Token) (*Token, error)) (*Token, error)
+}
+
+// MemoryStore keeps tokens in memory, for one process's life. Authorizers
+// that share one take turns renewing (it is a SharedTokenStore).
 type MemoryStore struct {
-	mu     sync.Mutex
-	tokens map[string]Token
+	mu      sync.Mutex
+	tokens  map[string]Token
+	renewal chan struct{} // holds one value while a renewal runs; made on first use
 }
 
 // Load implements TokenStore.
@@ -59,6 +84,42 @@ func (s *MemoryStore) Save(_ context.Context, key string, tok *Token) error {
 	}
 	s.tokens[key] = *tok
 	return nil
+}
+
+// RenewToken implements SharedTokenStore. In one process a semaphore is
+// the lease: no database connection is held while renew calls the
+// provider, so waiting on it is cheap. One renewal at a time for all keys
+// is enough for the few authorizers a process keeps in memory.
+func (s *MemoryStore) RenewToken(ctx context.Context, key string, ttl time.Duration, renew func(context.Context, *Token) (*Token, error)) (*Token, error) {
+	s.mu.Lock()
+	if s.renewal == nil {
+		s.renewal = make(chan struct{}, 1)
+	}
+	sem := s.renewal
+	s.mu.Unlock()
+	select {
+	case sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for another renewal of the token: %w", ctx.Err())
+	}
+	defer func() { <-sem }()
+	saved, err := s.Load(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	rctx, cancel := context.WithTimeout(ctx, ttl)
+	defer cancel()
+	tok, err := renew(rctx, saved)
+	if err != nil {
+		return nil, err
+	}
+	if tok == nil {
+		return saved, nil
+	}
+	if err := s.Save(ctx, key, tok); err != nil {
+		return nil, fmt.Errorf("saving the renewed token: %w", err)
+	}
+	return tok, nil
 }
 
 // FileStore keeps tokens in one JSON file readable only by its owner, for

@@ -126,8 +126,9 @@ type Store interface {
 	// made for, once; ErrNotFound when unknown, used or expired.
 	TakeOAuthState(ctx context.Context, state string, now time.Time) (string, error)
 
-	// TokenStore keeps integrations' access tokens, sealed.
-	auth.TokenStore
+	// SharedTokenStore keeps integrations' access tokens, sealed, and
+	// lets the replicas sharing the database renew them in turns.
+	auth.SharedTokenStore
 
 	// ReplaceUsers sets the helpdesk users of an integration, keeping the
 	// extension bindings of users that remain.

@@ -4,13 +4,29 @@
 // request it answers, so tests can see which grant and refresh token were
 // used. It stops when its standard input closes, i.e. when the test ends.
 //
+// Like the providers that rotate refresh tokens (Google, Microsoft, Zoho,
+// HubSpot…), a refresh token works once: the refresh_token grant answers
+// invalid_grant for a refresh token it did not issue or has already
+// rotated. (oauth2-mock-server itself issues a new refresh token on every
+// grant but accepts any.) Each access token carries a unique jti, so two
+// tokens issued within one second differ, as real providers' do.
+//
 // Environment: TOKEN_TTL sets expires_in (seconds); FAIL_REFRESH=1 makes
 // refresh_token grants fail with invalid_grant.
+import { randomUUID } from 'node:crypto';
 import { OAuth2Server } from 'oauth2-mock-server';
 
 const server = new OAuth2Server();
 await server.issuer.keys.generate('RS256');
 const ttl = process.env.TOKEN_TTL ? Number(process.env.TOKEN_TTL) : undefined;
+// The refresh tokens issued and not yet used. Node runs one handler at a
+// time, so of two requests with the same refresh token exactly one finds it
+// here.
+const live = new Set();
+
+server.service.on('beforeTokenSigning', (token) => {
+  token.payload.jti = randomUUID();
+});
 
 server.service.on('beforeResponse', (response, req) => {
   const body = req.body || {};
@@ -20,6 +36,12 @@ server.service.on('beforeResponse', (response, req) => {
   if (process.env.FAIL_REFRESH === '1' && body.grant_type === 'refresh_token') {
     response.statusCode = 400;
     response.body = { error: 'invalid_grant', error_description: 'The refresh token has been revoked' };
+  } else if (body.grant_type === 'refresh_token' && !live.delete(body.refresh_token)) {
+    response.statusCode = 400;
+    response.body = { error: 'invalid_grant', error_description: 'The refresh token is invalid or was already used' };
+  }
+  if (response.statusCode === 200 && response.body.refresh_token) {
+    live.add(response.body.refresh_token);
   }
   const seen = {
     grant_type: body.grant_type,

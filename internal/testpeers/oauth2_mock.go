@@ -76,8 +76,10 @@ func (m *OAuth2Mock) TokenRequests(tb testing.TB, n int) []TokenRequest {
 }
 
 // StartOAuth2Mock starts oauth2-mock-server on a free 127.0.0.1 port. env
-// adds settings (TOKEN_TTL=seconds, FAIL_REFRESH=1). The server stops when
-// the test ends.
+// adds settings (TOKEN_TTL=seconds, FAIL_REFRESH=1). Like providers that
+// rotate refresh tokens, it accepts each refresh token it issued once and
+// answers invalid_grant to one already used. The server stops when the
+// test ends.
 func StartOAuth2Mock(tb testing.TB, env ...string) *OAuth2Mock {
 	tb.Helper()
 	requireInstalled(tb, "oauth2-mock-server")

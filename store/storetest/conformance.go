@@ -29,6 +29,8 @@ func Run(t *testing.T, open Factory) {
 		"Integrations":      integrations,
 		"OAuthStates":       oauthStates,
 		"AccessTokens":      accessTokens,
+		"TokenRenewal":      tokenRenewal,
+		"TokenRenewalTurns": tokenRenewalTurns,
 		"Users":             users,
 		"Extensions":        extensions,
 		"DeleteCascades":    deleteCascades,

@@ -1,0 +1,156 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchboard/switchboard/auth"
+	"github.com/switchboard/switchboard/store"
+)
+
+// tokenRenewal: RenewToken hands renew the saved token, saves what it
+// returns, keeps the saved one when it returns nil, and gives the lease back
+// whatever happens.
+func tokenRenewal(t *testing.T, s store.Store) {
+	const ttl = time.Minute
+	var got *auth.Token
+	tok, err := s.RenewToken(ctx, "i1", ttl, func(rctx context.Context, saved *auth.Token) (*auth.Token, error) {
+		got = saved
+		dl, ok := rctx.Deadline()
+		require.True(t, ok, "renew's context ends")
+		require.False(t, dl.After(time.Now().Add(ttl)), "no later than ttl from now")
+		return &auth.Token{AccessToken: "at-1", RefreshToken: "rt-1", Expiry: now().Add(time.Hour)}, nil
+	})
+	require.NoError(t, err)
+	require.Nil(t, got, "nothing saved yet")
+	require.Equal(t, "at-1", tok.AccessToken)
+	saved, err := s.Load(ctx, "i1")
+	require.NoError(t, err)
+	require.Equal(t, "rt-1", saved.RefreshToken)
+
+	// nil keeps the saved token.
+	tok, err = s.RenewToken(ctx, "i1", ttl, func(_ context.Context, saved *auth.Token) (*auth.Token, error) {
+		got = saved
+		return nil, nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, "at-1", got.AccessToken, "renew sees the saved token")
+	require.Equal(t, "rt-1", tok.RefreshToken, "and RenewToken returns it")
+
+	// A failed renewal changes nothing and gives the lease back.
+	_, err = s.RenewToken(ctx, "i1", ttl, func(context.Context, *auth.Token) (*auth.Token, error) {
+		return nil, errors.New("invalid_grant")
+	})
+	require.ErrorContains(t, err, "invalid_grant")
+	saved, err = s.Load(ctx, "i1")
+	require.NoError(t, err)
+	require.Equal(t, "at-1", saved.AccessToken)
+
+	// A token obtained after the caller gave up is saved all the same: it
+	// may be the only live one.
+	cctx, cancel := context.WithCancel(ctx)
+	tok, err = s.RenewToken(cctx, "i1", ttl, func(context.Context, *auth.Token) (*auth.Token, error) {
+		cancel()
+		return &auth.Token{AccessToken: "at-2", RefreshToken: "rt-2"}, nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, "at-2", tok.AccessToken)
+	saved, err = s.Load(ctx, "i1")
+	require.NoError(t, err)
+	require.Equal(t, "rt-2", saved.RefreshToken)
+
+	// Keys are renewed independently, and each renewal gave its lease back:
+	// none of these waits.
+	for _, key := range []string{"i1", "i2"} {
+		_, err = s.RenewToken(ctx, key, ttl, func(context.Context, *auth.Token) (*auth.Token, error) { return nil, nil })
+		require.NoError(t, err)
+	}
+}
+
+// tokenRenewalTurns: renewals of one token never overlap. A renewal that
+// finds one running waits for it (or for its context), then sees the token
+// it saved; the lease of a holder that died lapses.
+func tokenRenewalTurns(t *testing.T, s store.Store) {
+	const ttl = time.Minute
+	require.NoError(t, s.Save(ctx, "i1", &auth.Token{AccessToken: "0"}))
+
+	// One renewal holds the token; another gives up waiting and never runs.
+	entered, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.RenewToken(ctx, "i1", ttl, func(context.Context, *auth.Token) (*auth.Token, error) {
+			close(entered)
+			<-release
+			return &auth.Token{AccessToken: "held"}, nil
+		})
+		done <- err
+	}()
+	<-entered
+	wctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	_, err := s.RenewToken(wctx, "i1", ttl, func(context.Context, *auth.Token) (*auth.Token, error) {
+		t.Error("renewed while another renewal held the token")
+		return nil, nil
+	})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	close(release)
+	require.NoError(t, <-done)
+
+	// Many at once: each runs alone and sees what the one before saved, so
+	// no increment is lost.
+	const n = 8
+	var inside atomic.Int32
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.RenewToken(ctx, "i2", ttl, func(_ context.Context, saved *auth.Token) (*auth.Token, error) {
+				if inside.Add(1) != 1 {
+					t.Error("two renewals of one token ran at once")
+				}
+				defer inside.Add(-1)
+				k := 0
+				if saved != nil {
+					k, _ = strconv.Atoi(saved.AccessToken)
+				}
+				return &auth.Token{AccessToken: fmt.Sprint(k + 1)}, nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	saved, err := s.Load(ctx, "i2")
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprint(n), saved.AccessToken)
+
+	// A replica that died holding the lease (the key is the store's own:
+	// "token:" and the token's key) blocks renewals only until it lapses.
+	ok, err := s.TryLease(ctx, "token:i3", "dead-replica", time.Now().Add(-2*time.Hour), time.Hour)
+	require.NoError(t, err)
+	require.True(t, ok)
+	_, err = s.RenewToken(ctx, "i3", ttl, func(context.Context, *auth.Token) (*auth.Token, error) {
+		return &auth.Token{AccessToken: "after"}, nil
+	})
+	require.NoError(t, err)
+	ok, err = s.TryLease(ctx, "token:i4", "live-replica", time.Now(), time.Hour)
+	require.NoError(t, err)
+	require.True(t, ok)
+	wctx, cancel = context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	_, err = s.RenewToken(wctx, "i4", ttl, func(context.Context, *auth.Token) (*auth.Token, error) {
+		t.Error("renewed under another replica's live lease")
+		return nil, nil
+	})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+}
