@@ -287,6 +287,7 @@ func (s *Server) routes() {
 	handle("DELETE /api/v1/sessions/{id}", agentOrAdmin(s.removeSession))
 	handle("GET /api/v1/sessions/{id}/messages", agentOrAdmin(s.sessionMessages))
 	handle("POST /api/v1/sessions/{id}/messages", agentOrAdmin(s.sendMessage))
+	handle("GET /api/v1/sessions/{id}/messages/{messageId}/media/{n}", agentOrAdmin(s.messageMedia))
 	handle("POST /api/v1/sessions/{id}/takeover", agentOrAdmin(s.takeOver))
 	handle("POST /api/v1/sessions/{id}/transfer", agentOrAdmin(s.transferSession))
 	handle("POST /api/v1/sessions/{id}/archive", agentOrAdmin(s.setSessionState(store.SessionArchived)))

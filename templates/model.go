@@ -96,19 +96,24 @@ const (
 
 // Scenario ids with a meaning (DESIGN §2 and §5).
 const (
-	ScenarioAuth             = "AuthMethod"
-	ScenarioGlobalInfo       = "GetGlobalInfo"
-	ScenarioUserAssociation  = "UserAssociation"
-	ScenarioSyncContact      = "SyncContactAuto"
-	ScenarioSearchContact    = "SearchContact"
-	ScenarioCreateContact    = "CreateNewContact"
-	ScenarioCreateTicket     = "CreateNewTicket"
-	ScenarioCallJournal      = "CallJournal"
-	ScenarioCommon           = "Common"
-	ScenarioVerifyChannel    = "VerifyChannel"
-	ScenarioSendMessage      = "SendMessage"
-	ScenarioReceiveMessage   = "ReceiveMessage"
-	ScenarioDeliveryReport   = "DeliveryReport"
+	ScenarioAuth            = "AuthMethod"
+	ScenarioGlobalInfo      = "GetGlobalInfo"
+	ScenarioUserAssociation = "UserAssociation"
+	ScenarioSyncContact     = "SyncContactAuto"
+	ScenarioSearchContact   = "SearchContact"
+	ScenarioCreateContact   = "CreateNewContact"
+	ScenarioCreateTicket    = "CreateNewTicket"
+	ScenarioCallJournal     = "CallJournal"
+	ScenarioCommon          = "Common"
+	ScenarioVerifyChannel   = "VerifyChannel"
+	ScenarioSendMessage     = "SendMessage"
+	ScenarioReceiveMessage  = "ReceiveMessage"
+	ScenarioDeliveryReport  = "DeliveryReport"
+	// ScenarioFetchMedia (channels, optional) turns one of a message's media
+	// URLs ({{.MediaUrl}}) into a download link (output DownloadUrl, and
+	// MimeType), fetched with the channel's credentials for the agent: for
+	// providers whose media need them (WhatsApp).
+	ScenarioFetchMedia       = "FetchMedia"
 	RequestUpdateTicket      = "UpdateTicket"
 	SearchContactRequestPref = "SearchContact_"
 )

@@ -160,7 +160,7 @@ func (c *checker) unknown(n *Node) {
 func ScenarioIDs(provider string) []string {
 	if provider == "sms" || provider == "messaging" {
 		return []string{ScenarioAuth, ScenarioGlobalInfo, ScenarioVerifyChannel, ScenarioSendMessage,
-			ScenarioReceiveMessage, ScenarioDeliveryReport, ScenarioCommon}
+			ScenarioReceiveMessage, ScenarioDeliveryReport, ScenarioFetchMedia, ScenarioCommon}
 	}
 	return []string{ScenarioAuth, ScenarioGlobalInfo, ScenarioUserAssociation, ScenarioSyncContact,
 		ScenarioSearchContact, ScenarioCreateContact, ScenarioCreateTicket, ScenarioCallJournal, ScenarioCommon}

@@ -78,6 +78,9 @@ func (c *checker) channel(seen map[string]*Scenario) {
 			c.warnf(dr.Node, "", "DeliveryReport has no EventPath, so every webhook goes to ReceiveMessage and no report is ever read; give the path that only delivery reports have")
 		}
 	}
+	if fm := seen[ScenarioFetchMedia]; fm != nil {
+		c.needOutputs(fm, "DownloadUrl")
+	}
 	if seen[ScenarioVerifyChannel] == nil {
 		if sn := t.Root.Child("Scenarios"); sn != nil {
 			c.warnf(sn, "", "the template has no VerifyChannel scenario, so the channel's connection cannot be checked")
