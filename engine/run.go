@@ -23,11 +23,13 @@ type RunOptions struct {
 	// Requests limits the run to these requests of the scenario, in run
 	// order. Empty: every request of the scenario.
 	Requests []string
-	// IdempotencyKey, when set, is sent as the Idempotency-Key header
-	// (with the request's name appended) on POST and PATCH requests whose
+	// IdempotencyKey, when set, is sent as the Idempotency-Key header,
+	// with ":" and the request's name appended, on every request whose
+	// method is not GET or HEAD (POST, PATCH, PUT, DELETE, …) and whose
 	// template does not set one, so a helpdesk that honours the header
-	// ignores a second copy sent after a crash. It does not make such a
-	// request retried after a network error.
+	// ignores a second copy sent after a crash: a PUT that adds a comment
+	// (Zendesk's journal) is no more idempotent than a POST. It does not
+	// make a POST or PATCH retried after a network error.
 	IdempotencyKey string
 	// ExtraOutputs are read from the answer of each of the scenario's
 	// requests besides the template's own outputs, for what the caller
@@ -294,7 +296,7 @@ func (c *Client) send(ctx context.Context, rn *run, r *Request, rd rendered) (in
 	// network error: the run's own key guards against a crash, and the
 	// helpdesk may not honour it.
 	info := &exchangeInfo{idempotent: idempotent(rd.method, rd.header)}
-	if rn.idemKey != "" && (rd.method == http.MethodPost || rd.method == http.MethodPatch) && rd.header.Get("Idempotency-Key") == "" {
+	if rn.idemKey != "" && rd.method != http.MethodGet && rd.method != http.MethodHead && rd.header.Get("Idempotency-Key") == "" {
 		rd.header.Set("Idempotency-Key", rn.idemKey+":"+r.Name)
 	}
 	ex := Exchange{Request: r.Name, Method: rd.method, URL: rn.masker.URL(rd.url),
