@@ -145,6 +145,9 @@ func compileArg(n parse.Node, funcs template.FuncMap) fastExpr {
 func compileCall(name string, args []fastExpr, funcs template.FuncMap) fastExpr {
 	fn, defined := funcs[name]
 	if !defined {
+		fn, defined = internalFuncs[name]
+	}
+	if !defined {
 		if name != "print" {
 			return nil
 		}

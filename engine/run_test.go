@@ -139,17 +139,19 @@ func TestBodiesAndEncodings(t *testing.T) {
 	require.Empty(t, reqs[4].Header.Get("Content-Type"))
 }
 
+// Values inside string literals are escaped (TestJSONBodyValuesAreEscaped);
+// one printed outside them is written as it is, and may break the JSON.
 func TestInvalidJSONBodyIsNotSent(t *testing.T) {
 	srv, got := recordingServer(t, func(w http.ResponseWriter, _ *http.Request, _ string) { w.WriteHeader(204) })
 	et := tmpl(t, "", "", globalInfo(`
 <Request Name="bad" Method="POST" URLFormat="`+srv.URL+`/x"><Parameters>
-  <Parameter Name="Data" Type="Body" Value="{&quot;name&quot;:&quot;{{.name}}&quot;}"/>
+  <Parameter Name="Data" Type="Body" Value="{&quot;name&quot;:&quot;{{.name}}&quot;,&quot;count&quot;:{{.count}}}"/>
 </Parameters></Request>`))
-	res := engine.NewClient(et, engine.ClientConfig{}).Run(context.Background(), "GetGlobalInfo", engine.Vars{"name": `say "hi"`}, engine.RunOptions{})
+	res := engine.NewClient(et, engine.ClientConfig{}).Run(context.Background(), "GetGlobalInfo", engine.Vars{"name": `say "hi"`, "count": "3 apples"}, engine.RunOptions{})
 	require.ErrorIs(t, res.Err, engine.ErrInvalidJSONBody)
 	require.Empty(t, got(), "nothing may be sent")
 	require.Len(t, res.Trace, 1)
-	require.Equal(t, `{"name":"say "hi""}`, res.Trace[0].RequestBody)
+	require.Equal(t, `{"name":"say \"hi\"","count":3 apples}`, res.Trace[0].RequestBody)
 	require.Contains(t, res.Trace[0].Error, "not valid JSON")
 	require.Zero(t, res.Trace[0].Status)
 }

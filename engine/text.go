@@ -44,6 +44,11 @@ func (t *Text) Render(vars Vars) (string, error) {
 			return s, nil
 		}
 	}
+	return t.execute(vars)
+}
+
+// execute renders through text/template.
+func (t *Text) execute(vars Vars) (string, error) {
 	var b strings.Builder
 	b.Grow(len(t.src))
 	if err := t.tmpl.Execute(&b, map[string]string(vars)); err != nil {
@@ -68,21 +73,47 @@ type textCompiler struct {
 }
 
 // newTextCompiler sets "missingkey=zero": on a map of strings it makes a
-// missing variable render as "" rather than "<no value>".
+// missing variable render as "" rather than "<no value>". The engine's own
+// functions are added to the table; refuseInternal keeps authors from
+// calling them.
 func newTextCompiler(funcs template.FuncMap) *textCompiler {
-	return &textCompiler{base: template.New("base").Option("missingkey=zero").Funcs(funcs), funcs: funcs}
+	return &textCompiler{base: template.New("base").Option("missingkey=zero").Funcs(funcs).Funcs(internalFuncs), funcs: funcs}
 }
 
+// textKind says what a string is for, which decides how values are
+// escaped in it.
+type textKind int
+
+const (
+	plainText textKind = iota // printed as written
+	bodyText                  // a request body: escaped by JSON context when it looks like JSON
+)
+
 func (c *textCompiler) compile(src string) (*Text, error) {
+	t, _, err := c.compileAs(src, plainText)
+	return t, err
+}
+
+// compileAs parses a string, checks it, escapes it for its kind and
+// compiles the closures, in that order: the closures run the same tree
+// text/template does.
+func (c *textCompiler) compileAs(src string, kind textKind) (*Text, []string, error) {
 	if !strings.Contains(src, "{{") {
-		return &Text{src: src}, nil
+		return &Text{src: src}, nil, nil
 	}
 	c.n++
 	tmpl, err := c.base.New(fmt.Sprintf("t%d", c.n)).Parse(src)
 	if err != nil {
-		return nil, cleanParseError(err)
+		return nil, nil, cleanParseError(err)
 	}
-	return &Text{src: src, tmpl: tmpl, fast: compileFast(tmpl.Tree, c.funcs)}, nil
+	if err := refuseInternal(tmpl.Tree); err != nil {
+		return nil, nil, fmt.Errorf("template: %w", err)
+	}
+	var warnings []string
+	if kind == bodyText {
+		warnings = escapeJSONBody(tmpl.Tree, src)
+	}
+	return &Text{src: src, tmpl: tmpl, fast: compileFast(tmpl.Tree, c.funcs)}, warnings, nil
 }
 
 var (
