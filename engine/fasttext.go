@@ -31,7 +31,11 @@ func (f *fastText) render(v Vars) (out string, ok bool) {
 		}
 	}()
 	if len(f.parts) == 1 {
-		return f.parts[0](v)
+		s, ok := f.parts[0](v)
+		if len(s) > MaxRenderBytes {
+			return "", false // text/template says what is wrong
+		}
+		return s, ok
 	}
 	// The pieces first, then one allocation of the exact size.
 	var buf [8]string
@@ -43,6 +47,9 @@ func (f *fastText) render(v Vars) (out string, ok bool) {
 		}
 		pieces = append(pieces, s)
 		n += len(s)
+	}
+	if n > MaxRenderBytes {
+		return "", false
 	}
 	var b strings.Builder
 	b.Grow(n)

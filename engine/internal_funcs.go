@@ -9,16 +9,20 @@ import (
 )
 
 // The compiler adds calls of the engine's own functions to the parse tree
-// of a template string (json_context.go). Their names
+// of a template string (json_context.go, render_limits.go). Their names
 // start with internalPrefix, which template authors may not use, as
 // html/template does with its _html_template_ escapers.
 const (
 	internalPrefix = "_switchboard_"
 	jsonStringFunc = internalPrefix + "json_string"
+	loopFunc       = internalPrefix + "loop"
+	boundedFunc    = internalPrefix + "bounded"
 )
 
 var internalFuncs = template.FuncMap{
 	jsonStringFunc: jsonStringValue,
+	loopFunc:       loopBudget,
+	boundedFunc:    bounded,
 }
 
 // refuseInternal refuses a string that calls one of the engine's own
@@ -43,12 +47,12 @@ func isInternalAction(a *parse.ActionNode) bool {
 }
 
 // appendCommand makes a pipeline's value the last argument of one more
-// function, as html/template does with its escapers.
-func appendCommand(p *parse.PipeNode, fn string) {
+// function, after args, as html/template does with its escapers.
+func appendCommand(p *parse.PipeNode, fn string, args ...parse.Node) {
 	p.Cmds = append(p.Cmds, &parse.CommandNode{
 		NodeType: parse.NodeCommand,
 		Pos:      p.Pos,
-		Args:     []parse.Node{parse.NewIdentifier(fn).SetPos(p.Pos)},
+		Args:     append([]parse.Node{parse.NewIdentifier(fn).SetPos(p.Pos)}, args...),
 	})
 }
 
