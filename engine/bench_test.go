@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -79,6 +80,47 @@ func BenchmarkRenderExtract(b *testing.B) {
 		rows, err := extractRows(body, req.Outputs)
 		if err != nil || len(rows) != 1 {
 			b.Fatal(err, rows)
+		}
+	}
+}
+
+// BenchmarkRenderHostileLoop renders the URL of the issue, whose loop ran
+// 22.7 s and made 2.6 GB, with its count in a variable so that it compiles:
+// the bounded render refuses it at once (until) or after MaxRenderLoops
+// iterations (a range over the number itself).
+func BenchmarkRenderHostileLoop(b *testing.B) {
+	for _, c := range []struct{ name, src string }{
+		{"until", `https://x.test/?q={{range $i := until (atoi .N)}}{{$i}}{{end}}`},
+		{"range-int", `https://x.test/?q={{range $i := (atoi .N)}}{{$i}}{{end}}`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			text, err := CompileText(c.src, FuncMap(time.UTC))
+			if err != nil {
+				b.Fatal(err)
+			}
+			vars := Vars{"N": "100000000"}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := text.Render(vars); !errors.Is(err, ErrRenderLimit) {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRenderLoop renders a loop of a hundred iterations, as a
+// template legitimately may: the cost of the loop ticks.
+func BenchmarkRenderLoop(b *testing.B) {
+	text, err := CompileText(`{"tags":[{{range $i, $t := splitList "," .tags}}{{if $i}},{{end}}"{{$t}}"{{end}}]}`, FuncMap(time.UTC))
+	if err != nil {
+		b.Fatal(err)
+	}
+	vars := Vars{"tags": strings.TrimSuffix(strings.Repeat("tag,", 100), ",")}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := text.Render(vars); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

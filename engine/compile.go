@@ -109,7 +109,11 @@ func Compile(src *templates.Template, opts Options) (*Template, templates.Proble
 	if as := src.Scenario(templates.ScenarioAuth); as != nil {
 		for _, name := range authTexts {
 			if p := as.Param(name); p != nil {
-				t.auth[name] = c.text(p.Node, "Value", p.Value)
+				kind := plainText
+				if name == "TokenRequestBody" {
+					kind = bodyText
+				}
+				t.auth[name] = c.textAs(p.Node, "Value", p.Value, kind)
 			}
 		}
 		for _, p := range as.ParamsByFather(templates.FatherTokenErrorMap) {
@@ -146,11 +150,19 @@ type use struct {
 }
 
 func (c *compiler) text(n *templates.Node, attr, src string) *Text {
-	t, err := c.texts.compile(src)
+	return c.textAs(n, attr, src, plainText)
+}
+
+func (c *compiler) textAs(n *templates.Node, attr, src string, kind textKind) *Text {
+	t, warnings, err := c.texts.compileAs(src, kind)
 	if err != nil {
 		c.problems = append(c.problems, templates.Problem{File: c.file, Pos: n.AttrPos(attr),
 			Path: n.AttrPath(attr), Message: err.Error(), Severity: templates.SeverityError})
 		return nil
+	}
+	for _, w := range warnings {
+		c.problems = append(c.problems, templates.Problem{File: c.file, Pos: n.AttrPos(attr),
+			Path: n.AttrPath(attr), Message: w, Severity: templates.SeverityWarning})
 	}
 	if !t.IsConstant() {
 		scenario := ""
@@ -221,7 +233,7 @@ func (c *compiler) request(r *templates.Request) *Request {
 		cr.Encoding = "form"
 	}
 	if b := r.Body(); b != nil {
-		cr.Body = c.text(b.Node, "Value", b.Value)
+		cr.Body = c.textAs(b.Node, "Value", b.Value, bodyText)
 	}
 	for _, o := range r.Outputs {
 		cr.Outputs = append(cr.Outputs, Output{Name: o.Name, Path: templates.NormalizePath(o.Path), List: strings.EqualFold(o.Type, "list")})

@@ -25,11 +25,7 @@ func renderSlow(t *Text, vars Vars) (string, error) {
 	if t.tmpl == nil {
 		return t.src, nil
 	}
-	var b strings.Builder
-	if err := t.tmpl.Execute(&b, map[string]string(vars)); err != nil {
-		return "", cleanExecError(err)
-	}
-	return b.String(), nil
+	return t.execute(vars)
 }
 
 // requireSameRender checks that the closures, where they apply, agree with
@@ -121,7 +117,7 @@ func TestFastTextLeavesErrorsToTextTemplate(t *testing.T) {
 // same both ways.
 func TestFastTextMatchesTextTemplateOnRealTemplates(t *testing.T) {
 	var files []string
-	for _, pattern := range []string{"../examples/*.xml", "../templates/testdata/valid/*.xml", "../../shared/realworld/*.xml"} {
+	for _, pattern := range []string{"../examples/*.xml", "../templates/testdata/*/*.xml", "testdata/realworld/*.xml"} {
 		m, err := filepath.Glob(pattern)
 		require.NoError(t, err)
 		files = append(files, m...)
@@ -135,16 +131,20 @@ func TestFastTextMatchesTextTemplateOnRealTemplates(t *testing.T) {
 		require.NoError(t, err)
 		for _, m := range attr.FindAllStringSubmatch(string(data), -1) {
 			src := xmlUnescape(m[1])
-			text, err := newTextCompiler(funcs).compile(src)
-			if err != nil {
-				continue // the validation tests cover strings that do not compile
-			}
-			total++
-			if text.fast != nil {
-				fast++
-			}
-			for _, vars := range renderVarSets {
-				requireSameRender(t, text, vars)
+			for _, kind := range []textKind{plainText, bodyText} {
+				text, _, err := newTextCompiler(funcs).compileAs(src, kind)
+				if err != nil {
+					continue // the validation tests cover strings that do not compile
+				}
+				if kind == plainText {
+					total++
+					if text.fast != nil {
+						fast++
+					}
+				}
+				for _, vars := range renderVarSets {
+					requireSameRender(t, text, vars)
+				}
 			}
 		}
 	}
@@ -156,32 +156,42 @@ func xmlUnescape(s string) string {
 	return strings.NewReplacer("&quot;", `"`, "&apos;", "'", "&lt;", "<", "&gt;", ">", "&amp;", "&", "&#xA;", "\n", "&#10;", "\n").Replace(s)
 }
 
+// Both ways agree on plain strings and on JSON bodies, whose values inside
+// string literals the compiler escapes.
 func FuzzFastTextMatchesTextTemplate(f *testing.F) {
 	f.Add(`{{UrlEncode (print "role:end-user phone:*" .a)}}`, "1", "x y")
 	f.Add(`{{.a | trim | upper}}-{{JsonEscape .b}}`, " q ", `"`)
 	f.Add(`{{TimeFormat .a "yyyy" "1"}}{{ToMillis .b}}`, "1795255200", "12.5")
+	f.Add(`{"from":"{{.a}}","to":"{{JsonEscape .b}}","n":{{.b}}}`, `Ada "The Countess"`, "\\\n\t😀")
+	f.Add(`{"html":"<a href=\"{{.a | upper}}\">{{print .a .b}}</a>","{{.b}}":1}`, `"`, "\u2028\xff")
+	f.Add(` [ "{{.a}}\\", {{.b}}, "\u00e9{{.a | trim}}" ]`, `\`, "[1]")
 	funcs := FuncMap(time.UTC)
 	f.Fuzz(func(t *testing.T, src, a, b string) {
+		if got, want := jsonStringValue(a), JSONEscape(a); got != want {
+			t.Fatalf("jsonStringValue(%q) = %q, JSONEscape gives %q", a, got, want)
+		}
 		for _, slow := range []string{"range", "repeat", "until", "seq", "template", "define", "block"} {
 			if strings.Contains(src, slow) {
 				return
 			}
 		}
-		text, err := newTextCompiler(funcs).compile(src)
-		if err != nil || text.fast == nil {
-			return
-		}
-		vars := Vars{"a": a, "b": b}
-		want, wantErr := renderSlow(text, vars)
-		got, ok := text.fast.render(vars)
-		if wantErr != nil {
-			if ok {
-				t.Fatalf("%q: text/template fails (%v), the closures gave %q", src, wantErr, got)
+		for _, kind := range []textKind{plainText, bodyText} {
+			text, _, err := newTextCompiler(funcs).compileAs(src, kind)
+			if err != nil || text.fast == nil {
+				continue
 			}
-			return
-		}
-		if !ok || got != want {
-			t.Fatalf("%q: closures gave %q (ok %v), text/template %q", src, got, ok, want)
+			vars := Vars{"a": a, "b": b}
+			want, wantErr := renderSlow(text, vars)
+			got, ok := text.fast.render(vars)
+			if wantErr != nil {
+				if ok {
+					t.Fatalf("%q: text/template fails (%v), the closures gave %q", src, wantErr, got)
+				}
+				continue
+			}
+			if !ok || got != want {
+				t.Fatalf("%q (kind %d): closures gave %q (ok %v), text/template %q", src, kind, got, ok, want)
+			}
 		}
 	})
 }

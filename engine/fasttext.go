@@ -31,7 +31,11 @@ func (f *fastText) render(v Vars) (out string, ok bool) {
 		}
 	}()
 	if len(f.parts) == 1 {
-		return f.parts[0](v)
+		s, ok := f.parts[0](v)
+		if len(s) > MaxRenderBytes {
+			return "", false // text/template says what is wrong
+		}
+		return s, ok
 	}
 	// The pieces first, then one allocation of the exact size.
 	var buf [8]string
@@ -43,6 +47,9 @@ func (f *fastText) render(v Vars) (out string, ok bool) {
 		}
 		pieces = append(pieces, s)
 		n += len(s)
+	}
+	if n > MaxRenderBytes {
+		return "", false
 	}
 	var b strings.Builder
 	b.Grow(n)
@@ -144,6 +151,9 @@ func compileArg(n parse.Node, funcs template.FuncMap) fastExpr {
 // have. text/template's own print, given strings only, concatenates them.
 func compileCall(name string, args []fastExpr, funcs template.FuncMap) fastExpr {
 	fn, defined := funcs[name]
+	if !defined {
+		fn, defined = internalFuncs[name]
+	}
 	if !defined {
 		if name != "print" {
 			return nil

@@ -17,13 +17,14 @@ import (
 )
 
 // FuncMap returns the functions available to templates: sprig's hermetic set
-// (no clock, randomness or environment) plus the Yeastar functions and
-// JsonEscape. loc is the PBX time zone TimeFormat uses when not told UTC.
+// (no clock, randomness or environment), bounded as bounded_funcs.go says,
+// plus the Yeastar functions and JsonEscape. loc is the PBX time zone TimeFormat uses when not told UTC.
 func FuncMap(loc *time.Location) template.FuncMap {
 	if loc == nil {
 		loc = time.UTC
 	}
 	fm := sprig.HermeticTxtFuncMap()
+	boundFuncs(fm)
 	fm["TimeFormat"] = func(ts any, layout string, utc ...string) (string, error) {
 		return TimeFormat(ts, layout, len(utc) > 0 && strings.TrimSpace(utc[0]) == "1", loc)
 	}

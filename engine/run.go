@@ -23,13 +23,13 @@ type RunOptions struct {
 	// Requests limits the run to these requests of the scenario, in run
 	// order. Empty: every request of the scenario.
 	Requests []string
-	// IdempotencyKey, when set, is sent as the Idempotency-Key header
-	// (with the request's name appended) on every request that is not GET
-	// or HEAD and whose template does not set one, so a helpdesk that
-	// honours the header ignores a second copy sent after a crash: a PUT
-	// that adds a comment (Zendesk's journal) changes the remote as much
-	// as a POST does. It does not make a POST retried after a network
-	// error.
+	// IdempotencyKey, when set, is sent as the Idempotency-Key header,
+	// with ":" and the request's name appended, on every request whose
+	// method is not GET or HEAD (POST, PATCH, PUT, DELETE, …) and whose
+	// template does not set one, so a helpdesk that honours the header
+	// ignores a second copy sent after a crash: a PUT that adds a comment
+	// (Zendesk's journal) is no more idempotent than a POST. It does not
+	// make a POST or PATCH retried after a network error.
 	IdempotencyKey string
 	// ExtraOutputs are read from the answer of each of the scenario's
 	// requests besides the template's own outputs, for what the caller

@@ -139,17 +139,19 @@ func TestBodiesAndEncodings(t *testing.T) {
 	require.Empty(t, reqs[4].Header.Get("Content-Type"))
 }
 
+// Values inside string literals are escaped (TestJSONBodyValuesAreEscaped);
+// one printed outside them is written as it is, and may break the JSON.
 func TestInvalidJSONBodyIsNotSent(t *testing.T) {
 	srv, got := recordingServer(t, func(w http.ResponseWriter, _ *http.Request, _ string) { w.WriteHeader(204) })
 	et := tmpl(t, "", "", globalInfo(`
 <Request Name="bad" Method="POST" URLFormat="`+srv.URL+`/x"><Parameters>
-  <Parameter Name="Data" Type="Body" Value="{&quot;name&quot;:&quot;{{.name}}&quot;}"/>
+  <Parameter Name="Data" Type="Body" Value="{&quot;name&quot;:&quot;{{.name}}&quot;,&quot;count&quot;:{{.count}}}"/>
 </Parameters></Request>`))
-	res := engine.NewClient(et, engine.ClientConfig{}).Run(context.Background(), "GetGlobalInfo", engine.Vars{"name": `say "hi"`}, engine.RunOptions{})
+	res := engine.NewClient(et, engine.ClientConfig{}).Run(context.Background(), "GetGlobalInfo", engine.Vars{"name": `say "hi"`, "count": "3 apples"}, engine.RunOptions{})
 	require.ErrorIs(t, res.Err, engine.ErrInvalidJSONBody)
 	require.Empty(t, got(), "nothing may be sent")
 	require.Len(t, res.Trace, 1)
-	require.Equal(t, `{"name":"say "hi""}`, res.Trace[0].RequestBody)
+	require.Equal(t, `{"name":"say \"hi\"","count":3 apples}`, res.Trace[0].RequestBody)
 	require.Contains(t, res.Trace[0].Error, "not valid JSON")
 	require.Zero(t, res.Trace[0].Status)
 }
@@ -545,15 +547,32 @@ func TestExtraOutputsAndObservations(t *testing.T) {
 	require.Equal(t, 200, seen[0].Status)
 }
 
+// Every request that changes something carries the run's key, PUT and
+// DELETE too (Zendesk's journal is a PUT that adds a comment); reads do not.
 func TestIdempotencyKey(t *testing.T) {
 	srv, got := recordingServer(t, func(w http.ResponseWriter, _ *http.Request, _ string) { w.WriteHeader(201) })
 	et := tmpl(t, "", "", globalInfo(`<Request Name="create" Method="POST" URLFormat="`+srv.URL+`/a"/>
 <Request Name="read" Method="GET" URLFormat="`+srv.URL+`/b"/>
-<Request Name="own" Method="POST" URLFormat="`+srv.URL+`/c"><Parameters><Parameter Type="Header" Name="Idempotency-Key" Value="mine"/></Parameters></Request>`))
+<Request Name="own" Method="POST" URLFormat="`+srv.URL+`/c"><Parameters><Parameter Type="Header" Name="Idempotency-Key" Value="mine"/></Parameters></Request>
+<Request Name="journal" Method="PUT" URLFormat="`+srv.URL+`/d"/>
+<Request Name="remove" Method="DELETE" URLFormat="`+srv.URL+`/e"/>
+<Request Name="update" Method="PATCH" URLFormat="`+srv.URL+`/f"/>
+<Request Name="probe" Method="HEAD" URLFormat="`+srv.URL+`/g"/>
+<Request Name="ownPut" Method="PUT" URLFormat="`+srv.URL+`/h"><Parameters><Parameter Type="Header" Name="Idempotency-Key" Value="mine too"/></Parameters></Request>`))
 	res := engine.NewClient(et, engine.ClientConfig{}).Run(context.Background(), "GetGlobalInfo", nil, engine.RunOptions{IdempotencyKey: "call-1:int-1:createTicket"})
 	require.NoError(t, res.Err)
-	reqs := got()
-	require.Equal(t, "call-1:int-1:createTicket:create", reqs[0].Header.Get("Idempotency-Key"))
-	require.Empty(t, reqs[1].Header.Get("Idempotency-Key"), "GET needs none")
-	require.Equal(t, "mine", reqs[2].Header.Get("Idempotency-Key"), "the template's own wins")
+	keys := map[string]string{}
+	for _, r := range got() {
+		keys[r.Method+" "+r.Path] = r.Header.Get("Idempotency-Key")
+	}
+	require.Equal(t, map[string]string{
+		"POST /a":   "call-1:int-1:createTicket:create",
+		"GET /b":    "",
+		"POST /c":   "mine",
+		"PUT /d":    "call-1:int-1:createTicket:journal",
+		"DELETE /e": "call-1:int-1:createTicket:remove",
+		"PATCH /f":  "call-1:int-1:createTicket:update",
+		"HEAD /g":   "",
+		"PUT /h":    "mine too",
+	}, keys, "the template's own key wins; GET and HEAD need none")
 }

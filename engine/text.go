@@ -1,11 +1,15 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
+	"maps"
+	"reflect"
 	"regexp"
 	"strings"
 	"text/template"
 	"text/template/parse"
+	"time"
 )
 
 // Vars are the variables a template string is rendered with. Values are
@@ -15,9 +19,10 @@ type Vars map[string]string
 // Text is one compiled template string. Strings without "{{" are kept as
 // they are and cost nothing to render.
 type Text struct {
-	src  string
-	tmpl *template.Template // nil for constant strings
-	fast *fastText          // the same, without reflection; nil if it uses more than fasttext.go covers
+	src   string
+	tmpl  *template.Template // nil for constant strings
+	fast  *fastText          // the same, without reflection; nil if it uses more than fasttext.go covers
+	loops bool               // it has a {{range}}: renders count iterations against a budget
 }
 
 // Source returns the string as written in the template.
@@ -31,7 +36,9 @@ func (t *Text) Source() string {
 // IsConstant reports whether rendering always gives the source.
 func (t *Text) IsConstant() bool { return t == nil || t.tmpl == nil }
 
-// Render executes the template with vars. A nil Text renders as "".
+// Render executes the template with vars. A nil Text renders as "". A
+// render that goes past MaxRenderBytes, MaxRenderLoops or MaxRenderTime
+// fails with an error matching ErrRenderLimit.
 func (t *Text) Render(vars Vars) (string, error) {
 	if t == nil {
 		return "", nil
@@ -44,12 +51,28 @@ func (t *Text) Render(vars Vars) (string, error) {
 			return s, nil
 		}
 	}
-	var b strings.Builder
-	b.Grow(len(t.src))
-	if err := t.tmpl.Execute(&b, map[string]string(vars)); err != nil {
+	return t.execute(vars)
+}
+
+// execute renders through text/template, within the bounds of
+// render_limits.go. Only a string with a loop pays for a budget: a copy
+// of the variables, whose identity the loops find it by.
+func (t *Text) execute(vars Vars) (string, error) {
+	var w limitWriter
+	w.b.Grow(min(len(t.src), MaxRenderBytes))
+	data := map[string]string(vars)
+	if t.loops {
+		data = make(map[string]string, len(vars))
+		maps.Copy(data, vars)
+		w.budget = &renderBudget{start: time.Now()}
+		key := reflect.ValueOf(data).UnsafePointer()
+		budgets.Store(key, w.budget)
+		defer budgets.Delete(key)
+	}
+	if err := t.tmpl.Execute(&w, data); err != nil {
 		return "", cleanExecError(err)
 	}
-	return b.String(), nil
+	return w.b.String(), nil
 }
 
 // CompileText compiles one template string with the given functions.
@@ -68,21 +91,76 @@ type textCompiler struct {
 }
 
 // newTextCompiler sets "missingkey=zero": on a map of strings it makes a
-// missing variable render as "" rather than "<no value>".
+// missing variable render as "" rather than "<no value>". The engine's own
+// functions are added to the table; refuseInternal keeps authors from
+// calling them.
 func newTextCompiler(funcs template.FuncMap) *textCompiler {
-	return &textCompiler{base: template.New("base").Option("missingkey=zero").Funcs(funcs), funcs: funcs}
+	return &textCompiler{base: template.New("base").Option("missingkey=zero").Funcs(funcs).Funcs(internalFuncs), funcs: funcs}
 }
 
+// textKind says what a string is for, which decides how values are
+// escaped in it.
+type textKind int
+
+const (
+	plainText textKind = iota // printed as written
+	bodyText                  // a request body: escaped by JSON context when it looks like JSON
+)
+
 func (c *textCompiler) compile(src string) (*Text, error) {
+	t, _, err := c.compileAs(src, plainText)
+	return t, err
+}
+
+// compileAs parses a string, checks it, escapes it for its kind, puts the
+// render bounds in, and compiles the closures, in that order: the
+// closures run the same tree text/template does.
+func (c *textCompiler) compileAs(src string, kind textKind) (*Text, []string, error) {
 	if !strings.Contains(src, "{{") {
-		return &Text{src: src}, nil
+		return &Text{src: src}, nil, nil
+	}
+	if err := refuseDefinitions(src); err != nil {
+		return nil, nil, fmt.Errorf("template: %w", err)
 	}
 	c.n++
 	tmpl, err := c.base.New(fmt.Sprintf("t%d", c.n)).Parse(src)
 	if err != nil {
-		return nil, cleanParseError(err)
+		return nil, nil, cleanParseError(err)
 	}
-	return &Text{src: src, tmpl: tmpl, fast: compileFast(tmpl.Tree, c.funcs)}, nil
+	if err := refuseInternal(tmpl.Tree); err != nil {
+		return nil, nil, fmt.Errorf("template: %w", err)
+	}
+	if err := checkTree(tmpl.Tree, c.funcs); err != nil {
+		return nil, nil, fmt.Errorf("template: %w", err)
+	}
+	var warnings []string
+	if kind == bodyText {
+		warnings = escapeJSONBody(tmpl.Tree, src)
+	}
+	loops := boundTree(tmpl.Tree)
+	return &Text{src: src, tmpl: tmpl, loops: loops, fast: compileFast(tmpl.Tree, c.funcs)}, warnings, nil
+}
+
+// refuseDefinitions refuses {{define}} and {{block}}: the strings of a
+// template share one set of named templates, so a definition in one would
+// reach the others, and a template may call itself. Parsed on its own, a
+// string that defines nothing yields one tree, its own.
+func refuseDefinitions(src string) error {
+	if !strings.Contains(src, "define") && !strings.Contains(src, "block") {
+		return nil
+	}
+	trees := map[string]*parse.Tree{}
+	t := parse.New("main")
+	t.Mode = parse.SkipFuncCheck
+	if _, err := t.Parse(src, "", "", trees); err != nil {
+		return nil // the real parse reports it
+	}
+	for name := range trees {
+		if name != "main" {
+			return fmt.Errorf("{{define %q}} and {{block}} are not supported: a template string cannot define templates", name)
+		}
+	}
+	return nil
 }
 
 var (
@@ -112,6 +190,9 @@ func cleanParseError(err error) error {
 }
 
 func cleanExecError(err error) error {
+	if le := (*RenderLimitError)(nil); errors.As(err, &le) {
+		return le // says what went past which bound; where is for the caller to add
+	}
 	msg := err.Error()
 	if m := execErrPrefix.FindStringSubmatch(msg); m != nil {
 		return fmt.Errorf("template: at {{%s}}: %s", m[1], msg[len(m[0]):])
