@@ -149,7 +149,7 @@ func (d *Definition) SendFailure(res *engine.Result) *SendFailure {
 	}
 	var he *engine.HTTPStatusError
 	if !errors.As(res.Err, &he) {
-		if errors.Is(res.Err, engine.ErrInvalidJSONBody) {
+		if errors.Is(res.Err, engine.ErrInvalidJSONBody) || errors.Is(res.Err, engine.ErrRenderLimit) {
 			return &SendFailure{Kind: "permanent", Message: "the message could not be put into the provider's format: " + res.Error}
 		}
 		return &SendFailure{Kind: "temporary", Message: "no answer from the provider: " + res.Error}

@@ -206,9 +206,11 @@ func (w *callWorkWorker) Work(ctx context.Context, job *river.Job[callWorkArgs])
 }
 
 // permanent reports whether a step failed for a reason that retrying
-// cannot change: the template renders something it must not send.
+// cannot change: the template renders something it must not send, or
+// more than a render may (a poisoned job would otherwise come back after
+// every restart).
 func permanent(err error) bool {
-	return errors.Is(err, engine.ErrInvalidJSONBody)
+	return errors.Is(err, engine.ErrInvalidJSONBody) || errors.Is(err, engine.ErrRenderLimit)
 }
 
 func (w *callWorkWorker) work(ctx context.Context, job *river.Job[callWorkArgs]) error {
