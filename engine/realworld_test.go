@@ -19,7 +19,7 @@ import (
 	"github.com/switchboard/switchboard/engine"
 )
 
-// The lovable template (../shared/realworld) must validate and run every
+// The lovable template (templates/testdata/README.md) must validate and run every
 // scenario. Its URLs are fixed to https://{domain}.supabase.co, so the test
 // dials every request to a local TLS server instead: the engine, headers,
 // paths and bodies are exactly what would go to the real host.

@@ -64,7 +64,7 @@ func TestParseModelGolden(t *testing.T) {
 	}
 }
 
-// The realworld templates must do what ../shared/realworld/README.md says.
+// The real-world templates must do what testdata/README.md says.
 func TestRealWorldTemplates(t *testing.T) {
 	t.Run("lovable parses and validates without errors", func(t *testing.T) {
 		tmpl, problems := templates.Parse("lovable-helpdesk.xml", read(t, "testdata/valid/lovable-helpdesk.xml"))
