@@ -103,9 +103,18 @@ func (s *MemoryStore) RenewToken(ctx context.Context, key string, ttl time.Durat
 		return nil, fmt.Errorf("waiting for another renewal of the token: %w", ctx.Err())
 	}
 	defer func() { <-sem }()
-	saved, err := s.Load(ctx, key)
+	return RenewSaved(ctx, s, key, ttl, renew)
+}
+
+// RenewSaved is a renewal once its caller holds the turn (a lease, a
+// semaphore): it reads the saved token, lets renew decide within ttl — nil
+// keeps the saved one — and saves what renew returns. The save is not
+// bound to ctx: the provider has issued the token, may have spent the saved
+// refresh token to do it, and this one may be the only live one left.
+func RenewSaved(ctx context.Context, ts TokenStore, key string, ttl time.Duration, renew func(context.Context, *Token) (*Token, error)) (*Token, error) {
+	saved, err := ts.Load(ctx, key)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("loading the stored token: %w", err)
 	}
 	rctx, cancel := context.WithTimeout(ctx, ttl)
 	defer cancel()
@@ -116,7 +125,9 @@ func (s *MemoryStore) RenewToken(ctx context.Context, key string, ttl time.Durat
 	if tok == nil {
 		return saved, nil
 	}
-	if err := s.Save(ctx, key, tok); err != nil {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := ts.Save(sctx, key, tok); err != nil {
 		return nil, fmt.Errorf("saving the renewed token: %w", err)
 	}
 	return tok, nil

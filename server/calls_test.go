@@ -214,15 +214,7 @@ func TestFailedRunsAreListedAndRetried(t *testing.T) {
 	// failed, with its error and trace. (Both the ringing and the hangup
 	// work of the call try it: each job ends with it once the call has
 	// hung up.)
-	var failed map[string]any
-	require.Eventually(t, func() bool {
-		runs := e.expect(e.admin("GET", "/api/v1/runs?status=failed", nil), 200)["runs"].([]any)
-		if len(runs) != 1 || runs[0].(map[string]any)["jobState"] != "cancelled" {
-			return false
-		}
-		failed = runs[0].(map[string]any)
-		return true
-	}, 20*time.Second, 20*time.Millisecond)
+	failed := e.waitGivenUp()
 	require.Contains(t, failed["lastError"], "HTTP 503")
 	require.NotEmpty(t, failed["trace"])
 
@@ -272,29 +264,14 @@ func TestCallEventsAreCheckedAndGuarded(t *testing.T) {
 	// A call on an extension no helpdesk user is bound to runs nothing,
 	// and says why.
 	e.expect(e.admin("POST", "/api/v1/events/calls", callEvent("lonely", "hangup", map[string]any{"extension": "2002"})), 202)
-	var got map[string]any
-	require.Eventually(t, func() bool {
-		r := e.admin("GET", "/api/v1/calls/lonely", nil)
-		if r.Status != 200 {
-			return false
-		}
-		got = r.JSON(t)
-		return got["call"].(map[string]any)["unrouted"] != nil
-	}, 10*time.Second, 20*time.Millisecond)
+	got := e.waitUnrouted("lonely")
 	require.Empty(t, got["runs"])
 	require.Equal(t, "no helpdesk or CRM integration is set up (POST /api/v1/integrations)", got["call"].(map[string]any)["unrouted"])
 
 	d := newCallDesk(t)
 	id := connectDesk(t, e, d, `{"contactSync":{"enabled":true}}`)
 	e.expect(e.admin("POST", "/api/v1/events/calls", callEvent("lonely-2", "hangup", map[string]any{"extension": "2002"})), 202)
-	require.Eventually(t, func() bool {
-		r := e.admin("GET", "/api/v1/calls/lonely-2", nil)
-		if r.Status != 200 {
-			return false
-		}
-		got = r.JSON(t)
-		return got["call"].(map[string]any)["unrouted"] != nil
-	}, 10*time.Second, 20*time.Millisecond)
+	got = e.waitUnrouted("lonely-2")
 	require.Contains(t, got["call"].(map[string]any)["unrouted"], id+" (builtin_zendesk) has no helpdesk user bound to extension 2002")
 }
 
@@ -317,4 +294,35 @@ func TestSkippedStepsSayWhy(t *testing.T) {
 		}
 	}
 	require.Zero(t, d.count("PUT /api/v2/tickets/.json"))
+}
+
+// waitUnrouted waits until a call says why no integration works on it.
+func (e *env) waitUnrouted(callID string) map[string]any {
+	e.t.Helper()
+	var got map[string]any
+	require.Eventually(e.t, func() bool {
+		r := e.admin("GET", "/api/v1/calls/"+callID, nil)
+		if r.Status != 200 {
+			return false
+		}
+		got = r.JSON(e.t)
+		return got["call"].(map[string]any)["unrouted"] != nil
+	}, 10*time.Second, 20*time.Millisecond)
+	return got
+}
+
+// waitGivenUp waits until exactly one run has failed and its job was
+// given up (River's cancelled state), and returns it.
+func (e *env) waitGivenUp() map[string]any {
+	e.t.Helper()
+	var failed map[string]any
+	require.Eventually(e.t, func() bool {
+		runs := e.expect(e.admin("GET", "/api/v1/runs?status=failed", nil), 200)["runs"].([]any)
+		if len(runs) != 1 || runs[0].(map[string]any)["jobState"] != "cancelled" {
+			return false
+		}
+		failed = runs[0].(map[string]any)
+		return true
+	}, 20*time.Second, 20*time.Millisecond)
+	return failed
 }

@@ -4,7 +4,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -31,15 +30,7 @@ func TestPoisonedRenderEndsTheJobFailed(t *testing.T) {
 
 	searches := d.count("GET /api/v2/search.json")
 	e.expect(e.admin("POST", "/api/v1/events/calls", callEvent("poisoned", "hangup", map[string]any{"talkSeconds": 100000000, "disposition": "ANSWERED"})), 202)
-	var run map[string]any
-	require.Eventually(t, func() bool {
-		runs := e.expect(e.admin("GET", "/api/v1/runs?status=failed", nil), 200)["runs"].([]any)
-		if len(runs) != 1 || runs[0].(map[string]any)["jobState"] != "cancelled" {
-			return false
-		}
-		run = runs[0].(map[string]any)
-		return true
-	}, 20*time.Second, 20*time.Millisecond)
+	run := e.waitGivenUp()
 	require.EqualValues(t, 1, run["attempts"], "not retried")
 	require.Contains(t, run["lastError"], "until 100000000 would make a list of 100000000 numbers")
 	require.Equal(t, searches, d.count("GET /api/v2/search.json"), "nothing was sent")

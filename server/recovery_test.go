@@ -53,17 +53,7 @@ func TestQueuedCallsFinishAfterAnOutage(t *testing.T) {
 	e := newEnv(t, func(c *server.Config) {
 		c.Queue.RetryPolicy = store.Backoff{Base: 5 * time.Millisecond, Cap: 40 * time.Millisecond}.WithDefaults()
 	})
-	d := newCallDesk(t)
-	o := newOutage(t, d.URL)
-	connectDesk(t, e, &callDesk{Server: o.Server}, `{"contactSync":{"enabled":true,"alwaysQuery":true},
-		"ticket":{"enabled":true,"when":"afterCall","callTypes":["inboundAnswered"]},"callJournal":{"enabled":true}}`)
-
-	o.down.Store(true)
-	for i := range calls {
-		for _, ev := range []string{"ringing", "hangup"} {
-			e.expect(e.admin("POST", "/api/v1/events/calls", callEvent(fmt.Sprint("out-", i), ev, map[string]any{"disposition": "ANSWERED"})), 202)
-		}
-	}
+	d, o := callsDuringOutage(t, e, "out-", calls)
 	// Wait until every call has failed more often than the old limit of
 	// ten attempts allowed.
 	require.Eventually(t, func() bool {
@@ -104,16 +94,7 @@ func TestQueuedCallsFinishSoonAfterAMinuteOfOutage(t *testing.T) {
 	}
 	const calls = 20
 	e := newEnv(t, func(c *server.Config) { c.Queue.RetryPolicy = nil })
-	d := newCallDesk(t)
-	o := newOutage(t, d.URL)
-	connectDesk(t, e, &callDesk{Server: o.Server}, `{"contactSync":{"enabled":true,"alwaysQuery":true},
-		"ticket":{"enabled":true,"when":"afterCall","callTypes":["inboundAnswered"]},"callJournal":{"enabled":true}}`)
-	o.down.Store(true)
-	for i := range calls {
-		for _, ev := range []string{"ringing", "hangup"} {
-			e.expect(e.admin("POST", "/api/v1/events/calls", callEvent(fmt.Sprint("long-", i), ev, map[string]any{"disposition": "ANSWERED"})), 202)
-		}
-	}
+	_, o := callsDuringOutage(t, e, "long-", calls)
 	time.Sleep(time.Minute) // the outage itself: what is measured is what follows
 	o.down.Store(false)
 	healed := time.Now()
@@ -123,4 +104,20 @@ func TestQueuedCallsFinishSoonAfterAMinuteOfOutage(t *testing.T) {
 	took := time.Since(healed)
 	t.Logf("%d calls finished %s after a one-minute outage ended (%d requests failed during it)", calls, took.Round(time.Millisecond), o.failed.Load())
 	require.Less(t, took, 15*time.Second)
+}
+
+// callsDuringOutage connects a helpdesk behind an outage, takes it down and
+// sends n answered calls (ringing and hangup), named prefix0, prefix1, …
+func callsDuringOutage(t *testing.T, e *env, prefix string, n int) (*callDesk, *outage) {
+	d := newCallDesk(t)
+	o := newOutage(t, d.URL)
+	connectDesk(t, e, &callDesk{Server: o.Server}, `{"contactSync":{"enabled":true,"alwaysQuery":true},
+		"ticket":{"enabled":true,"when":"afterCall","callTypes":["inboundAnswered"]},"callJournal":{"enabled":true}}`)
+	o.down.Store(true)
+	for i := range n {
+		for _, ev := range []string{"ringing", "hangup"} {
+			e.expect(e.admin("POST", "/api/v1/events/calls", callEvent(fmt.Sprint(prefix, i), ev, map[string]any{"disposition": "ANSWERED"})), 202)
+		}
+	}
+	return d, o
 }

@@ -38,28 +38,7 @@ func (s *sqlStore) RenewToken(ctx context.Context, key string, ttl time.Duration
 		defer cancel()
 		_ = s.ReleaseLease(rctx, leaseKey, owner)
 	}()
-	saved, err := s.Load(ctx, key)
-	if err != nil {
-		return nil, fmt.Errorf("loading the stored token: %w", err)
-	}
-	rctx, cancel := context.WithTimeout(ctx, ttl)
-	defer cancel()
-	tok, err := renew(rctx, saved)
-	if err != nil {
-		return nil, err
-	}
-	if tok == nil {
-		return saved, nil
-	}
-	// Saved even if the caller has given up, or the lease lapsed: the
-	// provider has issued this token and may have spent the saved refresh
-	// token to do it, so this one is the only live one.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := s.Save(sctx, key, tok); err != nil {
-		return nil, fmt.Errorf("saving the renewed token: %w", err)
-	}
-	return tok, nil
+	return auth.RenewSaved(ctx, s, key, ttl, renew)
 }
 
 // waitLease takes the lease on key for owner, polling until it is free
