@@ -23,7 +23,7 @@ type Inbound struct {
 	NumberID   string    `json:"numberId,omitempty"` // the provider's id of the number it came to (WhatsApp)
 	Text       string    `json:"text"`
 	MediaURLs  []string  `json:"mediaUrls"`
-	ReceivedAt time.Time `json:"receivedAt"` // zero when the provider did not say
+	ReceivedAt time.Time `json:"receivedAt,omitzero"` // zero when the provider did not say
 }
 
 // Report is one delivery report a webhook brought.
