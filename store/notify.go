@@ -9,7 +9,8 @@ import (
 
 // Notifier delivers small messages (under 8000 bytes) to every process
 // sharing the database: PostgreSQL's LISTEN/NOTIFY. It is nil for SQLite,
-// where there is one process.
+// where there is one process. Channels are the store's own: installations
+// in other schemas of the same database do not hear them.
 type Notifier interface {
 	Notify(ctx context.Context, channel string, payload []byte) error
 	// Listen calls deliver for each message on channel until ctx ends,
@@ -29,7 +30,7 @@ func NotifierOf(st Store) Notifier {
 type pgNotifier struct{ s *sqlStore }
 
 func (n pgNotifier) Notify(ctx context.Context, channel string, payload []byte) error {
-	_, err := n.s.pool.Exec(ctx, "SELECT pg_notify($1, $2)", channel, string(payload))
+	_, err := n.s.pool.Exec(ctx, "SELECT pg_notify($1, $2)", channel+n.s.notifySuffix, string(payload))
 	return err
 }
 
@@ -54,7 +55,7 @@ func (n pgNotifier) listenOnce(ctx context.Context, channel string, ready func()
 		return err
 	}
 	defer conn.Release()
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel + n.s.notifySuffix}.Sanitize()); err != nil {
 		return err
 	}
 	ready()

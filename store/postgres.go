@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -33,7 +35,13 @@ func OpenPostgres(ctx context.Context, url string, sealer *Sealer) (Store, error
 		db.Close()
 		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
 	}
-	return &sqlStore{db: db, pool: pool, sealer: sealer, d: dialect{
+	var schema string
+	if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		pool.Close()
+		db.Close()
+		return nil, fmt.Errorf("reading the current schema: %w", err)
+	}
+	return &sqlStore{db: db, pool: pool, sealer: sealer, notifySuffix: notifySuffix(schema), d: dialect{
 		name:     "postgres",
 		numbered: true,
 		isUnique: func(err error) bool {
@@ -50,4 +58,15 @@ func OpenPostgres(ctx context.Context, url string, sealer *Sealer) (Store, error
 // second for up to five minutes.
 func postgresLocker() (lock.SessionLocker, error) {
 	return lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+}
+
+// notifySuffix is what the notification channels of a schema end with:
+// nothing for public, else a short hash of its name, so that channel names
+// stay within PostgreSQL's 63 bytes whatever the schema is called.
+func notifySuffix(schema string) string {
+	if schema == "" || schema == "public" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(schema))
+	return "_" + hex.EncodeToString(sum[:6])
 }

@@ -31,7 +31,11 @@ type dialect struct {
 type sqlStore struct {
 	db     *sql.DB
 	pool   *pgxpool.Pool // PostgreSQL only: River's driver works on pgx
-	d      dialect
+	// notifySuffix sets apart the notification channels of installations
+	// that share a PostgreSQL database in different schemas: LISTEN and
+	// NOTIFY are database-wide. Empty for the public schema.
+	notifySuffix string
+	d            dialect
 	sealer *Sealer
 }
 
