@@ -125,6 +125,7 @@ func Compile(src *templates.Template, opts Options) (*Template, templates.Proble
 		}
 		t.scenarios[s.ID] = c.scenario(s)
 	}
+	c.checkChannelTexts(src)
 	c.checkVariables(src)
 	return t, c.problems
 }
