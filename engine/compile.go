@@ -129,6 +129,7 @@ func Compile(src *templates.Template, opts Options) (*Template, templates.Proble
 		}
 		t.scenarios[s.ID] = c.scenario(s)
 	}
+	c.checkChannelTexts(src)
 	c.checkVariables(src)
 	return t, c.problems
 }
@@ -319,9 +320,8 @@ func (t *Template) TokenErrors() []string { return t.tokenErrors }
 
 // ReadBody reads a scenario's outputs from a body no request of the
 // engine fetched: a provider's webhook, for ReceiveMessage and
-// DeliveryReport. Each request of the scenario contributes its rows; rows
-// are made as for answers, except that an element without a field gives ""
-// so that the fields of one message stay together.
+// DeliveryReport. Each request of the scenario contributes its rows, made
+// as for answers (extractRows): the fields of one message stay together.
 func (t *Template) ReadBody(scenarioID, body string) ([]map[string]string, error) {
 	sc := t.scenarios[scenarioID]
 	if sc == nil {
@@ -329,7 +329,7 @@ func (t *Template) ReadBody(scenarioID, body string) ([]map[string]string, error
 	}
 	var out []map[string]string
 	for _, r := range sc.Requests {
-		rows, err := readRows(body, r.Outputs, true)
+		rows, err := extractRows(body, r.Outputs)
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"text/template"
@@ -196,18 +197,41 @@ func FuzzFastTextMatchesTextTemplate(f *testing.F) {
 	})
 }
 
-// extractRowsGJSON is extractRows without the per-element shortcut: every
-// path read by GJSON alone, as the engine did before.
+// extractRowsGJSON is extractRows without the shortcuts: every path read
+// by GJSON, one output at a time. A path "prefix.#.field" whose prefix is
+// an array is read by GJSON's own rule for "#." — each element's field read
+// with Get — except that an element without the field keeps its place in
+// the rows ("" there) instead of being skipped; a row where every such
+// output is missing and no other array has a value is left out. Every
+// other path is read as GJSON reads it.
 func extractRowsGJSON(body string, outs []Output) ([]map[string]string, error) {
 	if len(outs) == 0 || strings.TrimSpace(body) == "" {
 		return nil, nil
 	}
 	cols := make([][]string, len(outs))
+	has := make([][]bool, len(outs)) // per row: the output has a value there
 	isArray := make([]bool, len(outs))
 	rows, scalar := -1, false
 	for i, o := range outs {
 		if o.Path == "" {
 			continue
+		}
+		if o.List {
+			if res := gjson.Get(body, o.Path); res.Exists() {
+				cols[i], scalar = []string{listJSON(res)}, true
+			}
+			continue
+		}
+		if prefix, field, ok := splitElementPath(o.Path); ok {
+			if elems, ok := elementsAt(body, prefix); ok {
+				cols[i], has[i], isArray[i] = make([]string, len(elems)), make([]bool, len(elems)), true
+				for e, elem := range elems {
+					v := elem.Get(field)
+					cols[i][e], has[i][e] = v.String(), v.Exists()
+				}
+				rows = max(rows, len(elems))
+				continue
+			}
 		}
 		res := gjson.Get(body, o.Path)
 		switch {
@@ -216,6 +240,7 @@ func extractRowsGJSON(body string, outs []Output) ([]map[string]string, error) {
 			var vals []string
 			res.ForEach(func(_, e gjson.Result) bool {
 				vals = append(vals, e.String())
+				has[i] = append(has[i], true)
 				return true
 			})
 			cols[i], isArray[i] = vals, true
@@ -231,11 +256,15 @@ func extractRowsGJSON(body string, outs []Output) ([]map[string]string, error) {
 			rows = 1
 		}
 	}
-	if rows == 0 && !gjson.Valid(body) {
-		return nil, errors.New("the response is not JSON, so its outputs cannot be read")
-	}
-	out := make([]map[string]string, rows)
-	for r := range out {
+	out := []map[string]string{}
+	for r := range rows {
+		found := false
+		for i := range outs {
+			found = found || (isArray[i] && r < len(has[i]) && has[i][r])
+		}
+		if !found && slices.Contains(isArray, true) {
+			continue // a row made only of missing fields
+		}
 		row := map[string]string{}
 		for i, o := range outs {
 			v := ""
@@ -246,9 +275,30 @@ func extractRowsGJSON(body string, outs []Output) ([]map[string]string, error) {
 			}
 			row[o.Name] = v
 		}
-		out[r] = row
+		out = append(out, row)
+	}
+	if len(out) == 0 && !gjson.Valid(body) {
+		return nil, errors.New("the response is not JSON, so its outputs cannot be read")
 	}
 	return out, nil
+}
+
+// elementsAt is the array at prefix ("": the answer itself); ok is false
+// when there is no array.
+func elementsAt(body, prefix string) ([]gjson.Result, bool) {
+	arr := gjson.Parse(body)
+	if prefix != "" {
+		arr = gjson.Get(body, prefix)
+	}
+	if !arr.IsArray() {
+		return nil, false
+	}
+	elems := []gjson.Result{}
+	arr.ForEach(func(_, e gjson.Result) bool {
+		elems = append(elems, e)
+		return true
+	})
+	return elems, true
 }
 
 var extractBodies = []string{
@@ -264,6 +314,7 @@ var extractBodies = []string{
 	`not json`,
 	`{"results":[{"id":1}`,
 	`{"a.b":[{"id":1}]}`,
+	`{"results":[{"id":1},{"id":2,"url":"u2"},{"url":"u3"},{"x":4},null,{"id":null,"url":""}]}`,
 }
 
 var extractPaths = [][]Output{
@@ -273,6 +324,7 @@ var extractPaths = [][]Output{
 	{{Name: "Id", Path: "results.#.id"}, {Name: "Len", Path: "results.#"}, {Name: "Q", Path: `results.#(id==3).id`}},
 	{{Name: "Id", Path: "results.#.id|@reverse"}, {Name: "Mod", Path: "results.#.@this"}, {Name: "Empty", Path: ""}},
 	{{Name: "Id", Path: `a\.b.#.id`}, {Name: "Star", Path: "results.#.i*"}},
+	{{Name: "Id", Path: "results.#.id"}, {Name: "Url", Path: "results.#.url"}, {Name: "Raw", Path: "results"}, {Name: "L", Path: "results.#.id", List: true}},
 }
 
 func TestExtractRowsMatchesGJSON(t *testing.T) {
@@ -308,9 +360,18 @@ func TestSplitElementPath(t *testing.T) {
 	}
 }
 
+// FuzzExtractRowsMatchesGJSON checks extraction against GJSON two ways.
+// Rows equal extractRowsGJSON, which reads each element's field by its
+// index. And nothing GJSON finds is lost, invented or reordered: for every
+// output, the values GJSON's own path yields ("results.#.url" skipping
+// elements without the field) appear in the output's column in order, and
+// every other place in the column is "". Until outputs were aligned the
+// property was plain equality with GJSON's arrays; it changed on purpose,
+// because equality is what gave a contact the next contact's URL.
 func FuzzExtractRowsMatchesGJSON(f *testing.F) {
 	for _, body := range extractBodies {
 		f.Add(body, "results.#.id", "#.emails.#.value")
+		f.Add(body, "results.#.url", "results")
 	}
 	f.Fuzz(func(t *testing.T, body, p1, p2 string) {
 		outs := []Output{{Name: "A", Path: p1}, {Name: "B", Path: p2}, {Name: "C", Path: p1 + ".x"}}
@@ -320,7 +381,45 @@ func FuzzExtractRowsMatchesGJSON(f *testing.F) {
 			t.Fatalf("errors differ: %v / %v", wantErr, gotErr)
 		}
 		require.Equal(t, want, got)
+		requireGJSONValuesKept(t, body, outs, got)
 	})
+}
+
+// requireGJSONValuesKept checks that each array output's column holds
+// what GJSON's path yields, in order, with "" in every other row. Only for
+// JSON: on a broken answer GJSON's "#." array is made of fragments that no
+// element reading gives.
+func requireGJSONValuesKept(t *testing.T, body string, outs []Output, rows []map[string]string) {
+	t.Helper()
+	if !gjson.Valid(body) {
+		return
+	}
+	for _, o := range outs {
+		if _, _, ok := splitElementPath(o.Path); !ok || o.List {
+			continue // read by GJSON alone: the rows already equal its values
+		}
+		res := gjson.Get(body, o.Path)
+		if !res.IsArray() {
+			continue
+		}
+		var vals []string
+		res.ForEach(func(_, e gjson.Result) bool {
+			vals = append(vals, e.String())
+			return true
+		})
+		j := 0
+		for r, row := range rows {
+			switch v := row[o.Name]; {
+			case j < len(vals) && v == vals[j]:
+				j++
+			case v != "":
+				t.Fatalf("%s: row %d has %q, which is not GJSON's next value (%d of %q)", o.Path, r, v, j, vals)
+			}
+		}
+		if j < len(vals) {
+			t.Fatalf("%s: GJSON's values %q from %d on are in no row", o.Path, vals, j)
+		}
+	}
 }
 
 func TestSensitiveNamesMatchTheExpression(t *testing.T) {

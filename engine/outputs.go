@@ -8,19 +8,21 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// extractRows reads a request's outputs from a JSON response. A path that
-// yields an array gives one value per element, and the outputs are zipped
-// by index into rows (one row per contact found). A path that yields a
-// single value gives that value to every row. An empty or unmatched path
-// gives "". No array and no value means no rows.
+// extractRows reads a request's outputs from a JSON answer into rows (one
+// row per contact found). A path that yields an array gives one value per
+// element, and the outputs are zipped by index into rows. A path that
+// yields a single value gives that value to every row. An empty or
+// unmatched path gives "". No array and no value means no rows.
+//
+// Outputs that read a field of each element of one array
+// ("results.#.id", "results.#.url") are aligned: row i holds element i's
+// fields, and an element without a field gives "" for it. GJSON alone
+// skips such elements, which would hand the next contact's value (its
+// screen-pop URL, its phone) to this one. An element that has none of the
+// request's array outputs makes no row, as GJSON gives it none either.
+// Webhook bodies (Template.ReadBody) are read the same way, so that the
+// fields of one message stay together.
 func extractRows(body string, outs []Output) ([]map[string]string, error) {
-	return readRows(body, outs, false)
-}
-
-// readRows is extractRows; aligned makes an element without a field give ""
-// rather than no value, so the rows of "messages.#.id" and
-// "messages.#.text" stay paired when some message has no text.
-func readRows(body string, outs []Output, aligned bool) ([]map[string]string, error) {
 	if len(outs) == 0 || strings.TrimSpace(body) == "" {
 		return nil, nil
 	}
@@ -37,7 +39,11 @@ func readRows(body string, outs []Output, aligned bool) ([]map[string]string, er
 	}
 	cols = cols[:len(outs)]
 	rows, scalar := -1, false
-	arrays := elementCache{aligned: aligned}
+	// Rows below full have a value in some output that every element gave;
+	// beyond it, a row is kept only when an element's field was found
+	// there (arrays.found).
+	full := 0
+	var arrays elementCache
 	for i, o := range outs {
 		if o.Path == "" {
 			continue
@@ -51,9 +57,12 @@ func readRows(body string, outs []Output, aligned bool) ([]map[string]string, er
 			}
 			continue
 		}
-		if vals, ok := arrays.values(body, o.Path); ok {
+		if vals, gaps, ok := arrays.values(body, o.Path); ok {
 			cols[i] = column{vals: vals, array: true}
 			rows = max(rows, len(vals))
+			if !gaps {
+				full = max(full, len(vals))
+			}
 			continue
 		}
 		res := gjson.Get(body, o.Path)
@@ -67,6 +76,7 @@ func readRows(body string, outs []Output, aligned bool) ([]map[string]string, er
 			})
 			cols[i] = column{vals: vals, array: true}
 			rows = max(rows, len(vals))
+			full = max(full, len(vals))
 		default:
 			cols[i].one = res.String()
 			scalar = true
@@ -78,13 +88,11 @@ func readRows(body string, outs []Output, aligned bool) ([]map[string]string, er
 			rows = 1
 		}
 	}
-	// Only an answer where no output found anything can be something other
-	// than JSON; checking then keeps the full scan off the common path.
-	if rows == 0 && !gjson.Valid(body) {
-		return nil, errors.New("the response is not JSON, so its outputs cannot be read")
-	}
-	out := make([]map[string]string, rows)
-	for r := range out {
+	out := make([]map[string]string, 0, rows)
+	for r := range rows {
+		if arrays.found != nil && r >= full && (r >= len(arrays.found) || !arrays.found[r]) {
+			continue // made only of elements' missing fields: no row
+		}
 		row := make(map[string]string, len(outs))
 		for i, o := range outs {
 			v := cols[i].one
@@ -96,7 +104,12 @@ func readRows(body string, outs []Output, aligned bool) ([]map[string]string, er
 			}
 			row[o.Name] = v
 		}
-		out[r] = row
+		out = append(out, row)
+	}
+	// Only an answer where no output found anything can be something other
+	// than JSON; checking then keeps the full scan off the common path.
+	if len(out) == 0 && !gjson.Valid(body) {
+		return nil, errors.New("the response is not JSON, so its outputs cannot be read")
 	}
 	return out, nil
 }
@@ -124,41 +137,63 @@ func listJSON(res gjson.Result) string {
 }
 
 // elementCache reads paths of the form "results.#.name" — the usual shape
-// of a list answer's outputs — without GJSON building a new JSON array per
-// path: the array's elements are found once per answer, and each output
-// reads its field from each element. GJSON's own rule is kept: an element
-// without the field gives no value (rather than "").
+// of a list answer's outputs — per element: the array's elements are found
+// once per answer (GJSON would build a new JSON array per path), and each
+// output reads its field from each element, so an element without the
+// field can give "" in its own place (see extractRows).
 type elementCache struct {
-	aligned  bool // an element without the field gives "" (see readRows)
 	n        int
 	prefix   [4]string   // array paths seen ("" is the answer itself)
 	elements [4][]string // their elements' raw JSON; nil: not an array
 	spare    []string    // room for values, shared by the outputs
+	// found marks the elements where an output that some element lacked
+	// found its field; nil until an element lacks one.
+	found []bool
 }
 
-// values returns the path's values when it has the fast form and its array
-// exists; ok is false when GJSON must read the path itself.
-func (c *elementCache) values(body, path string) (vals []string, ok bool) {
+// values returns the path's values, one per element ("" where the element
+// lacks the field), when the path has the fast form and its array exists;
+// ok is false when GJSON must read the path itself. gaps says some element
+// lacks the field; c.found then marks the elements that have it.
+func (c *elementCache) values(body, path string) (vals []string, gaps, ok bool) {
 	prefix, field, ok := splitElementPath(path)
 	if !ok {
-		return nil, false
+		return nil, false, false
 	}
 	elems, ok := c.elementsOf(body, prefix)
 	if !ok {
-		return nil, false
+		return nil, false, false
 	}
 	if len(c.spare) < len(elems) {
 		c.spare = make([]string, 4*len(elems)) // room for a few outputs' values
 	}
-	vals, c.spare = c.spare[:0:len(elems)], c.spare[len(elems):]
-	for _, e := range elems {
-		if v := gjson.Get(e, field); v.Exists() {
-			vals = append(vals, v.String())
-		} else if c.aligned {
-			vals = append(vals, "")
+	vals, c.spare = c.spare[:len(elems):len(elems)], c.spare[len(elems):]
+	for i, e := range elems {
+		v := gjson.Get(e, field)
+		if !v.Exists() {
+			vals[i] = ""
+			if !gaps {
+				gaps = true
+				c.markFound(i, len(elems)) // every element before this one had it
+			}
+			continue
+		}
+		vals[i] = v.String()
+		if gaps {
+			c.found[i] = true
 		}
 	}
-	return vals, true
+	return vals, gaps, true
+}
+
+// markFound marks elements [0, upTo) as found, making room for n.
+func (c *elementCache) markFound(upTo, n int) {
+	if len(c.found) < n {
+		c.found = append(c.found, make([]bool, n-len(c.found))...)
+	}
+	for i := range upTo {
+		c.found[i] = true
+	}
 }
 
 func (c *elementCache) elementsOf(body, prefix string) ([]string, bool) {

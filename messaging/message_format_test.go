@@ -81,8 +81,8 @@ func TestMessageFormats(t *testing.T) {
 		require.Contains(t, parsed.Warnings[0], "message m1: TextFormat: template: at {{dig")
 		require.Contains(t, parsed.Warnings[1], `message m1: MediaUrlFormat gave "[not json", which is not a JSON list of strings`)
 	})
-	t.Run("a format that does not compile names itself", func(t *testing.T) {
+	t.Run("a format that does not compile is refused when the template loads, with its place", func(t *testing.T) {
 		_, err := formatChannel(`<Parameter Name="TextFormat" Value="{{.Text"/>`)
-		require.ErrorContains(t, err, "Scenario[ReceiveMessage]/Parameter[TextFormat]: template:")
+		require.ErrorContains(t, err, "f.xml:9:46 Scenario[ReceiveMessage]/Parameter[TextFormat]@Value: template: unclosed action")
 	})
 }

@@ -24,14 +24,15 @@ var WebhookVerifications = []string{
 	"token",       // a secret token in a query parameter of the webhook URL
 }
 
-// webhookParams are the Father="Webhook" parameters and what each is for.
-var webhookParams = []string{"Verification", "SignatureHeader", "SignaturePrefix", "SignatureEncoding", "Secret",
+// WebhookParams are the Father="Webhook" parameters; WebhookTexts says
+// which of them are templates.
+var WebhookParams = []string{"Verification", "SignatureHeader", "SignaturePrefix", "SignatureEncoding", "Secret",
 	"TimestampHeader", "MaxAgeSeconds", "Username", "Password", "TokenParam", "Token", "BodyType",
 	"AnswerStatus", "AnswerBody", "AnswerContentType",
 	"ChallengeParam", "ChallengeTokenParam", "ChallengeToken", "ChallengeModeParam", "ChallengeMode"}
 
-// channelParams are the Father="Channel" parameters.
-var channelParams = []string{"MessagesPerSecond", "MaxMessagesPerSecond", "AgentInitiated", "ReplyWindowHours",
+// ChannelParams are the Father="Channel" parameters.
+var ChannelParams = []string{"MessagesPerSecond", "MaxMessagesPerSecond", "AgentInitiated", "ReplyWindowHours",
 	"AutoCloseHours", "OptOutKeywords", "KeywordReplies", "MaxTextLength", "ErrorCodePath", "ErrorMessagePath"}
 
 // ErrorKinds say what a mapped provider error means for the message: tried
@@ -123,8 +124,8 @@ func (c *checker) eventFilter(s *Scenario) {
 func (c *checker) webhookParams(s *Scenario) {
 	given := map[string]*Parameter{}
 	for _, p := range s.ParamsByFather(FatherWebhook) {
-		if !slices.Contains(webhookParams, p.Name) {
-			c.warnf(p.Node, "Name", "unknown Webhook parameter %q has no effect%s", p.Name, DidYouMean(p.Name, webhookParams))
+		if !slices.Contains(WebhookParams, p.Name) {
+			c.warnf(p.Node, "Name", "unknown Webhook parameter %q has no effect%s", p.Name, DidYouMean(p.Name, WebhookParams))
 			continue
 		}
 		given[p.Name] = p
@@ -210,7 +211,7 @@ func (c *checker) channelParams(s *Scenario) {
 				c.errorf(p.Node, "Value", "%v", err)
 			}
 		default:
-			c.warnf(p.Node, "Name", "unknown Channel parameter %q has no effect%s", p.Name, DidYouMean(p.Name, channelParams))
+			c.warnf(p.Node, "Name", "unknown Channel parameter %q has no effect%s", p.Name, DidYouMean(p.Name, ChannelParams))
 		}
 	}
 }

@@ -98,14 +98,54 @@ func TestRunLookupPrintsContactURL(t *testing.T) {
 
 // retrieve_from_contact: the URL is the ContactFieldForUri value of the
 // contact in the answer, and the hidden output that carries it is not
-// shown as a value.
+// shown as a value. Each contact gets its own element's URL, whichever of
+// them lacks the field: with the first one lacking it, GJSON's "#." array
+// alone would give the first contact the second one's URL.
 func TestRunLookupContactURLFromAnswer(t *testing.T) {
-	var rc recorder
-	srv := rc.serve(t, func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, `{"data":[{"id":"c-1","name":"Ann","phone":"+14155550100","webUrl":"https://desk.test/#Contacts/dv/abc"},{"id":"c-2","name":"Bo","phone":"+14155550100"}]}`)
-	})
-	file := filepath.Join(t.TempDir(), "desk.xml")
-	require.NoError(t, os.WriteFile(file, []byte(`<Information Provider="helpdesk" Name="Desk" Key="desk" AuthType="none">
+	const ann = `{"id":"c-1","name":"Ann","phone":"+14155550100","webUrl":"https://desk.test/#Contacts/dv/abc"}`
+	const bo = `{"id":"c-2","name":"Bo","phone":"+14155550100"}`
+	const annNoURL = `{"id":"c-1","name":"Ann","phone":"+14155550100"}`
+	const boURL = `{"id":"c-2","name":"Bo","phone":"+14155550100","webUrl":"https://desk.test/#Contacts/dv/bo"}`
+	for _, tc := range []struct {
+		name string
+		data string
+		urls []string // per row; "" is no URL
+	}{
+		{"second lacks the URL", "[" + ann + "," + bo + "]", []string{"https://desk.test/#Contacts/dv/abc", ""}},
+		{"first lacks the URL", "[" + annNoURL + "," + boURL + "]", []string{"", "https://desk.test/#Contacts/dv/bo"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var rc recorder
+			srv := rc.serve(t, func(w http.ResponseWriter, _ *http.Request) {
+				fmt.Fprintf(w, `{"data":%s}`, tc.data)
+			})
+			file := filepath.Join(t.TempDir(), "desk.xml")
+			require.NoError(t, os.WriteFile(file, []byte(deskWithURLField), 0o644))
+			for _, sc := range [][]string{{"--scenario", "SyncContactAuto", "--var", "Phone=+14155550100"}, {"--scenario", "SearchContact", "--var", "SearchValue=Ann"}} {
+				code, out, errOut := run(append([]string{"template", "run", file, "--field", "base=" + srv.URL, "--json"}, sc...)...)
+				require.Equal(t, cli.ExitOK, code, errOut)
+				var res lookupRows
+				require.NoError(t, json.Unmarshal([]byte(out), &res), out)
+				require.Len(t, res.Rows, 2, sc[1])
+				for i, want := range tc.urls {
+					if want == "" {
+						require.Nil(t, res.Rows[i].ContactURL, "%s row %d: a contact without the field has no URL", sc[1], i)
+						continue
+					}
+					require.NotNil(t, res.Rows[i].ContactURL, "%s row %d", sc[1], i)
+					require.Equal(t, want, *res.Rows[i].ContactURL, "%s row %d", sc[1], i)
+				}
+				require.NotContains(t, out, "__ContactUrl", sc[1])
+				require.Equal(t, map[string]string{"ContactsId": "c-1", "FirstName": "Ann", "BusinessNumber": "+14155550100"}, res.Rows[0].Values)
+				require.Equal(t, map[string]string{"ContactsId": "c-2", "FirstName": "Bo", "BusinessNumber": "+14155550100"}, res.Rows[1].Values)
+			}
+		})
+	}
+}
+
+// deskWithURLField is a helpdesk whose lookups take the screen-pop URL
+// from each contact's webUrl.
+const deskWithURLField = `<Information Provider="helpdesk" Name="Desk" Key="desk" AuthType="none">
 <Scenarios>
   <Scenario Id="AuthMethod" Type="AUTH"><Parameters><Parameter Father="CustomFieldList" Name="base" Editor="string"/></Parameters></Scenario>
   <Scenario Id="SyncContactAuto" Type="REST">
@@ -126,20 +166,7 @@ func TestRunLookupContactURLFromAnswer(t *testing.T) {
       </Request>
     </Requests>
   </Scenario>
-</Scenarios></Information>`), 0o644))
-	for _, sc := range [][]string{{"--scenario", "SyncContactAuto", "--var", "Phone=+14155550100"}, {"--scenario", "SearchContact", "--var", "SearchValue=Ann"}} {
-		code, out, errOut := run(append([]string{"template", "run", file, "--field", "base=" + srv.URL, "--json"}, sc...)...)
-		require.Equal(t, cli.ExitOK, code, errOut)
-		var res lookupRows
-		require.NoError(t, json.Unmarshal([]byte(out), &res), out)
-		require.Len(t, res.Rows, 2, sc[1])
-		require.NotNil(t, res.Rows[0].ContactURL, sc[1])
-		require.Equal(t, "https://desk.test/#Contacts/dv/abc", *res.Rows[0].ContactURL, sc[1])
-		require.Nil(t, res.Rows[1].ContactURL, "%s: a contact without the field has no URL", sc[1])
-		require.NotContains(t, out, "__ContactUrl", sc[1])
-		require.Equal(t, map[string]string{"ContactsId": "c-1", "FirstName": "Ann", "BusinessNumber": "+14155550100"}, res.Rows[0].Values)
-	}
-}
+</Scenarios></Information>`
 
 // CreateNewTicket opens the ticket and nothing else, as the service does;
 // UpdateTicket runs when asked for.
