@@ -36,6 +36,13 @@ type RunOptions struct {
 	// needs from the raw answer: the contact URL of a screen pop
 	// (ContactFieldForUri), a pagination cursor.
 	ExtraOutputs []Output
+	// Pace, when set, is called by every attempt of every request of the
+	// run once it holds its request slots, right before it goes out; the
+	// request waits for it to return, and an error ends the attempt. It is
+	// where a caller spaces requests to a rate-limited remote (a channel's
+	// messages per second): here nothing but the network lies between the
+	// caller's clock and the remote's.
+	Pace func(ctx context.Context) error
 }
 
 // Row is one output row of a request: one contact found, one ticket made.
@@ -61,6 +68,7 @@ type Result struct {
 type run struct {
 	scenario string
 	idemKey  string
+	pace     func(context.Context) error
 	extra    []Output
 	cred     Credentials
 	masker   *Masker
@@ -73,7 +81,7 @@ type run struct {
 // the integration's variables, which win over the template's defaults.
 func (c *Client) Run(ctx context.Context, scenarioID string, vars Vars, opts RunOptions) *Result {
 	res := &Result{Scenario: scenarioID, Rows: []Row{}, Vars: Vars{}, Trace: []Exchange{}}
-	rn := &run{scenario: scenarioID, idemKey: opts.IdempotencyKey, extra: opts.ExtraOutputs}
+	rn := &run{scenario: scenarioID, idemKey: opts.IdempotencyKey, pace: opts.Pace, extra: opts.ExtraOutputs}
 	err := c.run(ctx, rn, scenarioID, vars, opts, res)
 	res.Trace = rn.trace.take()
 	res.Warnings = rn.warnings
@@ -295,7 +303,7 @@ func (c *Client) send(ctx context.Context, rn *run, r *Request, rd rendered) (in
 	// Only a key the template sets makes a POST safe to send again after a
 	// network error: the run's own key guards against a crash, and the
 	// helpdesk may not honour it.
-	info := &exchangeInfo{idempotent: idempotent(rd.method, rd.header)}
+	info := &exchangeInfo{idempotent: idempotent(rd.method, rd.header), pace: rn.pace}
 	if rn.idemKey != "" && rd.method != http.MethodGet && rd.method != http.MethodHead && rd.header.Get("Idempotency-Key") == "" {
 		rd.header.Set("Idempotency-Key", rn.idemKey+":"+r.Name)
 	}

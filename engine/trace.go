@@ -44,9 +44,11 @@ func (l *traceLog) take() []Exchange {
 }
 
 // exchangeInfo travels in the request context down to the retry layer,
-// which reads whether the request may be sent again and counts attempts.
+// which reads whether the request may be sent again and counts attempts,
+// and to the limit layer, which paces each attempt (RunOptions.Pace).
 type exchangeInfo struct {
 	idempotent bool
+	pace       func(context.Context) error
 	attempts   atomic.Int32
 }
 

@@ -124,6 +124,18 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("waiting for a free request slot: %w", err)
 		}
 	}
+	// The run's pace comes after the slots, whose wait (a database round
+	// trip or more across replicas) would otherwise lie between the pace
+	// and the remote, and before the attempt's time limit starts.
+	if info := exchangeFrom(req.Context()); info != nil && info.pace != nil {
+		if err := info.pace(req.Context()); err != nil {
+			t.sem.Release(1)
+			if releaseShared != nil {
+				releaseShared()
+			}
+			return nil, fmt.Errorf("waiting for the request's turn: %w", err)
+		}
+	}
 	ctx, cancel := context.WithTimeoutCause(req.Context(), t.timeout, errAttemptTimeout)
 	slot := &heldSlot{sem: t.sem, shared: releaseShared, cancel: cancel}
 	resp, err := t.next.RoundTrip(req.WithContext(ctx))

@@ -21,6 +21,9 @@ type Outgoing struct {
 	// IdempotencyKey, when set, is sent as Idempotency-Key so a provider
 	// that honours it ignores a copy sent again after a crash.
 	IdempotencyKey string
+	// Pace, when set, is waited for by each request right before it goes
+	// out (engine.RunOptions.Pace): the channel's messages per second.
+	Pace func(ctx context.Context) error
 }
 
 // Vars are the variables of the SendMessage scenario for the message.
@@ -55,7 +58,7 @@ func (d *Definition) CheckText(text string, media []string) error {
 // Send runs SendMessage for one message. It returns the provider's message
 // id, the run (its trace), and why it failed, if it did.
 func (d *Definition) Send(ctx context.Context, c *engine.Client, m Outgoing, webhookURL string) (string, *engine.Result, *SendFailure) {
-	res := c.Run(ctx, templates.ScenarioSendMessage, m.Vars(webhookURL), engine.RunOptions{IdempotencyKey: m.IdempotencyKey})
+	res := c.Run(ctx, templates.ScenarioSendMessage, m.Vars(webhookURL), engine.RunOptions{IdempotencyKey: m.IdempotencyKey, Pace: m.Pace})
 	if f := d.SendFailure(res); f != nil {
 		return "", res, f
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"golang.org/x/sync/semaphore"
-	"golang.org/x/time/rate"
 
 	"github.com/switchboard/switchboard/store"
 )
@@ -18,51 +17,45 @@ import (
 // one holding the channel's sender lease — in order, at the channel's
 // messages per second. One sender per channel makes the rate hold across
 // replicas without coordinating every message through the database; the
-// lease moves to another replica when its holder stops renewing it.
+// lease moves to another replica when its holder stops renewing it, or
+// hands it over when it stops.
 
 const outboxChannel = "switchboard_outbox" // notifications: a channel has new messages
+
+// handover is how long a stopping sender keeps its channel's lease: the
+// sender taking the channel over sends its first message at least this
+// long after the last one of the stopping sender went out, so no second
+// holds messages of both (paceOf's margin included).
+const handover = 1050 * time.Millisecond
 
 // sender sends one channel's messages.
 type sender struct {
 	cancel context.CancelFunc
 	wakeCh chan struct{}
 	done   chan struct{}
+
+	mu      sync.Mutex
+	retryAt time.Time // when the earliest retry is due (real clock); zero: none
 }
 
-// Start begins sending for the channels this process gets the lease of,
-// closing idle sessions, and checking channels' connections.
-func (s *Service) Start(ctx context.Context) {
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s.mu.Lock()
-	s.stop = cancel
-	s.mu.Unlock()
-	s.done.Add(2)
-	go func() {
-		defer s.done.Done()
-		s.manage(ctx)
-	}()
-	go func() {
-		defer s.done.Done()
-		s.sweep(ctx)
-	}()
-	if n := s.cfg.Notifier; n != nil {
-		s.done.Add(1)
-		go func() {
-			defer s.done.Done()
-			n.Listen(ctx, outboxChannel, func() {}, func(payload []byte) { s.wakeLocal(string(payload)) })
-		}()
+func (sd *sender) wake() {
+	select {
+	case sd.wakeCh <- struct{}{}:
+	default: // already woken
 	}
 }
 
-// Stop stops sending; messages being sent are finished first.
-func (s *Service) Stop() {
-	s.mu.Lock()
-	stop := s.stop
-	s.mu.Unlock()
-	if stop != nil {
-		stop()
+// retryIn notes that a message is due again after d, and wakes the sender
+// to set its timer for it. Only the earliest retry has a timer; later ones
+// are found by the next look once it fired, or by the poll.
+func (sd *sender) retryIn(d time.Duration) {
+	at := time.Now().Add(d)
+	sd.mu.Lock()
+	if sd.retryAt.IsZero() || at.Before(sd.retryAt) {
+		sd.retryAt = at
 	}
-	s.done.Wait()
+	sd.mu.Unlock()
+	sd.wake()
 }
 
 // wake tells the channel's sender, wherever it runs, that messages wait.
@@ -79,24 +72,21 @@ func (s *Service) wakeLocal(channelID string) {
 	s.mu.Lock()
 	sd := s.senders[channelID]
 	s.mu.Unlock()
-	if sd == nil {
-		return
-	}
-	select {
-	case sd.wakeCh <- struct{}{}:
-	default: // already woken
+	if sd != nil {
+		sd.wake()
 	}
 }
 
 // manage keeps a sender running for each channel whose lease this process
-// holds, and stops those it lost or whose channel is gone.
-func (s *Service) manage(ctx context.Context) {
+// holds, and stops those it lost or whose channel is gone. Senders stop
+// taking messages when ctx ends; sendCtx ends the requests in flight.
+func (s *Service) manage(ctx, sendCtx context.Context) {
 	tick := time.NewTicker(s.cfg.PollInterval)
 	defer tick.Stop()
-	defer s.stopSenders()
+	defer s.stopSenders(sendCtx)
 	checked := map[string]time.Time{} // when each channel's lease was last taken or tried
 	for {
-		s.manageOnce(ctx, checked)
+		s.manageOnce(ctx, sendCtx, checked)
 		select {
 		case <-ctx.Done():
 			return
@@ -105,10 +95,19 @@ func (s *Service) manage(ctx context.Context) {
 	}
 }
 
+// What becomes of a stopped sender's lease.
+type leaseEnd int
+
+const (
+	leaseLost     leaseEnd = iota // another replica holds it: not ours to touch
+	leaseReleased                 // the channel is gone
+	leaseHanded                   // the service stops: kept for the handover time
+)
+
 // manageOnce looks at every channel: a new one's lease is tried at once;
 // a lease is renewed, or tried again, a third of its time after the last
 // time, so the database is not written for every channel at every poll.
-func (s *Service) manageOnce(ctx context.Context, checked map[string]time.Time) {
+func (s *Service) manageOnce(ctx, sendCtx context.Context, checked map[string]time.Time) {
 	chs, err := s.store.ListChannels(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -125,6 +124,9 @@ func (s *Service) manageOnce(ctx context.Context, checked map[string]time.Time) 
 		checked[ch.ID] = time.Now()
 		held, err := s.store.TryLease(ctx, "msgsend:"+ch.ID, s.cfg.Owner, s.cfg.Now(), s.cfg.LeaseTTL)
 		if err != nil {
+			if ctx.Err() != nil {
+				return // stopping
+			}
 			s.log.Warn("sender lease", slog.String("channel", ch.ID), slog.Any("err", err))
 			held = false
 		}
@@ -133,9 +135,9 @@ func (s *Service) manageOnce(ctx context.Context, checked map[string]time.Time) 
 		s.mu.Unlock()
 		switch {
 		case held && sd == nil:
-			s.startSender(ctx, ch.ID)
+			s.startSender(ctx, sendCtx, ch.ID)
 		case !held && sd != nil:
-			s.stopSender(ch.ID)
+			s.stopSender(sendCtx, ch.ID, leaseLost)
 		}
 	}
 	for id := range checked {
@@ -150,13 +152,18 @@ func (s *Service) manageOnce(ctx context.Context, checked map[string]time.Time) 
 			gone = append(gone, id)
 		}
 	}
+	for id := range s.pacers {
+		if !live[id] && s.senders[id] == nil {
+			delete(s.pacers, id)
+		}
+	}
 	s.mu.Unlock()
 	for _, id := range gone {
-		s.stopSender(id)
+		s.stopSender(sendCtx, id, leaseReleased)
 	}
 }
 
-func (s *Service) startSender(ctx context.Context, channelID string) {
+func (s *Service) startSender(ctx, sendCtx context.Context, channelID string) {
 	sctx, cancel := context.WithCancel(ctx)
 	sd := &sender{cancel: cancel, wakeCh: make(chan struct{}, 1), done: make(chan struct{})}
 	s.mu.Lock()
@@ -164,48 +171,78 @@ func (s *Service) startSender(ctx context.Context, channelID string) {
 	s.mu.Unlock()
 	go func() {
 		defer close(sd.done)
-		s.runSender(sctx, channelID, sd.wakeCh)
+		s.runSender(sctx, sendCtx, channelID, sd)
 	}()
 }
 
-func (s *Service) stopSender(channelID string) {
+// stopSender stops a channel's sender, waits for its messages in flight,
+// and then lets the lease go as end says. ctx bounds the lease's update.
+func (s *Service) stopSender(ctx context.Context, channelID string, end leaseEnd) {
 	s.mu.Lock()
 	sd := s.senders[channelID]
 	delete(s.senders, channelID)
 	s.mu.Unlock()
-	if sd != nil {
-		sd.cancel()
-		<-sd.done
-		// Another replica may take the channel now.
-		_ = s.store.ReleaseLease(context.Background(), "msgsend:"+channelID, s.cfg.Owner)
+	if sd == nil {
+		return
+	}
+	sd.cancel()
+	<-sd.done
+	key := "msgsend:" + channelID
+	switch end {
+	case leaseReleased:
+		_ = s.store.ReleaseLease(ctx, key, s.cfg.Owner)
+	case leaseHanded:
+		// Another replica may take the channel once the handover time is
+		// over; a failed update leaves the lease to expire.
+		_, _ = s.store.TryLease(ctx, key, s.cfg.Owner, s.cfg.Now(), handover)
 	}
 }
 
-func (s *Service) stopSenders() {
+func (s *Service) stopSenders(ctx context.Context) {
 	s.mu.Lock()
 	var ids []string
 	for id := range s.senders {
 		ids = append(ids, id)
 	}
 	s.mu.Unlock()
+	var wg sync.WaitGroup
 	for _, id := range ids {
-		s.stopSender(id)
+		wg.Go(func() { s.stopSender(ctx, id, leaseHanded) })
 	}
+	wg.Wait()
 }
 
-// runSender sends a channel's due messages in order. Each send starts when
-// the channel's rate allows and a request slot is free (at most the
-// template's MaxConcurrentRequest in flight), so the provider never gets
-// more than messagesPerSecond requests in any second from this channel.
-func (s *Service) runSender(ctx context.Context, channelID string, wake <-chan struct{}) {
-	// A message left "sending" was cut off by a crash or a lost lease; it
-	// is sent again (with the same Idempotency-Key).
+// pacerOf returns the channel's pacer. It outlives the channel's senders,
+// so a sender started again in this process (the lease lost and taken
+// back, the service restarted) keeps the pace of the one before.
+func (s *Service) pacerOf(channelID string) *pacer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.pacers[channelID]
+	if p == nil {
+		p = newPacer(time.Second)
+		s.pacers[channelID] = p
+	}
+	return p
+}
+
+// runSender sends a channel's due messages in order: each goes out after
+// the one before it, when the channel's pace allows (paceOf), with at most
+// the template's MaxConcurrentRequest on their way or waiting for their
+// answers. It takes no new message once ctx ends; sendCtx ends the
+// requests in flight.
+func (s *Service) runSender(ctx, sendCtx context.Context, channelID string, sd *sender) {
+	// A message left "sending" was cut off by a crash, a lost lease or a
+	// stop whose time ran out; it is sent again (with the same
+	// Idempotency-Key).
 	if n, err := s.store.RequeueSending(ctx, channelID, s.cfg.Now()); err != nil {
-		s.log.Warn("requeueing messages cut off while sending", slog.String("channel", channelID), slog.Any("err", err))
+		if ctx.Err() == nil {
+			s.log.Warn("requeueing messages cut off while sending", slog.String("channel", channelID), slog.Any("err", err))
+		}
 	} else if n > 0 {
 		s.log.Info("messages cut off while sending are queued again", slog.String("channel", channelID), slog.Int("count", n))
 	}
-	var limiter *rate.Limiter
+	pace := s.pacerOf(channelID)
 	var slots *semaphore.Weighted
 	var inFlight sync.WaitGroup
 	defer inFlight.Wait()
@@ -217,97 +254,151 @@ func (s *Service) runSender(ctx context.Context, channelID string, wake <-chan s
 			if ctx.Err() == nil {
 				s.log.Warn("channel for sending", slog.String("channel", channelID), slog.Any("err", err))
 			}
-			s.idle(ctx, wake, poll.C)
+			s.idle(ctx, sd, poll.C)
 			continue
 		}
-		pace := paceOf(ch.MessagesPerSecond)
-		if limiter == nil {
-			limiter = rate.NewLimiter(pace, 1)
+		pace.setInterval(paceOf(ch.MessagesPerSecond))
+		if slots == nil {
 			slots = semaphore.NewWeighted(int64(res.Def.Template.Source.MaxConcurrentRequest()))
-		} else if limiter.Limit() != pace {
-			limiter.SetLimit(pace)
 		}
 		due, err := s.store.DueOutbound(ctx, channelID, s.cfg.Now(), 100)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Warn("due messages", slog.String("channel", channelID), slog.Any("err", err))
 			}
-			s.idle(ctx, wake, poll.C)
+			s.idle(ctx, sd, poll.C)
 			continue
 		}
 		if len(due) == 0 {
-			s.idle(ctx, wake, poll.C)
+			s.idle(ctx, sd, poll.C)
 			continue
 		}
 		for _, m := range due {
-			if err := slots.Acquire(ctx, 1); err != nil {
-				return
-			}
-			m.Status, m.Attempts, m.UpdatedAt = store.MessageSending, m.Attempts+1, s.cfg.Now()
-			if err := s.store.UpdateDelivery(ctx, m); err != nil {
-				slots.Release(1)
-				s.log.Warn("marking a message sending", slog.String("message", m.ID), slog.Any("err", err))
+			if !s.dispatch(ctx, sendCtx, sd, ch, res, m, pace, slots, &inFlight) {
 				break
 			}
-			// The rate's turn comes last, so that nothing but starting the
-			// request lies between it and the provider.
-			if err := limiter.Wait(ctx); err != nil {
-				slots.Release(1)
-				return // the message stays "sending"; the next sender sends it
-			}
-			inFlight.Add(1)
-			go func() {
-				defer inFlight.Done()
-				defer slots.Release(1)
-				s.deliver(ch, res, m)
-			}()
 		}
 	}
 }
 
-// paceOf is the limiter's rate for a channel's messages per second. Sends
-// are spaced 5% wider than 1/mps, so that any mps+1 of them span 1.05 s:
-// a delay of up to 50 ms on the way to the provider (scheduling, the
-// network) cannot make it count one message too many in some second.
-// Spaced exactly, the (mps+1)th send would be due at the very end of the
-// first send's second, and any jitter would put it inside.
-func paceOf(mps int) rate.Limit {
-	return rate.Limit(float64(max(mps, 1)) / 1.05)
+// dispatch starts sending one message: it takes the message's ticket
+// (its place in the channel's order), marks it sending and hands it to a
+// goroutine, which waits for its turn right before it goes out. It returns
+// false when the sender should look again before going on.
+func (s *Service) dispatch(ctx, sendCtx context.Context, sd *sender, ch *store.Channel, res *Resolved, m *store.Message,
+	pace *pacer, slots *semaphore.Weighted, inFlight *sync.WaitGroup) bool {
+	if err := slots.Acquire(ctx, 1); err != nil {
+		return false
+	}
+	m.Status, m.Attempts, m.UpdatedAt = store.MessageSending, m.Attempts+1, s.cfg.Now()
+	if err := s.store.UpdateDelivery(ctx, m); err != nil {
+		slots.Release(1)
+		if ctx.Err() == nil {
+			s.log.Warn("marking a message sending", slog.String("message", m.ID), slog.Any("err", err))
+		}
+		return false
+	}
+	ticket := pace.take()
+	inFlight.Go(func() {
+		defer slots.Release(1)
+		if wait, retry := s.deliver(ctx, sendCtx, ch, res, m, pace, ticket); retry {
+			sd.retryIn(wait)
+		}
+	})
+	return true
 }
 
-func (s *Service) idle(ctx context.Context, wake <-chan struct{}, poll <-chan time.Time) {
+// paceOf is the spacing of a channel's requests for its messages per
+// second. They are spaced 5% wider than 1/mps, so that any mps+1 of them
+// span 1.05 s: a delay of up to 50 ms on the way to the provider (the
+// network, the provider's own scheduling) cannot make it count one message
+// too many in some second.
+func paceOf(mps int) time.Duration {
+	return time.Duration(float64(time.Second) * 1.05 / float64(max(mps, 1)))
+}
+
+// idle waits for something to send: a wake-up, the poll, or the earliest
+// retry coming due.
+func (s *Service) idle(ctx context.Context, sd *sender, poll <-chan time.Time) {
+	sd.mu.Lock()
+	at := sd.retryAt
+	sd.mu.Unlock()
+	var retry <-chan time.Time
+	if !at.IsZero() {
+		t := time.NewTimer(time.Until(at))
+		defer t.Stop()
+		retry = t.C
+	}
 	select {
 	case <-ctx.Done():
-	case <-wake:
+	case <-sd.wakeCh:
 	case <-poll:
+	case <-retry:
+		sd.mu.Lock()
+		if sd.retryAt.Equal(at) {
+			sd.retryAt = time.Time{}
+		}
+		sd.mu.Unlock()
 	}
 }
 
-// deliver sends one message and saves how it went. It finishes even when
-// the sender is stopping: the request is out, and its outcome must be
-// kept.
-func (s *Service) deliver(ch *store.Channel, res *Resolved, m *store.Message) {
-	ctx := context.Background()
+// deliver sends one message and saves how it went; it returns when a
+// message to be tried again is due. A message whose request is out is
+// seen through even when the sender stops (ctx), so its outcome is kept;
+// one not yet out is queued again. When sendCtx ends (Stop ran out of
+// time) nothing is saved: the message stays "sending" and the channel's
+// next sender sends it again, with the same Idempotency-Key.
+func (s *Service) deliver(ctx, sendCtx context.Context, ch *store.Channel, res *Resolved, m *store.Message,
+	pace *pacer, ticket uint64) (retryIn time.Duration, retry bool) {
+	out := make(chan struct{}) // closed when the message's first request goes out
+	var once sync.Once
+	turn := func(reqCtx context.Context) error {
+		at, err := pace.wait(reqCtx, ctx, ticket)
+		if err != nil {
+			return err
+		}
+		once.Do(func() { close(out) })
+		// at is the pace's own clock: the moment the spacing counts from.
+		s.log.Debug("message going out", slog.String("channel", ch.ID), slog.String("message", m.ID),
+			slog.Int("attempt", m.Attempts), slog.Time("at", at))
+		return nil
+	}
 	num, _ := channelNumber(ch, m.Number)
-	out := Outgoing{From: m.Number, NumberID: num.NumberID, To: m.Customer, Text: m.Text, MediaURLs: m.MediaURLs, IdempotencyKey: "message:" + m.ID}
-	id, _, fail := res.Def.Send(ctx, res.Client, out, s.WebhookURL(ch))
+	msg := Outgoing{From: m.Number, NumberID: num.NumberID, To: m.Customer, Text: m.Text, MediaURLs: m.MediaURLs,
+		IdempotencyKey: "message:" + m.ID, Pace: turn}
+	id, _, fail := res.Def.Send(sendCtx, res.Client, msg, s.WebhookURL(ch))
+	pace.done(ticket) // the messages after it need not wait for it any more
+	if sendCtx.Err() != nil {
+		return 0, false
+	}
 	now := s.cfg.Now()
 	m.UpdatedAt = now
+	if fail != nil && ctx.Err() != nil && !isClosed(out) {
+		// The sender stopped before the message went out: it waits,
+		// this attempt not counted, for the channel's next sender.
+		m.Status, m.Attempts = store.MessageQueued, m.Attempts-1
+		if err := s.store.UpdateDelivery(sendCtx, m); err != nil && sendCtx.Err() == nil {
+			s.log.Error("queueing a message again", slog.String("message", m.ID), slog.Any("err", err))
+		}
+		return 0, false
+	}
 	switch {
 	case fail == nil:
 		m.Status, m.ProviderID, m.SentAt, m.Error, m.NextAttemptAt = store.MessageSent, id, now, "", time.Time{}
 	case fail.Temporary() && m.Attempts < s.cfg.MaxAttempts:
-		wait := min(s.cfg.RetryWait<<(m.Attempts-1), 5*time.Minute)
-		m.Status, m.Error, m.NextAttemptAt = store.MessageQueued, fail.Message, now.Add(wait)
+		retryIn = min(s.cfg.RetryWait<<(m.Attempts-1), 5*time.Minute)
+		m.Status, m.Error, m.NextAttemptAt = store.MessageQueued, fail.Message, now.Add(retryIn)
 	default:
 		m.Status, m.Error = store.MessageFailed, fail.Message
 		if fail.Temporary() {
 			m.Error = fmt.Sprintf("%s (gave up after %d attempts)", fail.Message, m.Attempts)
 		}
 	}
-	if err := s.store.UpdateDelivery(ctx, m); err != nil {
-		s.log.Error("saving a message's delivery", slog.String("message", m.ID), slog.Any("err", err))
-		return
+	if err := s.store.UpdateDelivery(sendCtx, m); err != nil {
+		if sendCtx.Err() == nil {
+			s.log.Error("saving a message's delivery", slog.String("message", m.ID), slog.Any("err", err))
+		}
+		return 0, false
 	}
 	outcome := m.Status
 	if outcome == store.MessageQueued {
@@ -318,15 +409,21 @@ func (s *Service) deliver(ch *store.Channel, res *Resolved, m *store.Message) {
 		s.log.Warn("message not sent", slog.String("channel", ch.ID), slog.String("message", m.ID),
 			slog.String("kind", fail.Kind), slog.String("reason", fail.Message))
 		if fail.Kind == "auth" {
-			s.setStatus(ctx, ch.ID, StatusUnauthorized, fail.Message)
+			s.setStatus(sendCtx, ch.ID, StatusUnauthorized, fail.Message)
 		}
 	}
-	if ses, err := s.store.GetSession(ctx, m.SessionID); err == nil {
-		s.publish(ctx, EventMessageStatus, s.audience(ctx, ses), ViewMessage(m))
+	if ses, err := s.store.GetSession(sendCtx, m.SessionID); err == nil {
+		s.publish(sendCtx, EventMessageStatus, s.audience(sendCtx, ses), ViewMessage(m))
 	}
-	if m.Status == store.MessageQueued {
-		// Wake the sender when the retry is due.
-		time.AfterFunc(time.Until(m.NextAttemptAt), func() { s.wakeLocal(ch.ID) })
+	return retryIn, m.Status == store.MessageQueued
+}
+
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
 	}
 }
 

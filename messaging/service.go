@@ -130,8 +130,10 @@ type Service struct {
 
 	mu      sync.Mutex
 	senders map[string]*sender // channels whose messages this process sends
-	stop    context.CancelFunc
-	done    sync.WaitGroup
+	pacers  map[string]*pacer  // each channel's pace, kept across its senders
+
+	life chan struct{} // held (size 1) by Start and Stop
+	run  *run          // the running background work; nil when stopped
 }
 
 // New returns a service. Start begins sending.
@@ -140,7 +142,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, errors.New("messaging: Config.Store and Config.Runtime are required")
 	}
 	cfg = cfg.withDefaults()
-	return &Service{cfg: cfg, store: cfg.Store, log: cfg.Log, senders: map[string]*sender{}}, nil
+	return &Service{cfg: cfg, store: cfg.Store, log: cfg.Log, senders: map[string]*sender{}, pacers: map[string]*pacer{}, life: make(chan struct{}, 1)}, nil
 }
 
 // WebhookURL is a channel's webhook address, to paste into the provider's

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"sync"
@@ -46,16 +47,32 @@ func (c HTTPConfig) WithDefaults() HTTPConfig {
 }
 
 // HTTPServer returns the http.Server for the service's handler, with the
-// timeouts of cfg.
+// timeouts of cfg. Its Shutdown ends the open event streams, which would
+// otherwise never turn idle and hold Shutdown until its deadline.
 func (s *Server) HTTPServer(cfg HTTPConfig) *http.Server {
 	cfg = cfg.WithDefaults()
-	return &http.Server{
+	shutdown := make(chan struct{})
+	hs := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
+		BaseContext: func(net.Listener) context.Context {
+			return context.WithValue(context.Background(), shutdownKey{}, (<-chan struct{})(shutdown))
+		},
 	}
+	hs.RegisterOnShutdown(func() { close(shutdown) })
+	return hs
+}
+
+type shutdownKey struct{}
+
+// shuttingDown returns a channel closed when the HTTP server serving the
+// request shuts down; nil (never) for servers not made by HTTPServer.
+func shuttingDown(ctx context.Context) <-chan struct{} {
+	c, _ := ctx.Value(shutdownKey{}).(<-chan struct{})
+	return c
 }
 
 // Listener wraps ln so that one client address holds at most

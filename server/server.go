@@ -117,8 +117,8 @@ type Server struct {
 	queue      store.Queue
 	recordings *recordings
 	hub        *hub
-	stopListen context.CancelFunc
-	listening  sync.WaitGroup
+	life       chan struct{} // held (size 1) by Start and Stop
+	run        *serverRun    // the running background work; nil when stopped
 	log        *slog.Logger
 	metrics    *metrics
 	registry   *prometheus.Registry
@@ -136,7 +136,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, errors.New("server: Config.Store is required")
 	}
 	cfg = cfg.withDefaults()
-	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, registry: prometheus.NewRegistry()}
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, registry: prometheus.NewRegistry(), life: make(chan struct{}, 1)}
 	s.metrics = newMetrics(s.registry)
 	s.rt = newRuntime(s)
 	s.authHealth = newAuthHealth(cfg.Store, cfg.Logger)
@@ -172,39 +172,95 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Start begins working queued jobs (call events and their work) and
-// listening for other replicas' stream events.
+// serverRun is one Start of the server: what Stop ends and waits for.
+type serverRun struct {
+	stopListen context.CancelFunc
+	listened   chan struct{} // closed when the stream listener has returned
+}
+
+// Start begins, in the background, working queued jobs (call events and
+// their work), sending queued messages, and listening for other replicas'
+// stream events. ctx's values are kept but its end is not: only Stop ends
+// the work, so that a signal's context ending lets Stop finish running
+// jobs rather than cut them off. Start while running does nothing; after
+// Stop it starts again. The background parts follow River's startstop
+// rules (rivershared/startstop).
 func (s *Server) Start(ctx context.Context) error {
-	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s.stopListen = cancel
+	s.life <- struct{}{}
+	defer func() { <-s.life }()
+	if s.run != nil {
+		return nil
+	}
+	bg := context.WithoutCancel(ctx)
+	lctx, cancel := context.WithCancel(bg)
+	r := &serverRun{stopListen: cancel, listened: make(chan struct{})}
 	ready := make(chan struct{})
 	var once sync.Once
-	s.listening.Add(1)
 	go func() {
-		defer s.listening.Done()
+		defer close(r.listened)
 		s.listenStream(lctx, func() { once.Do(func() { close(ready) }) })
 	}()
+	wait := time.NewTimer(10 * time.Second)
 	select {
 	case <-ready:
-	case <-time.After(10 * time.Second):
+	case <-wait.C:
 		s.log.Warn("not listening for other replicas' stream events yet; retrying in the background")
 	}
-	if err := s.queue.Start(ctx); err != nil {
-		return err
+	wait.Stop()
+	if err := s.queue.Start(bg); err != nil {
+		cancel()
+		<-r.listened
+		return fmt.Errorf("starting the job queue: %w", err)
 	}
-	s.msg.Start(ctx)
+	s.msg.Start(bg)
+	s.run = r
 	return nil
 }
 
-// Stop waits for running jobs to finish; jobs not started stay queued, and
-// so do messages not yet sent.
+// Stop ends the background work and waits for it: jobs not started stay
+// queued, and so do messages not yet sent; running jobs and messages
+// already out are waited for. When ctx ends first, what still runs is cut
+// off (jobs run again, messages are sent again with the same
+// Idempotency-Key), Stop waits for it to unwind and returns ctx's error.
+// Stop without Start, or once stopped, does nothing.
 func (s *Server) Stop(ctx context.Context) error {
-	s.msg.Stop()
-	if s.stopListen != nil {
-		s.stopListen()
-		s.listening.Wait()
+	select {
+	case s.life <- struct{}{}:
+	default:
+		select { // another Start or Stop is under way
+		case s.life <- struct{}{}:
+		case <-ctx.Done():
+			return fmt.Errorf("stopping the server: %w", context.Cause(ctx))
+		}
 	}
-	return s.queue.Stop(ctx)
+	defer func() { <-s.life }()
+	r := s.run
+	if r == nil {
+		return nil
+	}
+	s.run = nil
+	var msgErr, queueErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { msgErr = s.msg.Stop(ctx) })
+	wg.Go(func() { queueErr = s.stopQueue(ctx) })
+	wg.Wait()
+	// The listener goes last: the work stopping above may still publish.
+	r.stopListen()
+	<-r.listened
+	return errors.Join(msgErr, queueErr)
+}
+
+// stopQueue stops the job queue: running jobs finish, or, once ctx ends,
+// are cancelled (River works them again) and waited for.
+func (s *Server) stopQueue(ctx context.Context) error {
+	err := s.queue.Stop(ctx)
+	if err == nil || ctx.Err() == nil {
+		return err
+	}
+	if cerr := s.queue.StopAndCancel(context.WithoutCancel(ctx)); cerr != nil {
+		return fmt.Errorf("stopping the job queue: %w", cerr)
+	}
+	return fmt.Errorf("stopping the job queue: running jobs were cut off and will run again: %w", err)
 }
 
 // Routes lists the routes the service serves ("GET /api/v1/calls/{callId}"),

@@ -159,10 +159,13 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	}
 	heartbeat := time.NewTicker(25 * time.Second)
 	defer heartbeat.Stop()
+	shutdown := shuttingDown(r.Context())
 	for {
 		select {
 		case <-r.Context().Done():
 			return nil
+		case <-shutdown:
+			return nil // the server shuts down: the client reconnects to another replica, or later
 		case <-revoked:
 			return nil // the credential was revoked: the stream ends
 		case <-heartbeat.C:

@@ -28,9 +28,13 @@ type Queue interface {
 	Retry(ctx context.Context, id int64) error
 	// Job returns a stored job.
 	Job(ctx context.Context, id int64) (*rivertype.JobRow, error)
-	// Start begins working jobs; Stop waits for running jobs to finish.
+	// Start begins working jobs; Stop waits for running jobs to finish, or
+	// returns ctx's error when it ends first (the jobs still run);
+	// StopAndCancel cancels the running jobs' contexts and waits for them.
+	// Cancelling Start's context is StopAndCancel too.
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
 }
 
 // QueueConfig configures the queue. Zero values take the defaults noted.
@@ -171,3 +175,7 @@ func (q *riverQueue[TTx]) Job(ctx context.Context, id int64) (*rivertype.JobRow,
 func (q *riverQueue[TTx]) Start(ctx context.Context) error { return q.client.Start(ctx) }
 
 func (q *riverQueue[TTx]) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
+
+func (q *riverQueue[TTx]) StopAndCancel(ctx context.Context) error {
+	return q.client.StopAndCancel(ctx)
+}

@@ -94,12 +94,17 @@ func authorize(cmd *cobra.Command, file string, f authorizeFlags) error {
 	defer cancel()
 	done := make(chan error, 1)
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: callbackHandler(ctx, o, state, redirectURI, done)}
-	go func() { _ = srv.Serve(ln) }()
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		_ = srv.Serve(ln)
+	}()
 	defer func() {
 		// Graceful, so the browser gets its page before the server goes.
 		sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer scancel()
 		_ = srv.Shutdown(sctx)
+		<-served
 	}()
 
 	select {

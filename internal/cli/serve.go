@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -113,30 +114,51 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 			if err := srv.Start(ctx); err != nil {
 				return err
 			}
-			if err := firstStartHint(ctx, cmd, st); err != nil {
-				return err
+			// From here on every way out stops the server before the
+			// deferred st.Close, so running jobs and messages in flight
+			// finish (or, once the shutdown's time is out, are cut off to
+			// run again) while the database is still open.
+			bg, stopBg := context.WithCancel(ctx)
+			var bgWork sync.WaitGroup
+			stopAll := func(sctx context.Context) error {
+				stopBg()
+				bgWork.Wait()
+				return srv.Stop(sctx)
 			}
-			go srv.RefreshGlobalInfo(ctx)
+			shutdownCtx := func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			}
+			if err := firstStartHint(ctx, cmd, st); err != nil {
+				sctx, cancel := shutdownCtx()
+				defer cancel()
+				return errors.Join(err, stopAll(sctx))
+			}
+			bgWork.Go(func() { srv.RefreshGlobalInfo(bg) })
 			hs := srv.HTTPServer(hc)
 			ln = srv.Listener(ln, hc)
 			log.Info("switchboard listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", publicURL))
 			fmt.Fprintf(cmd.OutOrStdout(), "Switchboard is listening on %s (API at %s/api/v1, spec at %s/openapi.yaml)\n", ln.Addr(), publicURL, publicURL)
 			errc := make(chan error, 1)
 			go func() { errc <- hs.Serve(ln) }()
+			var serveErr error
 			select {
-			case err := <-errc:
-				return err
+			case serveErr = <-errc:
 			case <-ctx.Done():
 			}
 			log.Info("shutting down")
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			sctx, cancel := shutdownCtx()
 			defer cancel()
-			if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return err
+			// The API stops taking requests first (its event streams end
+			// with it); then the background work stops: jobs already
+			// running finish, the rest stay queued for the next start.
+			shutdownErr := hs.Shutdown(sctx)
+			if serveErr == nil {
+				serveErr = <-errc
 			}
-			// Jobs already running finish; the rest stay queued for the
-			// next start.
-			return srv.Stop(sctx)
+			if errors.Is(serveErr, http.ErrServerClosed) {
+				serveErr = nil
+			}
+			return errors.Join(serveErr, shutdownErr, stopAll(sctx))
 		},
 	}
 	sf.register(cmd)
