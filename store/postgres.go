@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -14,6 +15,10 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 )
+
+// defaultPoolConns is the size of each replica's pgx pool unless the URL
+// says otherwise (pool_max_conns=N).
+const defaultPoolConns = 10
 
 // OpenPostgres connects to PostgreSQL and migrates the schema. Any number
 // of replicas may share one database.
@@ -30,7 +35,19 @@ func OpenPostgres(ctx context.Context, url string, sealer *Sealer) (Store, error
 		db.Close()
 		return nil, err
 	}
-	pool, err := pgxpool.New(ctx, url)
+	pcfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("reading the PostgreSQL URL: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgx's default, max(4, CPUs), is too few: three connections stay
+		// in LISTEN (the stream, the messaging outbox, River's
+		// notifications), which left one for every job, sender and
+		// request on a 2-core machine.
+		pcfg.MaxConns = defaultPoolConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
