@@ -29,14 +29,14 @@ type dialect struct {
 
 // sqlStore implements Store over database/sql for both dialects.
 type sqlStore struct {
-	db     *sql.DB
-	pool   *pgxpool.Pool // PostgreSQL only: River's driver works on pgx
+	db   *sql.DB
+	pool *pgxpool.Pool // PostgreSQL only: River's driver works on pgx
 	// notifySuffix sets apart the notification channels of installations
 	// that share a PostgreSQL database in different schemas: LISTEN and
 	// NOTIFY are database-wide. Empty for the public schema.
 	notifySuffix string
 	d            dialect
-	sealer *Sealer
+	sealer       *Sealer
 }
 
 func (s *sqlStore) q(query string) string {
