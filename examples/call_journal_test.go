@@ -80,11 +80,7 @@ var number = regexp.MustCompile(`^\+?[0-9]+$`)
 // unknown) and, in Zendesk's voice comment, the numbers of both ends.
 func TestJournalStartAndNumbers(t *testing.T) {
 	t.Run("zendesk", func(t *testing.T) {
-		hd := newHelpdesk(t, map[string]reply{
-			"POST /api/v2/tickets.json":     {201, `{"ticket":{"id":4711}}`},
-			"PUT /api/v2/tickets/4711.json": {200, `{"ticket":{"id":4711}}`},
-		})
-		c := client(t, "zendesk.xml", engine.Vars{"base_url": hd.URL, "email": "agent@acme.test", "api_token": "zd-api-token-secret"}, "")
+		c, hd := zendeskTicketDesk(t)
 		for _, call := range finishedCalls() {
 			t.Run(call.name, func(t *testing.T) {
 				vars := call.vars
@@ -136,4 +132,14 @@ func directionOf(c callCase) string {
 		return scenarios.Outbound
 	}
 	return scenarios.Inbound
+}
+
+// zendeskTicketDesk is a client of the Zendesk example on a helpdesk that
+// opens ticket 4711 and takes updates of it.
+func zendeskTicketDesk(t *testing.T) (*engine.Client, *helpdesk) {
+	hd := newHelpdesk(t, map[string]reply{
+		"POST /api/v2/tickets.json":     {201, `{"ticket":{"id":4711}}`},
+		"PUT /api/v2/tickets/4711.json": {200, `{"ticket":{"id":4711}}`},
+	})
+	return client(t, "zendesk.xml", engine.Vars{"base_url": hd.URL, "email": "agent@acme.test", "api_token": "zd-api-token-secret"}, ""), hd
 }

@@ -120,11 +120,7 @@ func propertyNames(s *openapi3.Schema) []string {
 // kind of call, is one Zendesk's own contract accepts.
 func TestZendeskRequestsFollowTheContract(t *testing.T) {
 	zc := loadZendeskContract(t)
-	hd := newHelpdesk(t, map[string]reply{
-		"POST /api/v2/tickets.json":     {201, `{"ticket":{"id":4711}}`},
-		"PUT /api/v2/tickets/4711.json": {200, `{"ticket":{"id":4711}}`},
-	})
-	c := client(t, "zendesk.xml", engine.Vars{"base_url": hd.URL, "email": "agent@acme.test", "api_token": "zd-api-token-secret"}, "")
+	c, hd := zendeskTicketDesk(t)
 	for _, call := range finishedCalls() {
 		t.Run(call.name, func(t *testing.T) {
 			vars := call.vars

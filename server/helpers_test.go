@@ -37,6 +37,14 @@ type env struct {
 // server.
 func newEnv(t *testing.T, mutate ...func(*server.Config)) *env {
 	t.Helper()
+	st, dir := openSQLite(t)
+	return newEnvOn(t, st, dir, mutate...)
+}
+
+// openSQLite opens a fresh SQLite store in a temporary data directory,
+// closed when the test ends.
+func openSQLite(t *testing.T) (store.Store, string) {
+	t.Helper()
 	dir := t.TempDir()
 	key, err := store.LoadKey("", dir)
 	require.NoError(t, err)
@@ -45,7 +53,7 @@ func newEnv(t *testing.T, mutate ...func(*server.Config)) *env {
 	st, err := store.OpenSQLite(context.Background(), dir, sealer)
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
-	return newEnvOn(t, st, dir, mutate...)
+	return st, dir
 }
 
 // newEnvPostgres is newEnv on PostgreSQL, in a schema of its own.

@@ -99,14 +99,7 @@ func TestServerStartTwiceThenStop(t *testing.T) {
 
 // Stop without Start does nothing.
 func TestServerStopWithoutStart(t *testing.T) {
-	dir := t.TempDir()
-	key, err := store.LoadKey("", dir)
-	require.NoError(t, err)
-	sealer, err := store.NewSealer(key)
-	require.NoError(t, err)
-	st, err := store.OpenSQLite(context.Background(), dir, sealer)
-	require.NoError(t, err)
-	t.Cleanup(func() { st.Close() })
+	st, _ := openSQLite(t)
 	s, err := server.New(context.Background(), server.Config{Store: st})
 	require.NoError(t, err)
 	require.NoError(t, stopServer(t, s, context.Background()))
