@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -57,6 +58,16 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, e scenarios.Call
 	_, dup, err := s.queue.Enqueue(r.Context(), callEventArgs{Key: key, Event: e}, uniqueByArgs)
 	if err != nil {
 		return err
+	}
+	if !dup {
+		// Merged now, before the answer, as well as by the stored job: the
+		// PBX sends a call's next event after this one's answer, and the
+		// jobs of both may run at once, in any order. Merged here, the
+		// answered time is in the call before the hangup's work reads it.
+		// Should this fail, the job merges it.
+		if _, err := s.updateCall(r.Context(), e.CallID, func(c *scenarios.Call) { c.Apply(e) }); err != nil {
+			s.log.Warn("merging a call event", slog.String("call", e.CallID), slog.Any("err", err))
+		}
 	}
 	result := "accepted"
 	if dup {
@@ -124,11 +135,14 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	links, err := s.store.CallLinks(r.Context(), id)
+	// Runs before links: a step writes what it learned into the link, then
+	// marks its run succeeded, so a run read as succeeded has its outputs
+	// in the links read after it.
+	runs, err := s.store.ListRuns(r.Context(), store.RunFilter{CallID: id, Limit: 1000})
 	if err != nil {
 		return err
 	}
-	runs, err := s.store.ListRuns(r.Context(), store.RunFilter{CallID: id, Limit: 1000})
+	links, err := s.store.CallLinks(r.Context(), id)
 	if err != nil {
 		return err
 	}

@@ -160,6 +160,9 @@ func callLifecycle(t *testing.T, e *env) {
 
 	// Answered and hangup: the ticket is updated and the call journalled.
 	e.expect(e.do("POST", "/api/v1/events/calls", pbx, callEvent("call-1", "answered", map[string]any{"answerTime": "2026-11-21T10:00:05Z"})), 202)
+	// Merged before the 202, not only by its job: the hangup's work, which
+	// may run before the answered event's job, must see the answer.
+	require.Equal(t, "2026-11-21T10:00:05Z", e.expect(e.admin("GET", "/api/v1/calls/call-1", nil), 200)["call"].(map[string]any)["answerTime"])
 	e.expect(e.do("POST", "/api/v1/events/calls", pbx, callEvent("call-1", "hangup", map[string]any{
 		"endTime": "2026-11-21T10:01:35Z", "disposition": "ANSWERED", "recording": "https://pbx.test/rec/call-1.wav"})), 202)
 	got = e.waitRuns("call-1", map[string]string{"lookup": "succeeded", "createTicket": "succeeded", "updateTicket": "succeeded", "journal": "succeeded"})

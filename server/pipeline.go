@@ -58,25 +58,13 @@ type callEventWorker struct {
 	s *Server
 }
 
-// Work merges the event into the call and queues the work of every
+// Work merges the event into the call (again: the API merged it when it
+// took it, and merging is idempotent) and queues the work of every
 // integration bound to the call's extension.
 func (w *callEventWorker) Work(ctx context.Context, job *river.Job[callEventArgs]) error {
 	s := w.s
-	data, err := s.store.UpdateCall(ctx, job.Args.Event.CallID, func(old []byte) ([]byte, error) {
-		var c scenarios.Call
-		if old != nil {
-			if err := json.Unmarshal(old, &c); err != nil {
-				return nil, err
-			}
-		}
-		c.Apply(job.Args.Event)
-		return json.Marshal(c)
-	})
+	c, err := s.updateCall(ctx, job.Args.Event.CallID, func(c *scenarios.Call) { c.Apply(job.Args.Event) })
 	if err != nil {
-		return err
-	}
-	var c scenarios.Call
-	if err := json.Unmarshal(data, &c); err != nil {
 		return err
 	}
 	if c.Direction == "" || c.External.Number == "" || c.Extension == "" {
@@ -93,14 +81,7 @@ func (w *callEventWorker) Work(ctx context.Context, job *river.Job[callEventArgs
 		}
 	}
 	if why != c.Unrouted {
-		if _, err := s.store.UpdateCall(ctx, c.ID, func(old []byte) ([]byte, error) {
-			var cur scenarios.Call
-			if err := json.Unmarshal(old, &cur); err != nil {
-				return nil, err
-			}
-			cur.Unrouted = why
-			return json.Marshal(cur)
-		}); err != nil {
+		if _, err := s.updateCall(ctx, c.ID, func(cur *scenarios.Call) { cur.Unrouted = why }); err != nil {
 			return err
 		}
 	}
@@ -113,6 +94,29 @@ func (w *callEventWorker) Work(ctx context.Context, job *river.Job[callEventArgs
 		}
 	}
 	return nil
+}
+
+// updateCall changes a stored call (a new one starts empty) under its row
+// lock and returns it as stored.
+func (s *Server) updateCall(ctx context.Context, id string, change func(*scenarios.Call)) (*scenarios.Call, error) {
+	data, err := s.store.UpdateCall(ctx, id, func(old []byte) ([]byte, error) {
+		var c scenarios.Call
+		if old != nil {
+			if err := json.Unmarshal(old, &c); err != nil {
+				return nil, err
+			}
+		}
+		change(&c)
+		return json.Marshal(c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var c scenarios.Call
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
 }
 
 // integrationsFor returns the connected integrations with a helpdesk user
