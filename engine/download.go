@@ -31,11 +31,8 @@ func (c *Client) Download(ctx context.Context, rawURL string) (*http.Response, e
 	if err != nil {
 		return nil, fmt.Errorf("building the request: %w", err)
 	}
-	if err := setHeaders(req.Header, c.tmpl.headers, vars); err != nil {
+	if req.Header, err = c.baseHeader(vars, cred, 0); err != nil {
 		return nil, err
-	}
-	for name, vs := range cred.Header {
-		req.Header[http.CanonicalHeaderKey(name)] = vs
 	}
 	resp, err := c.retry.HTTPClient.Do(req)
 	if err != nil {

@@ -32,12 +32,8 @@ func (c *Client) render(r *Request, vars Vars, cred Credentials) (rendered, erro
 	if out.url == "" {
 		return out, nil
 	}
-	out.header = make(http.Header, len(c.tmpl.headers)+len(r.Headers)+2)
-	if err := setHeaders(out.header, c.tmpl.headers, vars); err != nil {
+	if out.header, err = c.baseHeader(vars, cred, len(r.Headers)); err != nil {
 		return out, err
-	}
-	for name, vs := range cred.Header {
-		out.header[http.CanonicalHeaderKey(name)] = vs
 	}
 	if err := setHeaders(out.header, r.Headers, vars); err != nil {
 		return out, err
@@ -66,6 +62,20 @@ func (c *Client) render(r *Request, vars Vars, cred Credentials) (rendered, erro
 		}
 	}
 	return out, nil
+}
+
+// baseHeader is what every request of the integration sends before its
+// own headers: the template-wide ones, then the auth header. room is how
+// many more the caller will add.
+func (c *Client) baseHeader(vars Vars, cred Credentials, room int) (http.Header, error) {
+	h := make(http.Header, len(c.tmpl.headers)+room+2)
+	if err := setHeaders(h, c.tmpl.headers, vars); err != nil {
+		return nil, err
+	}
+	for name, vs := range cred.Header {
+		h[http.CanonicalHeaderKey(name)] = vs
+	}
+	return h, nil
 }
 
 func setHeaders(h http.Header, hs []header, vars Vars) error {

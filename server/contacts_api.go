@@ -91,7 +91,7 @@ func remoteFailure(r *http.Request, what string, res *engine.Result) error {
 func failureClass(err error) string {
 	var se *engine.HTTPStatusError
 	switch {
-	case errors.Is(err, engine.ErrTokenInvalid) || authFailure(err):
+	case authFailure(err):
 		return "the helpdesk refused the credentials"
 	case errors.As(err, &se):
 		return fmt.Sprintf("the helpdesk answered HTTP %d", se.Status)
