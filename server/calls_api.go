@@ -33,10 +33,7 @@ func (s *Server) postCallEvent(w http.ResponseWriter, r *http.Request) error {
 
 // postYeastarEvent takes a Yeastar P-Series webhook (30011, 30012).
 func (s *Server) postYeastarEvent(w http.ResponseWriter, r *http.Request) error {
-	if err := requireJSON(r); err != nil {
-		return err
-	}
-	body, err := s.readBody(w, r, 1<<20)
+	body, err := s.jsonBody(w, r)
 	if err != nil {
 		return err
 	}

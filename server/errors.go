@@ -110,14 +110,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // fields so a typo is an error rather than a setting silently ignored, and
 // anything after the value: two concatenated events are not one.
 func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	if err := requireJSON(r); err != nil {
-		return err
-	}
-	body, err := s.readBody(w, r, 1<<20)
+	body, err := s.jsonBody(w, r)
 	if err != nil {
 		return err
 	}
 	return decodeJSONBytes(body, v)
+}
+
+// jsonBody reads a body declared JSON (or not declared) of at most 1 MiB.
+func (s *Server) jsonBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if err := requireJSON(r); err != nil {
+		return nil, err
+	}
+	return s.readBody(w, r, 1<<20)
 }
 
 // decodeJSONBytes decodes a JSON body into v: every key must be one v has,

@@ -24,10 +24,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, patch bool
 	if err != nil {
 		return err
 	}
-	if err := requireJSON(r); err != nil {
-		return err
-	}
-	body, err := s.readBody(w, r, 1<<20)
+	body, err := s.jsonBody(w, r)
 	if err != nil {
 		return err
 	}
