@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/templates"
@@ -25,9 +24,7 @@ func ConnectionCheck(ctx context.Context, c *engine.Client) (string, *engine.Res
 	case t.Scenario(templates.ScenarioGlobalInfo) != nil:
 		return templates.ScenarioGlobalInfo, GlobalInfo(ctx, c)
 	case t.Scenario(templates.ScenarioUserAssociation) != nil:
-		sc := t.Scenario(templates.ScenarioUserAssociation)
-		size := strconv.Itoa(intSetting(sc, "PageSize", defaultPageSize))
-		vars := engine.Vars{"Page": "1", "Offset": "0", "PageSize": size, "Cursor": ""}
+		vars := pageVars(1, intSetting(t.Scenario(templates.ScenarioUserAssociation), "PageSize", defaultPageSize), "")
 		return templates.ScenarioUserAssociation, c.Run(ctx, templates.ScenarioUserAssociation, vars, engine.RunOptions{})
 	case t.Scenario(templates.ScenarioSyncContact) != nil:
 		sc := t.Scenario(templates.ScenarioSyncContact)

@@ -60,11 +60,12 @@ func SyncUsers(ctx context.Context, c *engine.Client, vars engine.Vars) ([]User,
 	var results []*engine.Result
 	cursor := ""
 	for page := 1; page <= maxPages; page++ {
-		v := engine.Vars{}
+		v := pageVars(page, size, cursor)
 		for k, x := range vars {
-			v[k] = x
+			if _, paging := v[k]; !paging {
+				v[k] = x
+			}
 		}
-		v["Page"], v["Offset"], v["PageSize"], v["Cursor"] = strconv.Itoa(page), strconv.Itoa((page-1)*size), strconv.Itoa(size), cursor
 		res := c.Run(ctx, templates.ScenarioUserAssociation, v, opts)
 		results = append(results, res)
 		if res.Err != nil {
@@ -103,4 +104,9 @@ func intSetting(sc *engine.Scenario, name string, def int) int {
 		return def
 	}
 	return n
+}
+
+// pageVars are the variables of one page of UserAssociation.
+func pageVars(page, size int, cursor string) engine.Vars {
+	return engine.Vars{"Page": strconv.Itoa(page), "Offset": strconv.Itoa((page - 1) * size), "PageSize": strconv.Itoa(size), "Cursor": cursor}
 }
