@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/switchboard/switchboard/calls"
 	"github.com/switchboard/switchboard/scenarios"
 	"github.com/switchboard/switchboard/store"
 )
@@ -28,7 +28,7 @@ func (s *Server) postCallEvent(w http.ResponseWriter, r *http.Request) error {
 	// Stamped after the key: a repeated delivery is the same event
 	// whenever it comes.
 	e.Stamp(s.now())
-	return s.accept(w, r, e, eventKey(canonical), "switchboard")
+	return s.accept(w, r, e, calls.EventKey(canonical), "switchboard")
 }
 
 // postYeastarEvent takes a Yeastar P-Series webhook (30011, 30012).
@@ -48,23 +48,13 @@ func (s *Server) postYeastarEvent(w http.ResponseWriter, r *http.Request) error 
 		s.metrics.events.WithLabelValues("yeastar", "invalid").Inc()
 		return badRequest("%v", err)
 	}
-	return s.accept(w, r, *e, eventKey(body), "yeastar")
+	return s.accept(w, r, *e, calls.EventKey(body), "yeastar")
 }
 
 func (s *Server) accept(w http.ResponseWriter, r *http.Request, e scenarios.CallEvent, key, source string) error {
-	_, dup, err := s.queue.Enqueue(r.Context(), callEventArgs{Key: key, Event: e}, uniqueByArgs)
+	dup, err := s.calls.Accept(r.Context(), e, key)
 	if err != nil {
 		return err
-	}
-	if !dup {
-		// Merged now, before the answer, as well as by the stored job: the
-		// PBX sends a call's next event after this one's answer, and the
-		// jobs of both may run at once, in any order. Merged here, the
-		// answered time is in the call before the hangup's work reads it.
-		// Should this fail, the job merges it.
-		if _, err := s.updateCall(r.Context(), e.CallID, func(c *scenarios.Call) { c.Apply(e) }); err != nil {
-			s.log.Warn("merging a call event", slog.String("call", e.CallID), slog.Any("err", err))
-		}
 	}
 	result := "accepted"
 	if dup {
@@ -114,11 +104,7 @@ func (s *Server) viewRuns(ctx context.Context, runs []*store.Run) []runView {
 	views := make([]runView, 0, len(runs))
 	for _, run := range runs {
 		v := viewRun(run)
-		if run.JobID != 0 {
-			if job, err := s.queue.Job(ctx, run.JobID); err == nil {
-				v.JobState = string(job.State)
-			}
-		}
+		v.JobState = s.calls.JobState(ctx, run)
 		views = append(views, v)
 	}
 	return views
@@ -165,24 +151,14 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
 // retryRun runs a failed step's job again; the steps of that job that
 // succeeded are not repeated.
 func (s *Server) retryRun(w http.ResponseWriter, r *http.Request) error {
-	run, err := s.store.GetRun(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
+	run, err := s.calls.RetryRun(r.Context(), r.PathValue("id"))
+	var conflict *calls.ConflictError
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return notFound("run " + r.PathValue("id"))
-	}
-	if err != nil {
-		return err
-	}
-	if run.Status != store.RunFailed {
-		return errorf(http.StatusConflict, "conflict", "run %s is %s; only failed runs are retried", run.ID, run.Status)
-	}
-	job, err := s.queue.Job(r.Context(), run.JobID)
-	if err != nil {
-		return err
-	}
-	if job.State == "running" {
-		return errorf(http.StatusConflict, "conflict", "run %s is being worked right now; retry it when that attempt has ended", run.ID)
-	}
-	if err := s.queue.Retry(r.Context(), run.JobID); err != nil {
+	case errors.As(err, &conflict):
+		return errorf(http.StatusConflict, "conflict", "%s", conflict.Reason)
+	case err != nil:
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"id": run.ID, "status": "retrying"})
@@ -218,16 +194,9 @@ func (s *Server) callPopup(w http.ResponseWriter, r *http.Request) error {
 
 // loadCall returns a stored call, raw and decoded; 404 when unknown.
 func (s *Server) loadCall(ctx context.Context, id string) ([]byte, *scenarios.Call, error) {
-	data, err := s.store.GetCall(ctx, id)
+	data, call, err := s.calls.Call(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, notFound("call " + id)
 	}
-	if err != nil {
-		return nil, nil, err
-	}
-	var call scenarios.Call
-	if err := json.Unmarshal(data, &call); err != nil {
-		return nil, nil, err
-	}
-	return data, &call, nil
+	return data, call, err
 }

@@ -74,7 +74,7 @@ func (s *Server) viewChannel(ctx context.Context, ch *store.Channel) (channelVie
 		WebhookURL: s.msg.WebhookURL(ch), VerifyToken: ch.VerifyToken, Fields: iv.Fields, SecretFields: iv.SecretFields,
 		MessagesPerSecond: ch.MessagesPerSecond, AutoCloseDays: ch.AutoCloseDays, Settings: messaging.ParseSettings(ch.Settings),
 		Numbers: []channelNumberBody{}, CreatedAt: ch.CreatedAt, UpdatedAt: ch.UpdatedAt}
-	if c, err := s.rt.templateOf(ctx, in); err == nil {
+	if c, err := s.integ.TemplateOf(ctx, in); err == nil {
 		if d, err := s.channels.definition(c); err == nil {
 			v.Kind, v.AgentInitiated = d.Kind, d.Rules.AgentInitiated
 			v.AutoCloseHours, v.ReplyWindowHours = int(d.Rules.AutoClose.Hours()), int(d.Rules.ReplyWindow.Hours())
@@ -100,7 +100,7 @@ func (s *Server) checkChannel(ctx context.Context, b *channelBody, self string) 
 	if err != nil {
 		return err
 	}
-	if b.tmpl, err = s.rt.compiled(t); err != nil {
+	if b.tmpl, err = s.integ.Compile(t); err != nil {
 		return err
 	}
 	if !b.tmpl.Source.IsChannel() {
@@ -256,7 +256,7 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkChannel(r.Context(), &b, ""); err != nil {
 		return err
 	}
-	fields, secrets, err := splitFields(b.tmpl, b.Fields, nil)
+	fields, secrets, err := s.splitFields(b.tmpl, b.Fields, nil)
 	if err != nil {
 		return err
 	}
@@ -349,7 +349,7 @@ func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkChannel(r.Context(), &b, ch.ID); err != nil {
 		return err
 	}
-	fields, secrets, err := splitFields(b.tmpl, b.Fields, in.Secrets)
+	fields, secrets, err := s.splitFields(b.tmpl, b.Fields, in.Secrets)
 	if err != nil {
 		return err
 	}
@@ -383,7 +383,7 @@ func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	s.rt.forget(id)
+	s.integ.Forget(id)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -28,7 +28,7 @@ func (cr *channelRuntime) Resolve(ctx context.Context, ch *store.Channel) (*mess
 	if err != nil {
 		return nil, err
 	}
-	client, _, err := cr.s.rt.client(ctx, in)
+	client, err := cr.s.integ.Client(ctx, in)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/scenarios"
 	"github.com/switchboard/switchboard/store"
 )
@@ -41,7 +42,7 @@ func (s *Server) searchContacts(w http.ResponseWriter, r *http.Request) error {
 	if in.Status != store.StatusConnected {
 		return errorf(http.StatusConflict, "not_connected", "the integration is %s: %s", in.Status, in.StatusReason)
 	}
-	client, _, err := s.rt.client(r.Context(), in)
+	client, err := s.integ.Client(r.Context(), in)
 	if err != nil {
 		return err
 	}
@@ -91,7 +92,7 @@ func remoteFailure(r *http.Request, what string, res *engine.Result) error {
 func failureClass(err error) string {
 	var se *engine.HTTPStatusError
 	switch {
-	case authFailure(err):
+	case integrations.AuthFailure(err):
 		return "the helpdesk refused the credentials"
 	case errors.As(err, &se):
 		return fmt.Sprintf("the helpdesk answered HTTP %d", se.Status)

@@ -43,7 +43,7 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request) error {
 			return errorf(http.StatusForbidden, "forbidden", "call %s is not on your extension", body.CallID)
 		}
 	}
-	client, _, err := s.rt.client(r.Context(), in)
+	client, err := s.integ.Client(r.Context(), in)
 	if err != nil {
 		return err
 	}

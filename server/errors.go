@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/messaging"
 	"github.com/switchboard/switchboard/store"
 )
@@ -178,4 +180,25 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) (
 	}
 	s.log.Info("request body cut off", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
 	return nil, errorf(http.StatusBadRequest, "body_cut_off", "the body was cut off after %d bytes: %v", len(data), err)
+}
+
+// splitFields checks field values against a template's custom fields (a
+// 400 with every problem) and splits them into plain and secret ones; keep
+// holds the secret values already stored.
+func (s *Server) splitFields(c *engine.Template, in, keep map[string]string) (map[string]string, map[string]string, error) {
+	fields, secrets, err := integrations.SplitFields(c, in, keep)
+	var fe *integrations.FieldsError
+	if errors.As(err, &fe) {
+		return nil, nil, &apiError{Status: http.StatusBadRequest, Code: "invalid_fields", Message: "the fields do not fit the template", Details: fe.Problems}
+	}
+	return fields, secrets, err
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
 }

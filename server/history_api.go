@@ -237,7 +237,7 @@ func (s *Server) channelNames(ctx context.Context) (names, kinds map[string]stri
 	for _, ch := range list {
 		names[ch.ID] = ch.Name
 		if in, err := s.store.GetIntegration(ctx, ch.ID); err == nil {
-			if c, err := s.rt.templateOf(ctx, in); err == nil {
+			if c, err := s.integ.TemplateOf(ctx, in); err == nil {
 				kinds[ch.ID] = c.Source.Name
 			}
 		}

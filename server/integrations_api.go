@@ -6,19 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/switchboard/switchboard/auth"
-	"github.com/switchboard/switchboard/engine"
-	"github.com/switchboard/switchboard/scenarios"
+	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/store"
-	"github.com/switchboard/switchboard/templates"
 )
 
 type integrationView struct {
@@ -58,74 +53,6 @@ func viewIntegration(in *store.Integration) integrationView {
 	return v
 }
 
-// splitFields checks field values against the template's custom fields —
-// unknown names, missing required ones, list values outside their options
-// — and splits them into plain and secret values. keep holds the secret
-// values already stored: a secret field left out of an update keeps its
-// value.
-func splitFields(c *engine.Template, in map[string]string, keep map[string]string) (map[string]string, map[string]string, error) {
-	fields, secrets := map[string]string{}, map[string]string{}
-	var problems []string
-	defs := c.Source.CustomFields()
-	names := make([]string, 0, len(defs))
-	for _, f := range defs {
-		names = append(names, f.Name)
-	}
-	for k := range in {
-		if !slices.Contains(names, k) {
-			problems = append(problems, fmt.Sprintf("unknown field %q%s", k, templates.DidYouMean(k, names)))
-		}
-	}
-	urlFields := c.URLFields()
-	for _, f := range defs {
-		v, given := in[f.Name]
-		if !given && f.IsSecret() && keep[f.Name] != "" {
-			v, given = keep[f.Name], true
-		}
-		if strings.TrimSpace(v) == "" {
-			v = f.DefaultValue()
-		}
-		switch {
-		case strings.TrimSpace(v) == "" && fieldRequired(f):
-			problems = append(problems, fmt.Sprintf("field %q (%s) is required", f.Name, f.Title))
-			continue
-		case editorOf(f) == "list" && v != "" && !slices.Contains(fieldOptions(f), v):
-			problems = append(problems, fmt.Sprintf("field %q must be one of %s, not %q", f.Name, strings.Join(fieldOptions(f), ", "), v))
-			continue
-		case v != "" && slices.Contains(urlFields, f.Name):
-			if msg := urlProblem(v); msg != "" {
-				problems = append(problems, fmt.Sprintf("field %q (%s): %s", f.Name, f.Title, msg))
-				continue
-			}
-		}
-		if f.IsSecret() {
-			if v != "" {
-				secrets[f.Name] = v
-			}
-		} else {
-			fields[f.Name] = v
-		}
-	}
-	if len(problems) > 0 {
-		sort.Strings(problems)
-		return nil, nil, &apiError{Status: http.StatusBadRequest, Code: "invalid_fields", Message: "the fields do not fit the template", Details: problems}
-	}
-	return fields, secrets, nil
-}
-
-// urlProblem says what is wrong with the value of a field that begins the
-// template's request URLs, or "" when it is an absolute http(s) URL.
-func urlProblem(v string) string {
-	u, err := url.Parse(strings.TrimSpace(v))
-	switch {
-	case err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "":
-		return ""
-	case err == nil && u.Scheme == "" && !strings.HasPrefix(v, "/"):
-		return fmt.Sprintf("%q is not a URL: it needs a scheme, e.g. \"https://%s\"", v, strings.TrimSpace(v))
-	}
-	return fmt.Sprintf("%q is not an absolute http or https URL, e.g. \"https://example.com\"", v)
-}
-
 func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		TemplateID string            `json:"templateId"`
@@ -141,14 +68,14 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	c, err := s.rt.compiled(t)
+	c, err := s.integ.Compile(t)
 	if err != nil {
 		return err
 	}
 	if c.Source.IsChannel() {
 		return badRequest("template %s describes a messaging channel; connect it with POST /api/v1/channels", t.Key)
 	}
-	fields, secrets, err := splitFields(c, body.Fields, nil)
+	fields, secrets, err := s.splitFields(c, body.Fields, nil)
 	if err != nil {
 		return err
 	}
@@ -158,7 +85,7 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) error
 	if err := s.store.CreateIntegration(r.Context(), in); err != nil {
 		return err
 	}
-	v, err := s.connect(r.Context(), in, c)
+	v, err := s.connect(r.Context(), in)
 	if err != nil {
 		return err
 	}
@@ -166,73 +93,17 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// connect brings an integration to its status: an oauth2 one waits for the
-// admin's authorization (the view carries the authorize URL); the others
-// get their credentials now — a bearer token is fetched — and run
-// GetGlobalInfo. A failure is a status with its reason, not an API error.
-func (s *Server) connect(ctx context.Context, in *store.Integration, c *engine.Template) (integrationView, error) {
-	client, authz, err := s.rt.client(ctx, in)
+// connect brings an integration to its status (integrations.Runtime's
+// Connect) and shows it, with the address the admin authorizes at when it
+// waits for that. A failure is a status with its reason, not an API error.
+func (s *Server) connect(ctx context.Context, in *store.Integration) (integrationView, error) {
+	c, err := s.integ.Connect(ctx, in)
 	if err != nil {
-		return s.setStatus(ctx, in, store.StatusFailed, err.Error(), "")
-	}
-	if o, ok := authz.(*auth.OAuth2); ok {
-		if tok, err := s.store.Load(ctx, in.ID); err == nil && tok != nil {
-			return s.finishConnect(ctx, in, client)
-		}
-		state := auth.NewState()
-		if err := s.store.SaveOAuthState(ctx, state, in.ID, s.now().Add(s.cfg.OAuthStateTTL)); err != nil {
-			return integrationView{}, err
-		}
-		u, err := o.AuthorizeURL(s.redirectURI(c, in.ID), state)
-		if err != nil {
-			return s.setStatus(ctx, in, store.StatusFailed, err.Error(), "")
-		}
-		return s.setStatus(ctx, in, store.StatusAuthorizing, "waiting for the administrator to authorize at the provider", u)
-	}
-	if authz != nil {
-		if _, err := authz.Credentials(ctx); err != nil {
-			return s.setStatus(ctx, in, store.StatusFailed, err.Error(), "")
-		}
-	}
-	return s.finishConnect(ctx, in, client)
-}
-
-// finishConnect checks the connection — GetGlobalInfo, whose outputs it
-// keeps, or else a first page of users or one contact lookup — and marks
-// the integration connected, or failed with the remote's answer.
-func (s *Server) finishConnect(ctx context.Context, in *store.Integration, client *engine.Client) (integrationView, error) {
-	check, res := scenarios.ConnectionCheck(ctx, client)
-	if res != nil && res.Err != nil {
-		return s.setStatus(ctx, in, store.StatusFailed, "the connection check ("+check+") failed: "+res.Error, "")
-	}
-	if check == templates.ScenarioGlobalInfo {
-		in.GlobalVars = res.Vars
-	}
-	in.ConnectedAt = s.now()
-	return s.setStatus(ctx, in, store.StatusConnected, "", "")
-}
-
-func (s *Server) setStatus(ctx context.Context, in *store.Integration, status, reason, authorizeURL string) (integrationView, error) {
-	in.Status, in.StatusReason, in.UpdatedAt = status, reason, s.now()
-	if err := s.store.UpdateIntegration(ctx, in); err != nil {
 		return integrationView{}, err
 	}
-	if status == store.StatusFailed {
-		s.log.Warn("integration failed", slog.String("integration", in.ID), slog.String("reason", reason))
-	}
-	v := viewIntegration(in)
-	v.AuthorizeURL = authorizeURL
+	v := viewIntegration(c.Integration)
+	v.AuthorizeURL = c.AuthorizeURL
 	return v, nil
-}
-
-// redirectURI is the OAuth callback of an integration:
-// {public}/integration/callback/api/{crm|helpdesk}/{id}/.
-func (s *Server) redirectURI(c *engine.Template, id string) string {
-	kind := c.Source.Provider
-	if kind != "crm" {
-		kind = "helpdesk"
-	}
-	return fmt.Sprintf("%s/integration/callback/api/%s/%s/", s.cfg.PublicURL, kind, id)
 }
 
 // oauthCallback completes an authorization: the state must be one this
@@ -257,36 +128,23 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if e := q.Get("error"); e != "" {
-		reason := strings.TrimSpace("the provider refused: " + e + " " + q.Get("error_description"))
-		if _, err := s.setStatus(r.Context(), in, store.StatusFailed, reason, ""); err != nil {
+		c, err := s.integ.Fail(r.Context(), in, strings.TrimSpace("the provider refused: "+e+" "+q.Get("error_description")))
+		if err != nil {
 			return err
 		}
-		return page(http.StatusBadRequest, reason)
+		return page(http.StatusBadRequest, c.Integration.StatusReason)
 	}
-	client, authz, err := s.rt.client(r.Context(), in)
-	if err != nil {
-		return err
-	}
-	o, ok := authz.(*auth.OAuth2)
-	if !ok {
+	c, err := s.integ.Authorize(r.Context(), in, q.Get("code"))
+	var exchange *integrations.ExchangeError
+	switch {
+	case errors.Is(err, integrations.ErrNotOAuth2):
 		return badRequest("this integration does not use OAuth2")
-	}
-	c, err := s.rt.templateOf(r.Context(), in)
-	if err != nil {
+	case errors.As(err, &exchange):
+		return page(http.StatusBadGateway, "Authorization failed: "+exchange.Error())
+	case err != nil:
 		return err
-	}
-	if err := o.Exchange(r.Context(), q.Get("code"), s.redirectURI(c, in.ID)); err != nil {
-		if _, serr := s.setStatus(r.Context(), in, store.StatusFailed, err.Error(), ""); serr != nil {
-			return serr
-		}
-		return page(http.StatusBadGateway, "Authorization failed: "+err.Error())
-	}
-	v, err := s.finishConnect(r.Context(), in, client)
-	if err != nil {
-		return err
-	}
-	if v.Status != store.StatusConnected {
-		return page(http.StatusBadGateway, "Authorized, but the integration failed: "+v.StatusReason)
+	case c.Integration.Status != store.StatusConnected:
+		return page(http.StatusBadGateway, "Authorized, but the integration failed: "+c.Integration.StatusReason)
 	}
 	return page(http.StatusOK, "Switchboard is connected. You can close this page.")
 }
@@ -349,7 +207,7 @@ func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request) error
 		}
 		return err
 	}
-	s.rt.forget(id)
+	s.integ.Forget(id)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -367,11 +225,11 @@ func (s *Server) updateFields(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &body); err != nil {
 		return err
 	}
-	c, err := s.rt.templateOf(r.Context(), in)
+	c, err := s.integ.TemplateOf(r.Context(), in)
 	if err != nil {
 		return err
 	}
-	fields, secrets, err := splitFields(c, body.Fields, in.Secrets)
+	fields, secrets, err := s.splitFields(c, body.Fields, in.Secrets)
 	if err != nil {
 		return err
 	}
@@ -379,7 +237,7 @@ func (s *Server) updateFields(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.UpdateIntegration(r.Context(), in); err != nil {
 		return err
 	}
-	v, err := s.connect(r.Context(), in, c)
+	v, err := s.connect(r.Context(), in)
 	if err != nil {
 		return err
 	}
@@ -389,23 +247,4 @@ func (s *Server) updateFields(w http.ResponseWriter, r *http.Request) error {
 
 // RefreshGlobalInfo runs GetGlobalInfo for every connected integration, as
 // at start-up, keeping the outputs.
-func (s *Server) RefreshGlobalInfo(ctx context.Context) {
-	list, err := s.store.ListIntegrations(ctx)
-	if err != nil {
-		s.log.Error("listing integrations for global info", slog.Any("err", err))
-		return
-	}
-	for _, in := range list {
-		if in.Status != store.StatusConnected {
-			continue
-		}
-		client, _, err := s.rt.client(ctx, in)
-		if err != nil {
-			s.log.Warn("global info", slog.String("integration", in.ID), slog.Any("err", err))
-			continue
-		}
-		if _, err := s.finishConnect(ctx, in, client); err != nil {
-			s.log.Warn("global info", slog.String("integration", in.ID), slog.Any("err", err))
-		}
-	}
-}
+func (s *Server) RefreshGlobalInfo(ctx context.Context) { s.integ.RefreshGlobalInfo(ctx) }

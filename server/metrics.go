@@ -95,6 +95,9 @@ func statusClass(code int) string {
 	return strconv.Itoa(code/100) + "xx"
 }
 
+// countStep counts an attempt of a call step by outcome.
+func (m *metrics) countStep(step, status string) { m.steps.WithLabelValues(step, status).Inc() }
+
 // observer returns the engine hooks of one integration.
 func (m *metrics) observer(integration string) (func(engine.Observation), func(int)) {
 	return func(o engine.Observation) {

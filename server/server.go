@@ -16,9 +16,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/riverqueue/river"
 
+	"github.com/switchboard/switchboard/calls"
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/messaging"
 	"github.com/switchboard/switchboard/store"
 )
@@ -114,7 +115,6 @@ func (c Config) withDefaults() Config {
 type Server struct {
 	cfg        Config
 	store      store.Store
-	queue      store.Queue
 	recordings *recordings
 	hub        *hub
 	life       chan struct{} // held (size 1) by Start and Stop
@@ -122,10 +122,10 @@ type Server struct {
 	log        *slog.Logger
 	metrics    *metrics
 	registry   *prometheus.Registry
-	rt         *runtime
+	integ      *integrations.Runtime
+	calls      *calls.Service
 	msg        *messaging.Service
 	channels   *channelRuntime
-	authHealth *authHealth
 	mux        *http.ServeMux
 	patterns   []string // the routes, as registered
 }
@@ -138,8 +138,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, registry: prometheus.NewRegistry(), life: make(chan struct{}, 1)}
 	s.metrics = newMetrics(s.registry)
-	s.rt = newRuntime(s)
-	s.authHealth = newAuthHealth(cfg.Store, cfg.Logger)
+	integ, err := integrations.New(integrations.Config{Store: cfg.Store, Log: cfg.Logger, Now: cfg.Now, TimeZone: cfg.TimeZone,
+		PublicURL: cfg.PublicURL, OAuthStateTTL: cfg.OAuthStateTTL, AllowLinkLocal: cfg.AllowLinkLocal, OutboundProxy: cfg.OutboundProxy,
+		RequestTimeout: cfg.RequestTimeout, Retry: cfg.RemoteRetry, Observe: s.metrics.observer})
+	if err != nil {
+		return nil, err
+	}
+	s.integ = integ
 	s.hub = newHub()
 	m := cfg.Messaging
 	s.channels = &channelRuntime{s: s}
@@ -151,23 +156,19 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.msg = msg
-	s.recordings = newRecordings(cfg, &http.Client{Transport: s.rt.transport, Timeout: 5 * time.Minute})
+	s.recordings = newRecordings(cfg, &http.Client{Transport: integ.Transport(), Timeout: 5 * time.Minute})
 	if err := s.installBuiltins(ctx); err != nil {
 		return nil, fmt.Errorf("installing the built-in templates: %w", err)
 	}
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &callEventWorker{s: s})
-	river.AddWorker(workers, &callWorkWorker{s: s})
-	qc := cfg.Queue
-	qc.Workers = workers
-	if qc.Logger == nil {
-		qc.Logger = cfg.Logger
-	}
-	q, err := store.OpenQueue(ctx, cfg.Store, qc)
+	s.calls, err = calls.New(ctx, calls.Config{Store: cfg.Store, Runtime: integ, Queue: cfg.Queue,
+		OpenQueue: func(ctx context.Context, qc store.QueueConfig) (store.Queue, error) {
+			return store.OpenQueue(ctx, cfg.Store, qc)
+		},
+		Publish: s.publishScreenPop, RecordURL: s.recordings.url, Count: s.metrics.countStep,
+		TimeZone: cfg.TimeZone, Now: cfg.Now, Log: cfg.Logger})
 	if err != nil {
-		return nil, fmt.Errorf("opening the job queue: %w", err)
+		return nil, err
 	}
-	s.queue = q
 	s.routes()
 	return s, nil
 }
@@ -207,10 +208,10 @@ func (s *Server) Start(ctx context.Context) error {
 		s.log.Warn("not listening for other replicas' stream events yet; retrying in the background")
 	}
 	wait.Stop()
-	if err := s.queue.Start(bg); err != nil {
+	if err := s.calls.Start(bg); err != nil {
 		cancel()
 		<-r.listened
-		return fmt.Errorf("starting the job queue: %w", err)
+		return err
 	}
 	s.msg.Start(bg)
 	s.run = r
@@ -242,25 +243,12 @@ func (s *Server) Stop(ctx context.Context) error {
 	var msgErr, queueErr error
 	var wg sync.WaitGroup
 	wg.Go(func() { msgErr = s.msg.Stop(ctx) })
-	wg.Go(func() { queueErr = s.stopQueue(ctx) })
+	wg.Go(func() { queueErr = s.calls.Stop(ctx) })
 	wg.Wait()
 	// The listener goes last: the work stopping above may still publish.
 	r.stopListen()
 	<-r.listened
 	return errors.Join(msgErr, queueErr)
-}
-
-// stopQueue stops the job queue: running jobs finish, or, once ctx ends,
-// are cancelled (River works them again) and waited for.
-func (s *Server) stopQueue(ctx context.Context) error {
-	err := s.queue.Stop(ctx)
-	if err == nil || ctx.Err() == nil {
-		return err
-	}
-	if cerr := s.queue.StopAndCancel(context.WithoutCancel(ctx)); cerr != nil {
-		return fmt.Errorf("stopping the job queue: %w", cerr)
-	}
-	return fmt.Errorf("stopping the job queue: running jobs were cut off and will run again: %w", err)
 }
 
 // Routes lists the routes the service serves ("GET /api/v1/calls/{callId}"),

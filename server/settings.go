@@ -2,8 +2,10 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 
+	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/scenarios"
 )
 
@@ -37,20 +39,16 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, patch bool
 	if err := decodeJSONBytes(body, &st); err != nil {
 		return err
 	}
-	c, err := s.rt.templateOf(r.Context(), in)
+	warnings, err := s.integ.SaveSettings(r.Context(), in, st)
+	var se *integrations.SettingsError
+	if errors.As(err, &se) {
+		return &apiError{Status: http.StatusBadRequest, Code: "invalid_settings", Message: "the settings do not fit the template", Details: se.Problems}
+	}
 	if err != nil {
 		return err
 	}
-	if problems := scenarios.ValidateSettings(&st, c); len(problems) > 0 {
-		return &apiError{Status: http.StatusBadRequest, Code: "invalid_settings", Message: "the settings do not fit the template", Details: problems}
-	}
-	in.Settings, _ = json.Marshal(st) // a struct of plain values always marshals
-	in.UpdatedAt = s.now()
-	if err := s.store.UpdateIntegration(r.Context(), in); err != nil {
-		return err
-	}
 	v := viewIntegration(in)
-	v.Warnings = scenarios.SettingsWarnings(&st, c)
+	v.Warnings = warnings
 	writeJSON(w, 200, v)
 	return nil
 }

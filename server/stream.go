@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard/switchboard/calls"
 	"github.com/switchboard/switchboard/messaging"
 	"github.com/switchboard/switchboard/store"
 )
@@ -119,6 +120,14 @@ func (s *Server) publishMessaging(ctx context.Context, e messaging.Event) {
 		e.Extensions = []string{} // admins still see it
 	}
 	s.publish(ctx, streamEvent{Type: e.Type, Extensions: e.Extensions, Data: e.Data})
+}
+
+// publishScreenPop hands the calls service's screen pops to the stream.
+func (s *Server) publishScreenPop(ctx context.Context, p calls.ScreenPop) {
+	s.publish(ctx, streamEvent{Type: "screenPop", Extension: p.Extension, Data: map[string]any{
+		"callId": p.CallID, "integrationId": p.IntegrationID, "trigger": p.Trigger, "number": p.Number, "name": p.Name,
+		"url": p.URL, "contactId": p.ContactID, "contactName": p.ContactName,
+	}})
 }
 
 // listenStream delivers the events other replicas publish (and this one's,

@@ -65,36 +65,11 @@ func viewTemplate(t *store.Template, c *engine.Template) templateView {
 	if c != nil {
 		v.AuthType, v.Remark, v.Scenarios = c.Source.AuthType, c.Source.Remark, c.ScenarioIDs()
 		for _, f := range c.Source.CustomFields() {
-			v.Fields = append(v.Fields, fieldView{Name: f.Name, Title: f.Title, Editor: editorOf(f), Secret: f.IsSecret(),
-				Required: fieldRequired(f), Options: fieldOptions(f), Default: f.DefaultValue()})
+			v.Fields = append(v.Fields, fieldView{Name: f.Name, Title: f.Title, Editor: f.EditorKind(), Secret: f.IsSecret(),
+				Required: f.Required(), Options: f.Options(), Default: f.DefaultValue()})
 		}
 	}
 	return v
-}
-
-func editorOf(f *templates.Parameter) string {
-	if f.Editor == "" {
-		return "string"
-	}
-	return f.Editor
-}
-
-// fieldRequired: every custom field must be filled in, unless the template
-// marks it Required="0" (an extension of the Yeastar format).
-func fieldRequired(f *templates.Parameter) bool { return f.Node.AttrValue("Required") != "0" }
-
-// fieldOptions are a list field's choices: its Value, comma-separated.
-func fieldOptions(f *templates.Parameter) []string {
-	if editorOf(f) != "list" {
-		return nil
-	}
-	var out []string
-	for _, o := range strings.Split(f.Value, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			out = append(out, o)
-		}
-	}
-	return out
 }
 
 // readTemplateBody reads an upload: the raw XML, or the multipart field
@@ -169,7 +144,7 @@ func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]templateView, 0, len(list))
 	for _, t := range list {
-		c, _ := s.rt.compiled(t)
+		c, _ := s.integ.Compile(t)
 		out = append(out, viewTemplate(t, c))
 	}
 	writeJSON(w, 200, map[string]any{"templates": out})
@@ -189,7 +164,7 @@ func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, _ := s.rt.compiled(t)
+	c, _ := s.integ.Compile(t)
 	writeJSON(w, 200, viewTemplate(t, c))
 	return nil
 }
@@ -230,6 +205,7 @@ func (s *Server) replaceTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.ReplaceTemplate(r.Context(), t); err != nil {
 		return err
 	}
+	s.integ.ForgetTemplate(t.ID) // other replicas see the changed XML and compile it again
 	v := viewTemplate(t, c)
 	v.Warnings = problemViews(problems.Warnings())
 	writeJSON(w, 200, v)
@@ -247,6 +223,7 @@ func (s *Server) deleteTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeleteTemplate(r.Context(), t.ID); err != nil {
 		return err
 	}
+	s.integ.ForgetTemplate(t.ID)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

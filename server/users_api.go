@@ -38,7 +38,7 @@ func (s *Server) syncUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	client, _, err := s.rt.client(r.Context(), in)
+	client, err := s.integ.Client(r.Context(), in)
 	if err != nil {
 		return err
 	}

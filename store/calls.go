@@ -60,6 +60,9 @@ type CallStore interface {
 	// UpdateCallLink changes what an integration learned about a call.
 	UpdateCallLink(ctx context.Context, callID, integrationID string, f func(map[string]string)) (map[string]string, error)
 	CallLinks(ctx context.Context, callID string) (map[string]map[string]string, error)
+	// CallBindings returns the integrations that take an extension's
+	// calls, with the helpdesk user bound to it, in one query.
+	CallBindings(ctx context.Context, extension string) ([]CallBinding, error)
 
 	// GetRunByStep returns the run of a step, ErrNotFound if none yet.
 	GetRunByStep(ctx context.Context, callID, integrationID, step string) (*Run, error)

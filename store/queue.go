@@ -65,24 +65,49 @@ type QueueConfig struct {
 	Logger *slog.Logger
 }
 
+// Defaults of QueueConfig.
+const (
+	DefaultMaxWorkers        = 20
+	DefaultQueuePollInterval = 100 * time.Millisecond
+	DefaultJobTimeout        = 2 * time.Minute
+	DefaultGiveUpAfter       = 24 * time.Hour
+)
+
 // WithDefaults fills in the zero fields.
 func (c QueueConfig) WithDefaults() QueueConfig {
-	if c.MaxWorkers <= 0 {
-		c.MaxWorkers = 20
+	if c.MaxWorkers == 0 {
+		c.MaxWorkers = DefaultMaxWorkers
 	}
-	if c.PollInterval <= 0 {
-		c.PollInterval = 100 * time.Millisecond
+	if c.PollInterval == 0 {
+		c.PollInterval = DefaultQueuePollInterval
 	}
-	if c.JobTimeout <= 0 {
-		c.JobTimeout = 2 * time.Minute
+	if c.JobTimeout == 0 {
+		c.JobTimeout = DefaultJobTimeout
 	}
 	if c.RetryPolicy == nil {
 		c.RetryPolicy = Backoff{}.WithDefaults()
 	}
-	if c.GiveUpAfter <= 0 {
-		c.GiveUpAfter = 24 * time.Hour
+	if c.GiveUpAfter == 0 {
+		c.GiveUpAfter = DefaultGiveUpAfter
 	}
 	return c
+}
+
+// Validate names the first field that cannot work, with the fix.
+func (c QueueConfig) Validate() error {
+	for _, f := range []struct {
+		name string
+		v    time.Duration
+		def  time.Duration
+	}{{"PollInterval", c.PollInterval, DefaultQueuePollInterval}, {"JobTimeout", c.JobTimeout, DefaultJobTimeout}, {"GiveUpAfter", c.GiveUpAfter, DefaultGiveUpAfter}} {
+		if f.v < 0 {
+			return fmt.Errorf("queue: %s %s is negative; give a positive duration, or 0 for %s", f.name, f.v, f.def)
+		}
+	}
+	if c.MaxWorkers < 0 {
+		return fmt.Errorf("queue: MaxWorkers %d is negative; give a positive number, or 0 for %d", c.MaxWorkers, DefaultMaxWorkers)
+	}
+	return nil
 }
 
 type riverQueue[TTx any] struct {
@@ -95,6 +120,9 @@ func OpenQueue(ctx context.Context, st Store, cfg QueueConfig) (Queue, error) {
 	s, ok := st.(*sqlStore)
 	if !ok {
 		return nil, errors.New("OpenQueue needs a store opened by OpenSQLite or OpenPostgres")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	cfg = cfg.WithDefaults()
 	if s.pool != nil {

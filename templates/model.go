@@ -243,6 +243,35 @@ func (p *Parameter) DefaultValue() string {
 	return strings.TrimSpace(p.Value)
 }
 
+// EditorKind is how a custom field is edited: its Editor, "string" when
+// none is given.
+func (p *Parameter) EditorKind() string {
+	if p.Editor == "" {
+		return "string"
+	}
+	return p.Editor
+}
+
+// Required reports whether a custom field must be filled in: every one
+// must, unless the template marks it Required="0" (an extension of the
+// Yeastar format).
+func (p *Parameter) Required() bool { return p.Node.AttrValue("Required") != "0" }
+
+// Options are a list field's choices: its Value, comma-separated; nil for
+// other fields.
+func (p *Parameter) Options() []string {
+	if p.EditorKind() != "list" {
+		return nil
+	}
+	var out []string
+	for _, o := range strings.Split(p.Value, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 // Headers lists the request's own headers.
 func (r *Request) Headers() []*Parameter {
 	var out []*Parameter

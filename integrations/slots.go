@@ -1,4 +1,4 @@
-package server
+package integrations
 
 import (
 	"context"
@@ -20,7 +20,7 @@ type slotLimiter struct {
 }
 
 func (l *slotLimiter) Acquire(ctx context.Context) (func(), error) {
-	owner := newID("slot")
+	owner := store.NewID("slot")
 	wait := 2 * time.Millisecond
 	for {
 		ok, err := l.st.TryRequestSlot(ctx, l.id, l.n, owner, l.now(), l.ttl)

@@ -1,4 +1,4 @@
-package server
+package integrations
 
 import (
 	"context"
@@ -18,11 +18,11 @@ import (
 // hiccup of the remote, three in a row are the credentials.
 const authFailuresToFail = 3
 
-// authHealth turns an integration failed when its calls keep failing on
+// health turns an integration failed when its calls keep failing on
 // authentication, with the remote's answer as the reason, and connected
 // again when a call gets an answer from the remote. The counts are per
 // process: each replica comes to the same conclusion from its own calls.
-type authHealth struct {
+type health struct {
 	st  store.Store
 	log *slog.Logger
 
@@ -30,14 +30,14 @@ type authHealth struct {
 	failures map[string]int // by integration
 }
 
-func newAuthHealth(st store.Store, log *slog.Logger) *authHealth {
-	return &authHealth{st: st, log: log, failures: map[string]int{}}
+func newHealth(st store.Store, log *slog.Logger) *health {
+	return &health{st: st, log: log, failures: map[string]int{}}
 }
 
 // observe takes the outcome of one step that talked to the remote.
-func (h *authHealth) observe(ctx context.Context, in *store.Integration, res *engine.Result, err error, at time.Time) {
+func (h *health) observe(ctx context.Context, in *store.Integration, res *engine.Result, err error, at time.Time) {
 	switch {
-	case authFailure(err):
+	case AuthFailure(err):
 		h.mu.Lock()
 		h.failures[in.ID]++
 		n := h.failures[in.ID]
@@ -63,9 +63,23 @@ func (h *authHealth) observe(ctx context.Context, in *store.Integration, res *en
 	}
 }
 
-// authFailure reports whether a step failed because the remote refused the
+// forget drops the count of a deleted integration.
+func (h *health) forget(id string) {
+	h.mu.Lock()
+	delete(h.failures, id)
+	h.mu.Unlock()
+}
+
+// Observe takes the outcome of one call step that talked to the remote:
+// calls failing on authentication three times in a row mark the
+// integration failed; one that gets an answer connects it again.
+func (rt *Runtime) Observe(ctx context.Context, in *store.Integration, res *engine.Result, err error) {
+	rt.health.observe(ctx, in, res, err, rt.cfg.Now())
+}
+
+// AuthFailure reports whether a step failed because the remote refused the
 // credentials, after the engine's one token refresh.
-func authFailure(err error) bool {
+func AuthFailure(err error) bool {
 	var se *engine.HTTPStatusError
 	var te *auth.TokenEndpointError
 	return errors.Is(err, engine.ErrTokenInvalid) || errors.As(err, &te) ||

@@ -1,0 +1,14 @@
+// Package calls owns what a call does at run time: the durable intake of
+// call events and the River job kinds that work them (call_event merges an
+// event into its call and queues the work of every integration taking the
+// extension's calls; call_work runs that work), the per-call lease, the
+// steps of a call's plan with their run records and idempotency keys, the
+// local contact group, screen-pop decisions, and the retry of failed runs.
+//
+// scenarios holds the pure semantics this package runs: what a call is,
+// its variables and its plan. integrations supplies each integration's
+// connection (client, settings); calls never builds a client.
+//
+// It must not serve HTTP (server does), hold connections or caches of
+// integrations, or know about messaging.
+package calls

@@ -1,0 +1,250 @@
+package calls
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/integrations"
+	"github.com/switchboard/switchboard/scenarios"
+	"github.com/switchboard/switchboard/store"
+)
+
+// stepRun is one step of a call's plan for one integration, worked by one
+// job: what the step needs, gathered once.
+type stepRun struct {
+	s     *Service
+	jobID int64
+	call  *scenarios.Call
+	in    *store.Integration
+	conn  *integrations.Conn
+	step  scenarios.Step
+
+	link map[string]string // what earlier steps learned about the call
+	vars engine.Vars       // the step's variables
+}
+
+// run does the step unless it is done already, keeping its run record.
+func (r *stepRun) run(ctx context.Context) error {
+	s := r.s
+	rec, err := s.store.GetRunByStep(ctx, r.call.ID, r.in.ID, r.step.Name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		rec = &store.Run{ID: store.NewID("run"), CallID: r.call.ID, IntegrationID: r.in.ID, Step: r.step.Name, Scenario: r.step.Scenario, CreatedAt: s.cfg.Now()}
+	case err != nil:
+		return err
+	case rec.Status == store.RunSucceeded || rec.Status == store.RunSkipped:
+		return nil
+	}
+	rec.Attempts++
+	rec.JobID, rec.Status, rec.UpdatedAt = r.jobID, store.RunRunning, s.cfg.Now()
+	if err := s.store.SaveRun(ctx, rec); err != nil {
+		return err
+	}
+	links, err := s.store.CallLinks(ctx, r.call.ID)
+	if err != nil {
+		return err
+	}
+	if r.link = links[r.in.ID]; r.link == nil {
+		r.link = map[string]string{}
+	}
+	if r.vars, err = r.variables(ctx); err != nil {
+		return r.finish(ctx, rec, nil, err)
+	}
+	outputs, res, err := r.do(ctx)
+	if err == nil {
+		if why := r.allSkipped(res); why != "" {
+			err = skipped{why}
+		}
+	}
+	if err == nil && outputs != nil {
+		_, err = s.store.UpdateCallLink(ctx, r.call.ID, r.in.ID, func(m map[string]string) {
+			for k, v := range outputs {
+				m[k] = v
+			}
+		})
+	}
+	return r.finish(ctx, rec, res, err)
+}
+
+// finish records how the step ended; a failure is returned so the job is
+// retried with backoff.
+func (r *stepRun) finish(ctx context.Context, rec *store.Run, res *engine.Result, err error) error {
+	s := r.s
+	rec.UpdatedAt, rec.LastError = s.cfg.Now(), ""
+	if res != nil {
+		rec.Trace, _ = json.Marshal(res.Trace) // exchanges always marshal
+		rec.Outputs = res.Vars
+	}
+	switch {
+	case errors.Is(err, errSkipped):
+		rec.Status, rec.LastError, err = store.RunSkipped, err.Error(), nil
+	case err != nil:
+		rec.Status, rec.LastError = store.RunFailed, err.Error()
+	default:
+		rec.Status = store.RunSucceeded
+	}
+	if serr := s.store.SaveRun(ctx, rec); serr != nil {
+		return serr
+	}
+	s.rt.Observe(ctx, r.in, res, err)
+	s.cfg.Count(rec.Step, rec.Status)
+	if err != nil {
+		s.log.Warn("call step failed", slog.String("call", rec.CallID), slog.String("integration", rec.IntegrationID),
+			slog.String("step", rec.Step), slog.Int("attempt", rec.Attempts), slog.String("err", rec.LastError))
+		return fmt.Errorf("%s: %w", rec.Step, err)
+	}
+	return nil
+}
+
+var errSkipped = errors.New("nothing to do")
+
+// skipped is a step that had nothing to do, with the reason, which the
+// run keeps: a journal quietly "succeeding" without a request sent would
+// hide that it never reached the helpdesk.
+type skipped struct{ reason string }
+
+func (e skipped) Error() string        { return e.reason }
+func (e skipped) Is(target error) bool { return target == errSkipped }
+
+// allSkipped says why every request of a run was skipped, naming the
+// variables their URLs read that the call did not have; "" when any
+// request was sent.
+func (r *stepRun) allSkipped(res *engine.Result) string {
+	if res == nil || len(res.Trace) == 0 {
+		return ""
+	}
+	client := r.conn.Client
+	var why []string
+	for _, ex := range res.Trace {
+		if !ex.Skipped {
+			return ""
+		}
+		reason := fmt.Sprintf("request %s was not sent: %s", ex.Request, ex.SkipReason)
+		if sc := client.Template().Scenario(r.step.Scenario); sc != nil && sc.Request(ex.Request) != nil {
+			var missing []string
+			for _, v := range sc.Request(ex.Request).URL.Variables() {
+				if r.vars[v] == "" && client.Vars()[v] == "" && !slices.Contains(missing, v) {
+					missing = append(missing, v)
+				}
+			}
+			if len(missing) > 0 {
+				reason += fmt.Sprintf(" (it reads %s, which this call does not have)", strings.Join(missing, ", "))
+			}
+		}
+		why = append(why, reason)
+	}
+	return strings.Join(why, "; ")
+}
+
+// variables are the step's: the call's, what earlier steps learned, the
+// scenario settings, and the subject and description of the settings
+// (compiled when they were saved) rendered.
+func (r *stepRun) variables(ctx context.Context) (engine.Vars, error) {
+	s, call := r.s, r.call
+	ext := scenarios.ExtensionInfo{Number: call.Extension}
+	if e, err := s.store.GetExtension(ctx, call.Extension); err == nil {
+		ext = scenarios.ExtensionInfo{Number: e.Number, FirstName: e.FirstName, LastName: e.LastName, Email: e.Email}
+	}
+	vars := call.Vars(scenarios.CallContext{Extension: ext, Location: s.cfg.TimeZone, RecordURL: r.recordURL()})
+	for k, v := range r.link {
+		if v != "" {
+			vars[k] = v
+		}
+	}
+	for k, v := range r.conn.Settings.ScenarioParameters[r.step.Scenario] {
+		vars[k] = v
+	}
+	subject, description := r.conn.Texts.ForStep(r.step.Name)
+	for _, t := range []struct {
+		name string
+		text *engine.Text
+	}{{"Subject", subject}, {"Description", description}} {
+		if t.text == nil {
+			delete(vars, t.name) // the scenario's default renders instead
+			continue
+		}
+		v, err := t.text.Render(mergeVars(r.conn.Client.Vars(), vars))
+		if err != nil {
+			return nil, fmt.Errorf("the %s of the settings: %w", strings.ToLower(t.name), err)
+		}
+		vars[t.name] = v
+	}
+	return vars, nil
+}
+
+func mergeVars(layers ...engine.Vars) engine.Vars {
+	out := engine.Vars{}
+	for _, l := range layers {
+		for k, v := range l {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// recordURL is where the helpdesk plays the recording: set when the
+// journal's playback is on and the call has a recording.
+func (r *stepRun) recordURL() string {
+	st := r.conn.Settings
+	if r.call.Recording == "" || st.CallJournal == nil || !st.CallJournal.PlayRecording {
+		return ""
+	}
+	return r.s.cfg.RecordURL(r.call.Recording, r.s.cfg.Now())
+}
+
+// do runs the step's scenario and returns what it adds to the call's link
+// (contact id, ticket id …). Every request but GET and HEAD carries the
+// idempotency key call:integration:step, so a retry after a lost answer
+// is not done twice where the remote honours it.
+func (r *stepRun) do(ctx context.Context) (map[string]string, *engine.Result, error) {
+	call, step, vars := r.call, r.step, r.vars
+	send := func() *engine.Result {
+		return r.conn.Client.Run(ctx, step.Scenario, vars, engine.RunOptions{
+			IdempotencyKey: call.ID + ":" + r.in.ID + ":" + step.Name, Requests: step.Requests})
+	}
+	switch step.Name {
+	case scenarios.StepLookup:
+		return r.lookup(ctx)
+	case scenarios.StepCreateContact:
+		if r.link["ContactId"] != "" {
+			return nil, nil, skipped{"the caller is a known contact (" + r.link["ContactId"] + ")"}
+		}
+		first, last := splitName(call.External.Name)
+		vars["FirstName"], vars["LastName"] = first, last
+		vars["DisplayName"] = firstNonEmpty(call.External.Name, call.External.Number)
+		vars["BusinessNumber"] = call.External.Number
+		res := send()
+		if res.Err != nil {
+			return nil, res, res.Err
+		}
+		return map[string]string{"ContactId": res.Vars["ContactId"], "ContactSyncType": step.Requests[0], "ContactCreated": "1"}, res, nil
+	case scenarios.StepUpdateTicket:
+		if r.link["TicketId"] == "" {
+			return nil, nil, skipped{"no ticket was made for this call"}
+		}
+	}
+	res := send()
+	if res.Err != nil {
+		return nil, res, res.Err
+	}
+	out := map[string]string{}
+	if t := res.Vars["TicketId"]; t != "" {
+		out["TicketId"] = t
+	}
+	return out, res, nil
+}
+
+// splitName splits "Ann Lee" into first and last name.
+func splitName(name string) (string, string) {
+	name = strings.TrimSpace(name)
+	if i := strings.LastIndex(name, " "); i > 0 {
+		return name[:i], name[i+1:]
+	}
+	return name, ""
+}

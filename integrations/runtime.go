@@ -1,0 +1,300 @@
+package integrations
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+
+	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/scenarios"
+	"github.com/switchboard/switchboard/store"
+)
+
+// Defaults of Config.
+const (
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultOAuthStateTTL  = 15 * time.Minute
+	DefaultPublicURL      = "http://localhost:8080"
+)
+
+// Config configures a Runtime. Zero values take the defaults noted.
+type Config struct {
+	// Store keeps templates, integrations, tokens and request slots.
+	// Required.
+	Store store.Store
+	// Log receives what goes wrong in the background. Default: discard.
+	Log *slog.Logger
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// TimeZone is the PBX time zone templates format times in. Default
+	// time.Local.
+	TimeZone *time.Location
+	// PublicURL is where the admin's browser comes back to after an OAuth
+	// authorization. Default DefaultPublicURL.
+	PublicURL string
+	// OAuthStateTTL is how long an authorization may take. Default
+	// DefaultOAuthStateTTL.
+	OAuthStateTTL time.Duration
+	// AllowLinkLocal lets templates reach link-local and cloud metadata
+	// addresses. Default false: refused (see outboundTransport).
+	AllowLinkLocal bool
+	// OutboundProxy, when set, is the HTTP proxy requests to remote APIs
+	// go through. Default none; the environment's proxies are ignored.
+	OutboundProxy *url.URL
+	// RequestTimeout bounds each attempt of a request to a remote API.
+	// Default DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// Retry tunes retries of requests to remote APIs. Zero: the engine's
+	// defaults.
+	Retry engine.RetryPolicy
+	// Observe, when set, returns the metric hooks of one integration's
+	// requests: every request sent, and requests starting (+1) and
+	// stopping (-1) to wait for a free slot.
+	Observe func(integrationID string) (func(engine.Observation), func(delta int))
+}
+
+// WithDefaults returns the config with its zero fields filled in.
+func (c Config) WithDefaults() Config {
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.TimeZone == nil {
+		c.TimeZone = time.Local
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = DefaultPublicURL
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.OAuthStateTTL == 0 {
+		c.OAuthStateTTL = DefaultOAuthStateTTL
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	return c
+}
+
+// Validate names the first field that cannot work, with the fix.
+func (c Config) Validate() error {
+	switch {
+	case c.Store == nil:
+		return errors.New("integrations: Config.Store is required")
+	case c.RequestTimeout < 0:
+		return fmt.Errorf("integrations: RequestTimeout %s is negative; give a positive duration, or 0 for %s", c.RequestTimeout, DefaultRequestTimeout)
+	case c.OAuthStateTTL < 0:
+		return fmt.Errorf("integrations: OAuthStateTTL %s is negative; give a positive duration, or 0 for %s", c.OAuthStateTTL, DefaultOAuthStateTTL)
+	}
+	if u, err := url.Parse(c.PublicURL); c.PublicURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		return fmt.Errorf("integrations: PublicURL %q is not an absolute http(s) URL, e.g. https://switchboard.example.com", c.PublicURL)
+	}
+	return nil
+}
+
+// Runtime runs connected templates. It caches compiled templates and one
+// connection (engine client, authorizer, settings) per integration; an
+// entry is rebuilt when what it was built from changes (contents, not
+// UpdatedAt), so a replaced template or changed fields are used at once,
+// on every replica, without a restart. An integration's concurrency
+// limiter outlives its connections, so the limit holds across rebuilds.
+type Runtime struct {
+	cfg       Config
+	store     store.Store
+	log       *slog.Logger
+	transport http.RoundTripper
+	tokenHTTP *http.Client
+	health    *health
+
+	mu       sync.Mutex
+	compiled map[string]compiledEntry // by template id
+	conns    map[string]*Conn         // by integration id
+	limiters map[string]limiterEntry  // by integration id
+}
+
+type compiledEntry struct {
+	sum [sha256.Size]byte // of the XML
+	t   *engine.Template
+}
+
+type limiterEntry struct {
+	size int
+	sem  *semaphore.Weighted
+}
+
+// Conn is a connected integration ready to run: its compiled template's
+// client and authorizer, and its settings with the admin-written texts
+// compiled. A Conn is shared and must not be changed.
+type Conn struct {
+	Client   *engine.Client
+	Auth     engine.Authorizer // nil when the template authenticates nothing
+	Settings scenarios.Settings
+	Texts    scenarios.Texts
+
+	fingerprint string
+}
+
+// New returns a runtime.
+func New(cfg Config) (*Runtime, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.WithDefaults()
+	tr := outboundTransport(cfg.AllowLinkLocal, cfg.OutboundProxy)
+	return &Runtime{
+		cfg:       cfg,
+		store:     cfg.Store,
+		log:       cfg.Log,
+		transport: tr,
+		tokenHTTP: &http.Client{Transport: tr, Timeout: cfg.RequestTimeout},
+		health:    newHealth(cfg.Store, cfg.Log),
+		compiled:  map[string]compiledEntry{},
+		conns:     map[string]*Conn{},
+		limiters:  map[string]limiterEntry{},
+	}, nil
+}
+
+// Transport is the guarded base transport (outboundTransport), for other
+// fetches a template decides the address of (recordings on the PBX).
+func (rt *Runtime) Transport() http.RoundTripper { return rt.transport }
+
+// TimeZone is the PBX time zone templates format times in.
+func (rt *Runtime) TimeZone() *time.Location { return rt.cfg.TimeZone }
+
+// Compile returns the stored template compiled, from the cache when its XML
+// has not changed.
+func (rt *Runtime) Compile(t *store.Template) (*engine.Template, error) {
+	sum := sha256.Sum256(t.XML)
+	rt.mu.Lock()
+	e, ok := rt.compiled[t.ID]
+	rt.mu.Unlock()
+	if ok && e.sum == sum {
+		return e.t, nil
+	}
+	c, problems := engine.Load(t.Key+".xml", t.XML, engine.Options{Location: rt.cfg.TimeZone})
+	if c == nil {
+		return nil, fmt.Errorf("stored template %s (%s) does not load: %v", t.ID, t.Key, problems.Errors())
+	}
+	rt.mu.Lock()
+	rt.compiled[t.ID] = compiledEntry{sum, c}
+	rt.mu.Unlock()
+	return c, nil
+}
+
+// TemplateOf returns an integration's template, compiled.
+func (rt *Runtime) TemplateOf(ctx context.Context, in *store.Integration) (*engine.Template, error) {
+	t, err := rt.store.GetTemplate(ctx, in.TemplateID)
+	if err != nil {
+		return nil, fmt.Errorf("the integration's template: %w", err)
+	}
+	return rt.Compile(t)
+}
+
+// Client returns the engine client of an integration.
+func (rt *Runtime) Client(ctx context.Context, in *store.Integration) (*engine.Client, error) {
+	c, err := rt.Conn(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return c.Client, nil
+}
+
+// Conn returns an integration's connection, built anew when the
+// integration or its template changed since the last one.
+func (rt *Runtime) Conn(ctx context.Context, in *store.Integration) (*Conn, error) {
+	c, err := rt.TemplateOf(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	fp := fingerprint(c, in)
+	rt.mu.Lock()
+	cached := rt.conns[in.ID]
+	rt.mu.Unlock()
+	if cached != nil && cached.fingerprint == fp {
+		return cached, nil
+	}
+	settings := scenarios.ParseSettings(in.Settings)
+	texts, err := scenarios.CompileTexts(settings, rt.cfg.TimeZone)
+	if err != nil {
+		return nil, err
+	}
+	client, authz, err := rt.newClient(c, in)
+	if err != nil {
+		return nil, err
+	}
+	conn := &Conn{Client: client, Auth: authz, Settings: settings, Texts: texts, fingerprint: fp}
+	rt.mu.Lock()
+	rt.conns[in.ID] = conn
+	rt.mu.Unlock()
+	return conn, nil
+}
+
+// fingerprint identifies what an integration's connection is built from:
+// the compiled template and the integration's values. Contents, not
+// UpdatedAt: that has millisecond precision, and two updates within one
+// millisecond would keep the first one's connection.
+func fingerprint(c *engine.Template, in *store.Integration) string {
+	b, _ := json.Marshal([]any{fmt.Sprintf("%p", c), in.Fields, in.Secrets, in.GlobalVars, json.RawMessage(orEmpty(in.Settings))}) // plain values always marshal
+	sum := sha256.Sum256(b)
+	return string(sum[:])
+}
+
+func orEmpty(raw []byte) []byte {
+	if len(raw) == 0 || !json.Valid(raw) {
+		return []byte("null")
+	}
+	return raw
+}
+
+func (rt *Runtime) limiter(id string, size int) *semaphore.Weighted {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if e, ok := rt.limiters[id]; ok && e.size == size {
+		return e.sem
+	}
+	sem := semaphore.NewWeighted(int64(size))
+	rt.limiters[id] = limiterEntry{size, sem}
+	return sem
+}
+
+// Forget drops an integration's cached connection and limiter (it was
+// deleted).
+func (rt *Runtime) Forget(id string) {
+	rt.mu.Lock()
+	delete(rt.conns, id)
+	delete(rt.limiters, id)
+	rt.mu.Unlock()
+	rt.health.forget(id)
+}
+
+// ForgetTemplate drops a template's compiled form (it was replaced or
+// deleted); connections built on it are rebuilt on their next use.
+func (rt *Runtime) ForgetTemplate(id string) {
+	rt.mu.Lock()
+	delete(rt.compiled, id)
+	rt.mu.Unlock()
+}
+
+// FieldVars are an integration's custom field values, secret ones
+// included.
+func FieldVars(in *store.Integration) engine.Vars {
+	v := engine.Vars{}
+	for k, x := range in.Fields {
+		v[k] = x
+	}
+	for k, x := range in.Secrets {
+		v[k] = x
+	}
+	return v
+}
