@@ -25,6 +25,9 @@ const (
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultOAuthStateTTL  = 15 * time.Minute
 	DefaultPublicURL      = "http://localhost:8080"
+	// DefaultGlobalInfoInterval is how often GetGlobalInfo runs again for
+	// every connected integration (besides when the leader starts).
+	DefaultGlobalInfoInterval = 6 * time.Hour
 )
 
 // Config configures a Runtime. Zero values take the defaults noted.
@@ -57,6 +60,11 @@ type Config struct {
 	// Retry tunes retries of requests to remote APIs. Zero: the engine's
 	// defaults.
 	Retry engine.RetryPolicy
+	// GlobalInfoInterval is how often one replica runs GetGlobalInfo again
+	// for every connected integration; it also runs when the replicas'
+	// leader starts. Default DefaultGlobalInfoInterval; negative: never
+	// by itself (RefreshGlobalInfo still can be called).
+	GlobalInfoInterval time.Duration
 	// Observe, when set, returns the metric hooks of one integration's
 	// requests: every request sent, and requests starting (+1) and
 	// stopping (-1) to wait for a free slot.
@@ -83,6 +91,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.GlobalInfoInterval == 0 {
+		c.GlobalInfoInterval = DefaultGlobalInfoInterval
 	}
 	return c
 }

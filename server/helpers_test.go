@@ -92,7 +92,9 @@ func newEnvOn(t *testing.T, st store.Store, dir string, mutate ...func(*server.C
 	cfg := server.Config{Store: st, AdminToken: adminToken, PublicURL: e.srv.URL, TimeZone: time.UTC,
 		Queue:       store.QueueConfig{PollInterval: 20 * time.Millisecond, RetryPolicy: fastRetry{}},
 		RemoteRetry: engine.RetryPolicy{Max: 1, WaitMin: time.Millisecond, WaitMax: 2 * time.Millisecond},
-		Messaging:   server.MessagingTuning{PollInterval: 50 * time.Millisecond, RetryWait: 50 * time.Millisecond, VerifyInterval: -1}}
+		// GetGlobalInfo runs at connect; tests that want the refresh call it.
+		GlobalInfoInterval: -1,
+		Messaging:          server.MessagingTuning{PollInterval: 50 * time.Millisecond, RetryWait: 50 * time.Millisecond, VerifyInterval: -1}}
 	for _, m := range mutate {
 		m(&cfg)
 	}

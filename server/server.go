@@ -67,6 +67,11 @@ type Config struct {
 	RecordingTTL time.Duration
 	// Queue tunes the durable work queue (pipeline of call events).
 	Queue store.QueueConfig
+	// GlobalInfoInterval is how often one replica runs GetGlobalInfo again
+	// for every connected integration; it also runs when the replicas'
+	// leader starts. Default integrations.DefaultGlobalInfoInterval;
+	// negative: never by itself.
+	GlobalInfoInterval time.Duration
 	// RemoteRetry tunes retries of requests to remote APIs. Zero: the
 	// engine's defaults.
 	RemoteRetry engine.RetryPolicy
@@ -140,7 +145,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.metrics = newMetrics(s.registry)
 	integ, err := integrations.New(integrations.Config{Store: cfg.Store, Log: cfg.Logger, Now: cfg.Now, TimeZone: cfg.TimeZone,
 		PublicURL: cfg.PublicURL, OAuthStateTTL: cfg.OAuthStateTTL, AllowLinkLocal: cfg.AllowLinkLocal, OutboundProxy: cfg.OutboundProxy,
-		RequestTimeout: cfg.RequestTimeout, Retry: cfg.RemoteRetry, Observe: s.metrics.observer})
+		RequestTimeout: cfg.RequestTimeout, Retry: cfg.RemoteRetry, GlobalInfoInterval: cfg.GlobalInfoInterval, Observe: s.metrics.observer})
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +165,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.installBuiltins(ctx); err != nil {
 		return nil, fmt.Errorf("installing the built-in templates: %w", err)
 	}
-	s.calls, err = calls.New(ctx, calls.Config{Store: cfg.Store, Runtime: integ, Queue: cfg.Queue,
+	s.calls, err = calls.New(ctx, calls.Config{Store: cfg.Store, Runtime: integ, Queue: integ.AddJobs(cfg.Queue),
 		OpenQueue: func(ctx context.Context, qc store.QueueConfig) (store.Queue, error) {
 			return store.OpenQueue(ctx, cfg.Store, qc)
 		},

@@ -42,6 +42,9 @@ type QueueConfig struct {
 	// Workers work the job kinds. Required to work jobs; nil makes an
 	// insert-only queue.
 	Workers *river.Workers
+	// PeriodicJobs are duties one replica does at a time: River's elected
+	// leader inserts them on their schedule, and any replica works them.
+	PeriodicJobs []*river.PeriodicJob
 	// MaxWorkers is how many jobs run at once. Default 20.
 	MaxWorkers int
 	// PollInterval is how often new jobs are looked for. Default 100ms.
@@ -161,6 +164,7 @@ func newRiverQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx],
 	if cfg.Workers != nil {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
 		rc.Workers = cfg.Workers
+		rc.PeriodicJobs = cfg.PeriodicJobs
 	}
 	client, err := river.NewClient(driver, rc)
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 	"time"
 
@@ -118,22 +117,14 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 			// deferred st.Close, so running jobs and messages in flight
 			// finish (or, once the shutdown's time is out, are cut off to
 			// run again) while the database is still open.
-			bg, stopBg := context.WithCancel(ctx)
-			var bgWork sync.WaitGroup
-			stopAll := func(sctx context.Context) error {
-				stopBg()
-				bgWork.Wait()
-				return srv.Stop(sctx)
-			}
 			shutdownCtx := func() (context.Context, context.CancelFunc) {
 				return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			}
 			if err := firstStartHint(ctx, cmd, st); err != nil {
 				sctx, cancel := shutdownCtx()
 				defer cancel()
-				return errors.Join(err, stopAll(sctx))
+				return errors.Join(err, srv.Stop(sctx))
 			}
-			bgWork.Go(func() { srv.RefreshGlobalInfo(bg) })
 			hs := srv.HTTPServer(hc)
 			ln = srv.Listener(ln, hc)
 			log.Info("switchboard listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", publicURL))
@@ -158,7 +149,7 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 			if errors.Is(serveErr, http.ErrServerClosed) {
 				serveErr = nil
 			}
-			return errors.Join(serveErr, shutdownErr, stopAll(sctx))
+			return errors.Join(serveErr, shutdownErr, srv.Stop(sctx))
 		},
 	}
 	sf.register(cmd)

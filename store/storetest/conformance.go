@@ -32,6 +32,7 @@ func Run(t *testing.T, open Factory) {
 		"TokenRenewal":      tokenRenewal,
 		"TokenRenewalTurns": tokenRenewalTurns,
 		"Users":             users,
+		"CallBindings":      callBindings,
 		"Extensions":        extensions,
 		"DeleteCascades":    deleteCascades,
 		"TemplateInUse":     templateInUse,
