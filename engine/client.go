@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"net/http"
 	"slices"
@@ -90,14 +91,32 @@ func (c ClientConfig) WithDefaults(t *Template) ClientConfig {
 	if c.Limiter == nil {
 		c.Limiter = semaphore.NewWeighted(int64(t.Source.MaxConcurrentRequest()))
 	}
-	if c.Timeout <= 0 {
-		c.Timeout = 30 * time.Second
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
 	}
 	c.Retry = c.Retry.WithDefaults()
-	if c.MaxResponseBytes <= 0 {
-		c.MaxResponseBytes = 10 << 20
+	if c.MaxResponseBytes == 0 {
+		c.MaxResponseBytes = DefaultMaxResponseBytes
 	}
 	return c
+}
+
+// Defaults of ClientConfig.
+const (
+	DefaultTimeout          = 30 * time.Second
+	DefaultMaxResponseBytes = 10 << 20
+)
+
+// Validate names the first field that cannot work, the rule, and the fix.
+// NewClient takes a config as it is: callers validate what they were given.
+func (c ClientConfig) Validate() error {
+	switch {
+	case c.Timeout < 0:
+		return fmt.Errorf("client: Timeout %s is negative; give a positive duration, or 0 for %s", c.Timeout, DefaultTimeout)
+	case c.MaxResponseBytes < 0:
+		return fmt.Errorf("client: MaxResponseBytes %d is negative; give a positive size, or 0 for %d", c.MaxResponseBytes, DefaultMaxResponseBytes)
+	}
+	return c.Retry.Validate()
 }
 
 type noAuth struct{}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -26,27 +27,52 @@ type RetryPolicy struct {
 	RetryAfterMax time.Duration
 }
 
+// Defaults of RetryPolicy.
+const (
+	DefaultRetryMax      = 3
+	DefaultRetryWaitMin  = 250 * time.Millisecond
+	DefaultRetryWaitMax  = 5 * time.Second
+	DefaultRetryAfterMax = 30 * time.Second
+)
+
 // WithDefaults fills in the zero fields.
 func (p RetryPolicy) WithDefaults() RetryPolicy {
 	if p.Max == 0 {
-		p.Max = 3
+		p.Max = DefaultRetryMax
 	}
 	if p.Max < 0 {
 		p.Max = 0
 	}
-	if p.WaitMin <= 0 {
-		p.WaitMin = 250 * time.Millisecond
+	if p.WaitMin == 0 {
+		p.WaitMin = DefaultRetryWaitMin
 	}
-	if p.WaitMax <= 0 {
-		p.WaitMax = 5 * time.Second
+	if p.WaitMax == 0 {
+		p.WaitMax = max(DefaultRetryWaitMax, p.WaitMin)
 	}
-	if p.WaitMax < p.WaitMin {
-		p.WaitMax = p.WaitMin
-	}
-	if p.RetryAfterMax <= 0 {
-		p.RetryAfterMax = 30 * time.Second
+	if p.RetryAfterMax == 0 {
+		p.RetryAfterMax = DefaultRetryAfterMax
 	}
 	return p
+}
+
+// Validate names the first field that cannot work, the rule, and the fix.
+func (p RetryPolicy) Validate() error {
+	for _, f := range []struct {
+		name   string
+		v, def time.Duration
+	}{
+		{"WaitMin", p.WaitMin, DefaultRetryWaitMin},
+		{"WaitMax", p.WaitMax, DefaultRetryWaitMax},
+		{"RetryAfterMax", p.RetryAfterMax, DefaultRetryAfterMax},
+	} {
+		if f.v < 0 {
+			return fmt.Errorf("retry policy: %s %s is negative; give a positive duration, or 0 for %s", f.name, f.v, f.def)
+		}
+	}
+	if p.WaitMax != 0 && p.WaitMax < p.WaitMin {
+		return fmt.Errorf("retry policy: WaitMax %s is below WaitMin %s; raise WaitMax, or leave it 0", p.WaitMax, p.WaitMin)
+	}
+	return nil
 }
 
 // idempotent reports whether a request may be sent again after a failure

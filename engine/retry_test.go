@@ -52,3 +52,14 @@ func TestRetryAfterParsing(t *testing.T) {
 		require.False(t, ok, v)
 	}
 }
+
+// A policy that cannot work is refused with the field, the rule and the
+// fix, not quietly replaced by a default.
+func TestRetryPolicyValidate(t *testing.T) {
+	require.NoError(t, RetryPolicy{}.Validate())
+	require.NoError(t, RetryPolicy{Max: -1}.Validate(), "a negative Max turns retries off")
+	require.EqualError(t, RetryPolicy{WaitMin: -time.Second}.Validate(), "retry policy: WaitMin -1s is negative; give a positive duration, or 0 for 250ms")
+	require.EqualError(t, RetryPolicy{WaitMin: time.Second, WaitMax: time.Millisecond}.Validate(), "retry policy: WaitMax 1ms is below WaitMin 1s; raise WaitMax, or leave it 0")
+	require.EqualError(t, ClientConfig{Timeout: -time.Second}.Validate(), "client: Timeout -1s is negative; give a positive duration, or 0 for 30s")
+	require.Equal(t, 10*time.Second, RetryPolicy{WaitMin: 10 * time.Second}.WithDefaults().WaitMax, "a defaulted WaitMax is never below WaitMin")
+}

@@ -111,7 +111,7 @@ func (c Config) Validate() error {
 	if u, err := url.Parse(c.PublicURL); c.PublicURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 		return fmt.Errorf("integrations: PublicURL %q is not an absolute http(s) URL, e.g. https://switchboard.example.com", c.PublicURL)
 	}
-	return nil
+	return c.Retry.Validate()
 }
 
 // Runtime runs connected templates. It caches compiled templates and one

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -29,21 +30,48 @@ type HTTPConfig struct {
 	MaxConnsPerAddr int
 }
 
+// Defaults of HTTPConfig.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultWriteTimeout      = 60 * time.Second
+	DefaultIdleTimeout       = 120 * time.Second
+	DefaultMaxConnsPerAddr   = 64
+)
+
 // WithDefaults fills in the zero fields.
 func (c HTTPConfig) WithDefaults() HTTPConfig {
 	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
+		if *d == 0 {
 			*d = v
 		}
 	}
-	def(&c.ReadHeaderTimeout, 10*time.Second)
-	def(&c.ReadTimeout, 30*time.Second)
-	def(&c.WriteTimeout, 60*time.Second)
-	def(&c.IdleTimeout, 120*time.Second)
+	def(&c.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	def(&c.ReadTimeout, DefaultReadTimeout)
+	def(&c.WriteTimeout, DefaultWriteTimeout)
+	def(&c.IdleTimeout, DefaultIdleTimeout)
 	if c.MaxConnsPerAddr == 0 {
-		c.MaxConnsPerAddr = 64
+		c.MaxConnsPerAddr = DefaultMaxConnsPerAddr
 	}
 	return c
+}
+
+// Validate names the first field that cannot work, the rule, and the fix.
+func (c HTTPConfig) Validate() error {
+	for _, f := range []struct {
+		name   string
+		v, def time.Duration
+	}{
+		{"ReadHeaderTimeout", c.ReadHeaderTimeout, DefaultReadHeaderTimeout},
+		{"ReadTimeout", c.ReadTimeout, DefaultReadTimeout},
+		{"WriteTimeout", c.WriteTimeout, DefaultWriteTimeout},
+		{"IdleTimeout", c.IdleTimeout, DefaultIdleTimeout},
+	} {
+		if f.v < 0 {
+			return fmt.Errorf("http: %s %s is negative; give a positive duration, or 0 for %s", f.name, f.v, f.def)
+		}
+	}
+	return nil
 }
 
 // HTTPServer returns the http.Server for the service's handler, with the

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -18,103 +17,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/switchboard/switchboard/calls"
-	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/messaging"
 	"github.com/switchboard/switchboard/store"
 )
-
-// Config configures a Server. Zero values take the defaults noted.
-type Config struct {
-	// Store is where everything is kept. Required.
-	Store store.Store
-	// Logger receives structured logs. Default: discard.
-	Logger *slog.Logger
-	// AdminToken, when set (SWITCHBOARD_ADMIN_TOKEN), is accepted as an
-	// admin API token besides those in the store.
-	AdminToken string
-	// PublicURL is where the PBX, browsers and providers reach this
-	// service, e.g. https://switchboard.example.com; OAuth redirect URIs are
-	// built from it. Default: http://localhost:8080.
-	PublicURL string
-	// AllowLinkLocal lets integrations reach link-local and cloud metadata
-	// addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254,
-	// 100.100.100.200). Default false: refused, so a template cannot read
-	// the cloud metadata service.
-	AllowLinkLocal bool
-	// OutboundProxy, when set, is the HTTP proxy requests to remote APIs go
-	// through. Default none: HTTP_PROXY and friends are ignored, as a proxy
-	// would dial targets out of the link-local check's sight (each target
-	// is checked before it is handed to a configured proxy).
-	OutboundProxy *url.URL
-	// RequestTimeout bounds each attempt of a request to a remote API.
-	// Default 30s.
-	RequestTimeout time.Duration
-	// TimeZone is the PBX time zone for TimeFormat. Default time.Local.
-	TimeZone *time.Location
-	// Now is the clock. Default time.Now.
-	Now func() time.Time
-	// OAuthStateTTL is how long an authorization request may take.
-	// Default 15 minutes.
-	OAuthStateTTL time.Duration
-	// SigningKey signs recording links; replicas must share it. Default: a
-	// random key (links then last as long as the process).
-	SigningKey []byte
-	// RecordingsDir is where recordings named by file live. Default: none
-	// (only recordings given as URLs are served).
-	RecordingsDir string
-	// RecordingTTL is how long a recording link works. Default 30 days.
-	RecordingTTL time.Duration
-	// Queue tunes the durable work queue (pipeline of call events).
-	Queue store.QueueConfig
-	// GlobalInfoInterval is how often one replica runs GetGlobalInfo again
-	// for every connected integration; it also runs when the replicas'
-	// leader starts. Default integrations.DefaultGlobalInfoInterval;
-	// negative: never by itself.
-	GlobalInfoInterval time.Duration
-	// RemoteRetry tunes retries of requests to remote APIs. Zero: the
-	// engine's defaults.
-	RemoteRetry engine.RetryPolicy
-	// Messaging tunes the conversations' background work. Zero: the
-	// messaging package's defaults.
-	Messaging MessagingTuning
-}
-
-// MessagingTuning is how often the messaging service looks for work, and
-// how it retries messages.
-type MessagingTuning struct {
-	PollInterval   time.Duration // senders look for due messages; default 1s
-	SweepInterval  time.Duration // idle sessions are closed; default 1 min
-	VerifyInterval time.Duration // channels' connections are checked; default 10 min
-	RetryWait      time.Duration // before a message's second attempt, doubling; default 2s
-	MaxAttempts    int           // default 5
-}
-
-func (c Config) withDefaults() Config {
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	if c.PublicURL == "" {
-		c.PublicURL = "http://localhost:8080"
-	}
-	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
-	if c.RequestTimeout <= 0 {
-		c.RequestTimeout = 30 * time.Second
-	}
-	if c.TimeZone == nil {
-		c.TimeZone = time.Local
-	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
-	if c.OAuthStateTTL <= 0 {
-		c.OAuthStateTTL = 15 * time.Minute
-	}
-	if c.RecordingTTL <= 0 {
-		c.RecordingTTL = 30 * 24 * time.Hour
-	}
-	return c
-}
 
 // Server serves the API. Create it with New.
 type Server struct {
@@ -137,10 +43,10 @@ type Server struct {
 
 // New returns a server over the store, with the built-in templates loaded.
 func New(ctx context.Context, cfg Config) (*Server, error) {
-	if cfg.Store == nil {
-		return nil, errors.New("server: Config.Store is required")
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, registry: prometheus.NewRegistry(), life: make(chan struct{}, 1)}
 	s.metrics = newMetrics(s.registry)
 	integ, err := integrations.New(integrations.Config{Store: cfg.Store, Log: cfg.Logger, Now: cfg.Now, TimeZone: cfg.TimeZone,

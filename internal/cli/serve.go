@@ -80,6 +80,9 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))
+			if err := hc.Validate(); err != nil {
+				return usageErr("%w", err)
+			}
 			st, key, err := sf.openWithKey(ctx)
 			if err != nil {
 				return err
@@ -158,10 +161,10 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 	cmd.Flags().StringVar(&timezone, "timezone", "", "PBX time zone for TimeFormat, e.g. Asia/Shanghai (default: local)")
 	cmd.Flags().BoolVar(&allowLinkLocal, "allow-link-local", false, "let templates reach link-local and cloud metadata addresses")
 	cmd.Flags().DurationVar(&jobTimeout, "job-timeout", 2*time.Minute, "time limit of one attempt of a call's work; work cut off by a crash resumes after twice this")
-	cmd.Flags().DurationVar(&hc.ReadTimeout, "read-timeout", 30*time.Second, "time limit for reading a whole request, body included")
-	cmd.Flags().DurationVar(&hc.WriteTimeout, "write-timeout", 60*time.Second, "time limit for writing an answer (the event stream and recordings are exempt)")
-	cmd.Flags().DurationVar(&hc.IdleTimeout, "idle-timeout", 120*time.Second, "how long a kept-alive connection may stay idle")
-	cmd.Flags().IntVar(&hc.MaxConnsPerAddr, "max-conns-per-addr", 64, "connections one client address may hold open (-1: no limit; raise it behind a reverse proxy)")
+	cmd.Flags().DurationVar(&hc.ReadTimeout, "read-timeout", server.DefaultReadTimeout, "time limit for reading a whole request, body included")
+	cmd.Flags().DurationVar(&hc.WriteTimeout, "write-timeout", server.DefaultWriteTimeout, "time limit for writing an answer (the event stream and recordings are exempt)")
+	cmd.Flags().DurationVar(&hc.IdleTimeout, "idle-timeout", server.DefaultIdleTimeout, "how long a kept-alive connection may stay idle")
+	cmd.Flags().IntVar(&hc.MaxConnsPerAddr, "max-conns-per-addr", server.DefaultMaxConnsPerAddr, "connections one client address may hold open (-1: no limit; raise it behind a reverse proxy)")
 	cmd.Flags().StringVar(&outboundProxy, "outbound-proxy", "", "HTTP proxy for requests to remote APIs (HTTP_PROXY and friends are ignored); targets are checked before they reach it")
 	cmd.Flags().StringVar(&recordingsDir, "recordings", "", "directory of call recordings named by the PBX's events (served to helpdesks through signed links)")
 	return cmd

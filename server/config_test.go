@@ -1,0 +1,35 @@
+package server_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/server"
+	"github.com/switchboard/switchboard/store"
+)
+
+// A config that cannot work is refused at New with the field, the rule and
+// the fix — a negative timeout is not quietly replaced by the default —
+// and nothing is started.
+func TestConfigIsValidated(t *testing.T) {
+	st, _ := openSQLite(t)
+	for _, c := range []struct {
+		cfg  server.Config
+		want string
+	}{
+		{server.Config{}, "server: Config.Store is required"},
+		{server.Config{Store: st, RequestTimeout: -time.Second}, "server: RequestTimeout -1s is negative; give a positive duration, or 0 for 30s"},
+		{server.Config{Store: st, PublicURL: "switchboard.local"}, `server: PublicURL "switchboard.local" is not an absolute http(s) URL, e.g. https://switchboard.example.com`},
+		{server.Config{Store: st, Queue: store.QueueConfig{JobTimeout: -time.Minute}}, "queue: JobTimeout -1m0s is negative; give a positive duration, or 0 for 2m0s"},
+		{server.Config{Store: st, RemoteRetry: engine.RetryPolicy{WaitMin: time.Second, WaitMax: time.Millisecond}}, "retry policy: WaitMax 1ms is below WaitMin 1s; raise WaitMax, or leave it 0"},
+	} {
+		_, err := server.New(context.Background(), c.cfg)
+		require.EqualError(t, err, c.want)
+	}
+	require.EqualError(t, server.HTTPConfig{ReadTimeout: -time.Second}.Validate(), "http: ReadTimeout -1s is negative; give a positive duration, or 0 for 30s")
+	require.NoError(t, server.HTTPConfig{MaxConnsPerAddr: -1}.Validate(), "a negative MaxConnsPerAddr turns the limit off")
+}
