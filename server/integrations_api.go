@@ -176,7 +176,7 @@ func (s *Server) connect(ctx context.Context, in *store.Integration, c *engine.T
 		return s.setStatus(ctx, in, store.StatusFailed, err.Error(), "")
 	}
 	if o, ok := authz.(*auth.OAuth2); ok {
-		if tok, err := s.store.Load(ctx, in.ID); err == nil && tok != nil {
+		if tok, err := auth.DatabaseTokens(s.store).Load(ctx, in.ID); err == nil && tok != nil {
 			return s.finishConnect(ctx, in, client)
 		}
 		state := auth.NewState()

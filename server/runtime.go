@@ -120,10 +120,10 @@ func (rt *runtime) client(ctx context.Context, in *store.Integration) (*engine.C
 		return e.client, e.authz, nil
 	}
 	fields := fieldVars(in)
-	// The store is an auth.SharedTokenStore: the replicas on one database
+	// auth.DatabaseTokens is a SharedTokenStore: the replicas on one database
 	// take turns renewing the token, so a rotated refresh token is spent
 	// once.
-	authz, err := auth.New(c, fields, auth.Options{Store: rt.s.store, Key: in.ID, HTTPClient: rt.tokenHTTP, Now: rt.s.cfg.Now})
+	authz, err := auth.New(c, fields, auth.Options{Store: auth.DatabaseTokens(rt.s.store), Key: in.ID, HTTPClient: rt.tokenHTTP, Now: rt.s.cfg.Now})
 	if err != nil {
 		return nil, nil, err
 	}

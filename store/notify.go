@@ -19,12 +19,16 @@ type Notifier interface {
 }
 
 // NotifierOf returns the store's notifier, or nil when the store is not
-// shared.
-func NotifierOf(st Store) Notifier {
-	if s, ok := st.(*sqlStore); ok && s.pool != nil {
-		return pgNotifier{s}
+// shared. It is st.Notifier(), kept for callers not yet moved to the
+// method.
+func NotifierOf(st Store) Notifier { return st.Notifier() }
+
+// Notifier implements Store: LISTEN/NOTIFY on PostgreSQL, nil on SQLite.
+func (s *sqlStore) Notifier() Notifier {
+	if s.pool == nil {
+		return nil
 	}
-	return nil
+	return pgNotifier{s}
 }
 
 type pgNotifier struct{ s *sqlStore }

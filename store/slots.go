@@ -8,11 +8,12 @@ import (
 )
 
 // Shared reports whether the store is shared by several processes
-// (PostgreSQL), so limits and notifications must go through it.
-func Shared(st Store) bool {
-	s, ok := st.(*sqlStore)
-	return ok && s.pool != nil
-}
+// (PostgreSQL), so limits and notifications must go through it. It is
+// st.Shared(), kept for callers not yet moved to the method.
+func Shared(st Store) bool { return st.Shared() }
+
+// Shared implements Store: PostgreSQL is shared, SQLite is not.
+func (s *sqlStore) Shared() bool { return s.pool != nil }
 
 // TryRequestSlot takes a free slot of an integration's n for owner until
 // now+ttl. It reports false when all n are held.
