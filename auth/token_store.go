@@ -42,8 +42,8 @@ type TokenStore interface {
 // they take turns, and each looks at the saved token before it asks the
 // provider for a new one.
 //
-// The store implements it; this package only names what it needs (the
-// store imports auth, not the other way round).
+// MemoryStore implements it for one process, DatabaseStore for the
+// replicas on one database.
 type SharedTokenStore interface {
 	TokenStore
 	// RenewToken waits, until ctx ends, for the renewal lease of key; then
@@ -103,15 +103,15 @@ func (s *MemoryStore) RenewToken(ctx context.Context, key string, ttl time.Durat
 		return nil, fmt.Errorf("waiting for another renewal of the token: %w", ctx.Err())
 	}
 	defer func() { <-sem }()
-	return RenewSaved(ctx, s, key, ttl, renew)
+	return renewSaved(ctx, s, key, ttl, renew)
 }
 
-// RenewSaved is a renewal once its caller holds the turn (a lease, a
+// renewSaved is a renewal once its caller holds the turn (a lease, a
 // semaphore): it reads the saved token, lets renew decide within ttl — nil
 // keeps the saved one — and saves what renew returns. The save is not
 // bound to ctx: the provider has issued the token, may have spent the saved
 // refresh token to do it, and this one may be the only live one left.
-func RenewSaved(ctx context.Context, ts TokenStore, key string, ttl time.Duration, renew func(context.Context, *Token) (*Token, error)) (*Token, error) {
+func renewSaved(ctx context.Context, ts TokenStore, key string, ttl time.Duration, renew func(context.Context, *Token) (*Token, error)) (*Token, error) {
 	saved, err := ts.Load(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("loading the stored token: %w", err)

@@ -19,6 +19,7 @@ import (
 // Store is what the service keeps calls in.
 type Store interface {
 	store.CallStore
+	store.LeaseStore
 	GetIntegration(ctx context.Context, id string) (*store.Integration, error)
 	ListIntegrations(ctx context.Context) ([]*store.Integration, error)
 	ListChannels(ctx context.Context) ([]*store.Channel, error)

@@ -36,10 +36,9 @@ const slotLease = 30 * time.Second
 // (engine/transport.go); this is the one place that decides them.
 func (rt *Runtime) newClient(c *engine.Template, in *store.Integration) (*engine.Client, engine.Authorizer, error) {
 	fields := FieldVars(in)
-	// The store is an auth.SharedTokenStore: the replicas on one database
-	// take turns renewing the token, so a rotated refresh token is spent
-	// once.
-	authz, err := auth.New(c, fields, auth.Options{Store: rt.store, Key: in.ID, HTTPClient: rt.tokenHTTP, Now: rt.cfg.Now})
+	// The tokens are shared by the replicas on one database, which take
+	// turns renewing them, so a rotated refresh token is spent once.
+	authz, err := auth.New(c, fields, auth.Options{Store: rt.tokens, Key: in.ID, HTTPClient: rt.tokenHTTP, Now: rt.cfg.Now})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -56,7 +55,7 @@ func (rt *Runtime) newClient(c *engine.Template, in *store.Integration) (*engine
 	if rt.cfg.Observe != nil {
 		cfg.Observe, cfg.Waiting = rt.cfg.Observe(in.ID)
 	}
-	if store.Shared(rt.store) {
+	if rt.store.Shared() {
 		cfg.Shared = &slotLimiter{st: rt.store, id: in.ID, n: limit, ttl: rt.cfg.RequestTimeout + slotLease, now: rt.cfg.Now}
 	}
 	return engine.NewClient(c, cfg), authz, nil

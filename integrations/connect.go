@@ -46,7 +46,7 @@ func (rt *Runtime) Connect(ctx context.Context, in *store.Integration) (Connecti
 		return rt.setStatus(ctx, in, store.StatusFailed, err.Error(), "")
 	}
 	if o, ok := conn.Auth.(*auth.OAuth2); ok {
-		if tok, err := rt.store.Load(ctx, in.ID); err == nil && tok != nil {
+		if tok, err := rt.tokens.Load(ctx, in.ID); err == nil && tok != nil {
 			return rt.check(ctx, in, conn.Client)
 		}
 		state := auth.NewState()

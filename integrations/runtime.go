@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sync/semaphore"
 
+	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/scenarios"
 	"github.com/switchboard/switchboard/store"
@@ -126,6 +127,7 @@ type Runtime struct {
 	log       *slog.Logger
 	transport http.RoundTripper
 	tokenHTTP *http.Client
+	tokens    *auth.DatabaseStore // the integrations' tokens, sealed in the store
 	health    *health
 
 	mu       sync.Mutex
@@ -169,6 +171,7 @@ func New(cfg Config) (*Runtime, error) {
 		log:       cfg.Log,
 		transport: tr,
 		tokenHTTP: &http.Client{Transport: tr, Timeout: cfg.RequestTimeout},
+		tokens:    auth.DatabaseTokens(cfg.Store),
 		health:    newHealth(cfg.Store, cfg.Log),
 		compiled:  map[string]compiledEntry{},
 		conns:     map[string]*Conn{},

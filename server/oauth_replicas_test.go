@@ -130,8 +130,7 @@ func TestOAuth2RefreshAcrossReplicas(t *testing.T) {
 	b := newEnvOnSame(t, a)
 	api := newRevokingAPI(t)
 	id := authorizeOAuthDesk(t, a, mock, api.URL)
-	t0, err := a.store.Load(t.Context(), id)
-	require.NoError(t, err)
+	t0 := a.savedToken(t, id)
 
 	// Both replicas hold the first token in memory.
 	for _, e := range []*env{a, b} {
@@ -154,8 +153,7 @@ func TestOAuth2RefreshAcrossReplicas(t *testing.T) {
 	for range 2 {
 		require.NoError(t, <-results)
 	}
-	t1, err := a.store.Load(t.Context(), id)
-	require.NoError(t, err)
+	t1 := a.savedToken(t, id)
 	require.NotEqual(t, t0.AccessToken, t1.AccessToken)
 	require.Equal(t, t1.AccessToken, <-tokens, "both replicas use the token one of them obtained")
 	require.Equal(t, t1.AccessToken, <-tokens)
@@ -165,8 +163,7 @@ func TestOAuth2RefreshAcrossReplicas(t *testing.T) {
 	api.revoke(t1.AccessToken, 0)
 	got, err := searchAuth(a, id)
 	require.NoError(t, err)
-	t2, err := a.store.Load(t.Context(), id)
-	require.NoError(t, err)
+	t2 := a.savedToken(t, id)
 	require.Equal(t, t2.AccessToken, got)
 	got, err = searchAuth(b, id)
 	require.NoError(t, err)

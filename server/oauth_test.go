@@ -11,8 +11,17 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/internal/testpeers"
 )
+
+// savedToken is the integration's token as the store keeps it.
+func (e *env) savedToken(t *testing.T, id string) *auth.Token {
+	t.Helper()
+	tok, err := auth.DatabaseTokens(e.store).Load(t.Context(), id)
+	require.NoError(t, err)
+	return tok
+}
 
 const oauthTemplate = `<Information Provider="helpdesk" Name="OAuth Desk" Key="oauth_desk" AuthType="oauth2"><Scenarios>
 <Scenario Id="AuthMethod" Type="AUTH"><Parameters>
@@ -78,8 +87,7 @@ func TestOAuth2ThroughTheCallbackRoute(t *testing.T) {
 	search := e.expect(e.admin("GET", "/api/v1/integrations/"+id+"/contacts/search?q=123", nil), 200)
 	auth := search["contacts"].([]any)[0].(map[string]any)["values"].(map[string]any)["FirstName"].(string)
 	require.True(t, strings.HasPrefix(auth, "Bearer ey"), auth)
-	tok, err := e.store.Load(t.Context(), id)
-	require.NoError(t, err)
+	tok := e.savedToken(t, id)
 	require.Equal(t, "Bearer "+tok.AccessToken, auth)
 	require.NotEmpty(t, tok.RefreshToken)
 

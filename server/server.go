@@ -60,7 +60,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	m := cfg.Messaging
 	s.channels = &channelRuntime{s: s}
 	msg, err := messaging.New(messaging.Config{Store: cfg.Store, Runtime: s.channels, PublicURL: cfg.PublicURL,
-		Publish: s.publishMessaging, Count: s.metrics.countMessaging, Notifier: store.NotifierOf(cfg.Store), Now: cfg.Now, Log: cfg.Logger,
+		Publish: s.publishMessaging, Count: s.metrics.countMessaging, Notifier: cfg.Store.Notifier(), Now: cfg.Now, Log: cfg.Logger,
 		PollInterval: m.PollInterval, SweepInterval: m.SweepInterval, VerifyInterval: m.VerifyInterval,
 		RetryWait: m.RetryWait, MaxAttempts: m.MaxAttempts})
 	if err != nil {

@@ -102,7 +102,7 @@ const streamChannel = "switchboard_stream"
 // publish sends an event to every replica's subscribers: through the
 // database's notifications when replicas share one, else directly.
 func (s *Server) publish(ctx context.Context, e streamEvent) {
-	n := store.NotifierOf(s.store)
+	n := s.store.Notifier()
 	if n == nil {
 		s.hub.deliver(e)
 		return
@@ -133,7 +133,7 @@ func (s *Server) publishScreenPop(ctx context.Context, p calls.ScreenPop) {
 // listenStream delivers the events other replicas publish (and this one's,
 // which come back the same way) until ctx ends.
 func (s *Server) listenStream(ctx context.Context, ready func()) {
-	n := store.NotifierOf(s.store)
+	n := s.store.Notifier()
 	if n == nil {
 		ready()
 		return

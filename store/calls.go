@@ -76,12 +76,6 @@ type CallStore interface {
 	// FindGroupContacts returns the contacts of an integration under a
 	// number key.
 	FindGroupContacts(ctx context.Context, integrationID, numberKey string) ([]GroupContact, error)
-
-	// TryLease takes the lease on key for owner until now+ttl when it is
-	// free, expired or owner's already, and reports whether owner holds it.
-	TryLease(ctx context.Context, key, owner string, now time.Time, ttl time.Duration) (bool, error)
-	// ReleaseLease gives up owner's lease on key.
-	ReleaseLease(ctx context.Context, key, owner string) error
 }
 
 func (s *sqlStore) UpdateCall(ctx context.Context, id string, f func([]byte) ([]byte, error)) ([]byte, error) {

@@ -5,6 +5,18 @@ import (
 	"time"
 )
 
+// LeaseStore is the store's named, expiring turns, shared by every process
+// on the database: a call's pipeline, a channel's sender, a token's
+// renewal. A lease is one short write, so no connection is held while its
+// owner works, and the lease of an owner that died lapses by itself.
+type LeaseStore interface {
+	// TryLease takes the lease on key for owner until now+ttl when it is
+	// free, expired or owner's already, and reports whether owner holds it.
+	TryLease(ctx context.Context, key, owner string, now time.Time, ttl time.Duration) (bool, error)
+	// ReleaseLease gives up owner's lease on key.
+	ReleaseLease(ctx context.Context, key, owner string) error
+}
+
 // TryLease takes the lease on key for owner until now+ttl, when it is free,
 // expired or already owner's. It reports whether owner holds it.
 func (s *sqlStore) TryLease(ctx context.Context, key, owner string, now time.Time, ttl time.Duration) (bool, error) {

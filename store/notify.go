@@ -18,13 +18,12 @@ type Notifier interface {
 	Listen(ctx context.Context, channel string, ready func(), deliver func([]byte))
 }
 
-// NotifierOf returns the store's notifier, or nil when the store is not
-// shared.
-func NotifierOf(st Store) Notifier {
-	if s, ok := st.(*sqlStore); ok && s.pool != nil {
-		return pgNotifier{s}
+// Notifier implements Store: LISTEN/NOTIFY on PostgreSQL, nil on SQLite.
+func (s *sqlStore) Notifier() Notifier {
+	if s.pool == nil {
+		return nil
 	}
-	return nil
+	return pgNotifier{s}
 }
 
 type pgNotifier struct{ s *sqlStore }

@@ -26,10 +26,10 @@ func TestNotificationsStayInTheirSchema(t *testing.T) {
 	defer cancel()
 	ready := make(chan struct{})
 	got := make(chan string, 4)
-	go store.NotifierOf(a).Listen(ctx, "events", func() { close(ready) }, func(p []byte) { got <- string(p) })
+	go a.Notifier().Listen(ctx, "events", func() { close(ready) }, func(p []byte) { got <- string(p) })
 	<-ready
-	require.NoError(t, store.NotifierOf(b).Notify(ctx, "events", []byte("from b")))
-	require.NoError(t, store.NotifierOf(a).Notify(ctx, "events", []byte("from a")))
+	require.NoError(t, b.Notifier().Notify(ctx, "events", []byte("from b")))
+	require.NoError(t, a.Notifier().Notify(ctx, "events", []byte("from a")))
 	select {
 	case p := <-got:
 		require.Equal(t, "from a", p, "notifications arrive in order: b's would have come first")

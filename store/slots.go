@@ -7,12 +7,8 @@ import (
 	"time"
 )
 
-// Shared reports whether the store is shared by several processes
-// (PostgreSQL), so limits and notifications must go through it.
-func Shared(st Store) bool {
-	s, ok := st.(*sqlStore)
-	return ok && s.pool != nil
-}
+// Shared implements Store: PostgreSQL is shared, SQLite is not.
+func (s *sqlStore) Shared() bool { return s.pool != nil }
 
 // TryRequestSlot takes a free slot of an integration's n for owner until
 // now+ttl. It reports false when all n are held.

@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/switchboard/switchboard/auth"
 )
 
 // dialect is what differs between SQLite and PostgreSQL.
@@ -436,9 +434,9 @@ func (s *sqlStore) TakeOAuthState(ctx context.Context, state string, now time.Ti
 	return id, nil
 }
 
-// --- access tokens (auth.TokenStore)
+// --- access tokens, as their holder's bytes
 
-func (s *sqlStore) Load(ctx context.Context, key string) (*auth.Token, error) {
+func (s *sqlStore) LoadToken(ctx context.Context, key string) ([]byte, error) {
 	var sealed []byte
 	err := s.db.QueryRowContext(ctx, s.q("SELECT sealed FROM auth_tokens WHERE key = ?"), key).Scan(&sealed)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -447,24 +445,12 @@ func (s *sqlStore) Load(ctx context.Context, key string) (*auth.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	plain, err := s.sealer.Open(sealed, []byte("token:"+key))
-	if err != nil {
-		return nil, err
-	}
-	var tok auth.Token
-	if err := json.Unmarshal(plain, &tok); err != nil {
-		return nil, err
-	}
-	return &tok, nil
+	return s.sealer.Open(sealed, []byte("token:"+key))
 }
 
-func (s *sqlStore) Save(ctx context.Context, key string, tok *auth.Token) error {
-	plain, err := json.Marshal(tok)
-	if err != nil {
-		return err
-	}
-	sealed := s.sealer.Seal(plain, []byte("token:"+key))
-	_, err = s.exec(ctx, "INSERT INTO auth_tokens (key, sealed, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at",
+func (s *sqlStore) SaveToken(ctx context.Context, key string, data []byte) error {
+	sealed := s.sealer.Seal(data, []byte("token:"+key))
+	_, err := s.exec(ctx, "INSERT INTO auth_tokens (key, sealed, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at",
 		key, sealed, ms(time.Now()))
 	return err
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"time"
-
-	"github.com/switchboard/switchboard/auth"
 )
 
 // Errors callers branch on.
@@ -126,9 +124,12 @@ type Store interface {
 	// made for, once; ErrNotFound when unknown, used or expired.
 	TakeOAuthState(ctx context.Context, state string, now time.Time) (string, error)
 
-	// SharedTokenStore keeps integrations' access tokens, sealed, and
-	// lets the replicas sharing the database renew them in turns.
-	auth.SharedTokenStore
+	// LoadToken returns the access token saved under key, opened, or nil
+	// and no error when there is none. The bytes are the token holder's
+	// (auth keeps a token's JSON); the store only seals them at rest.
+	LoadToken(ctx context.Context, key string) ([]byte, error)
+	// SaveToken replaces the token saved under key.
+	SaveToken(ctx context.Context, key string, data []byte) error
 
 	// ReplaceUsers sets the helpdesk users of an integration, keeping the
 	// extension bindings of users that remain.
@@ -141,8 +142,16 @@ type Store interface {
 	ListExtensions(ctx context.Context) ([]Extension, error)
 
 	CallStore
+	LeaseStore
 	SlotStore
 	MessagingStore
+
+	// Shared reports whether several processes share the store
+	// (PostgreSQL), so limits and notifications must go through it.
+	Shared() bool
+	// Notifier returns the store's notifier, or nil when the store is not
+	// shared (SQLite, one process).
+	Notifier() Notifier
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

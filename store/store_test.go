@@ -11,7 +11,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/internal/testpeers"
 	"github.com/switchboard/switchboard/store"
 	"github.com/switchboard/switchboard/store/storetest"
@@ -56,7 +55,7 @@ func TestSQLiteNoSecretAtRest(t *testing.T) {
 	require.NoError(t, s.CreateTemplate(ctx, &store.Template{ID: "t", Key: "k", XML: []byte("<x/>"), CreatedAt: time.Now(), UpdatedAt: time.Now()}, 10))
 	require.NoError(t, s.CreateIntegration(ctx, &store.Integration{ID: "i", TemplateID: "t", Status: "connected",
 		Secrets: map[string]string{"api_key": secrets[0]}, CreatedAt: time.Now(), UpdatedAt: time.Now()}))
-	require.NoError(t, s.Save(ctx, "i", &auth.Token{AccessToken: secrets[1], RefreshToken: secrets[2]}))
+	require.NoError(t, s.SaveToken(ctx, "i", []byte(`{"access_token":"`+secrets[1]+`","refresh_token":"`+secrets[2]+`"}`)))
 	got, err := s.GetIntegration(ctx, "i")
 	require.NoError(t, err)
 	require.Equal(t, secrets[0], got.Secrets["api_key"])
