@@ -8,4 +8,7 @@
 // the replicas take turns renewing a token under the database's lease.
 // auth does not import the store: it defines TokenDatabase, which the
 // store satisfies, and the token's format (its JSON) is auth's own.
+//
+// It must not send a template's requests (the engine does), decide when an
+// integration counts as failed (integrations does), or import the store.
 package auth

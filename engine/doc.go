@@ -8,5 +8,8 @@
 //
 // The engine knows the template format, not what a scenario means to the
 // business: which scenario runs on which call event is the scenarios
-// package's concern, and obtaining credentials is the auth package's.
+// package's concern, and obtaining credentials is the auth package's. It
+// must not import either of them, keep state between runs beyond its
+// caches, or choose the transport's policy (which addresses may be
+// reached, which proxy): its callers hand it the transport.
 package engine

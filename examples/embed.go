@@ -1,5 +1,6 @@
 // Package examples holds the templates shipped with Switchboard. The
-// service offers them as built-in templates.
+// service offers them as built-in templates. It holds files, never code
+// that runs them.
 package examples
 
 import "embed"

@@ -1,6 +1,15 @@
-// Package server is Switchboard's HTTP service: the API of DESIGN §9, the
-// OAuth callback, and the operational endpoints. It holds no state of its
-// own beyond caches; everything lives in the store.
+// Package server is Switchboard's HTTP layer: the routes of the API and
+// their authentication, request decoding (exact keys, sizes, content
+// types), views (the JSON shapes of the API), the mapping of the domain's
+// errors to statuses, the OAuth callback page, recordings links, the
+// event stream to agents' screens, metrics, and the OpenAPI document. It
+// composes the services and starts and stops them as one.
+//
+// It must not hold the domain: what a call does is calls', the runtime of
+// a connected template is integrations', conversations and channels are
+// messaging's, storage is store's. A handler decodes, asks a service, and
+// shows the answer; no River worker, template compiling, client building
+// or business rule lives here.
 package server
 
 import (

@@ -1,4 +1,6 @@
 // Command switchboard runs the Switchboard service and its template tools.
+// It is only the entry point: everything it does is internal/cli's, and it
+// must not grow logic of its own.
 package main
 
 import (

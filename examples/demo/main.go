@@ -2,7 +2,8 @@
 // the Zendesk example template uses, from memory, and an SMS provider that
 // implements the generic SMS API. It exists for the README's tour and `make
 // run`: templates can be run end to end on a fresh machine without an
-// account anywhere.
+// account anywhere. It must never be used as a real helpdesk: it keeps
+// everything in memory and checks no credentials beyond the demo's.
 package main
 
 import (

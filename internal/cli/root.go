@@ -1,6 +1,7 @@
 // Package cli is the switchboard command line: flags, output and exit
 // codes. It composes the engine, auth and scenarios packages exactly as the
-// service does and adds nothing of its own to how templates run.
+// service does and adds nothing of its own to how templates run: it must
+// not hold rules the service would then lack.
 package cli
 
 import (

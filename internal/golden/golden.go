@@ -1,5 +1,6 @@
 // Package golden compares test output with files under testdata/, and
-// rewrites them when tests run with -update.
+// rewrites them when tests run with -update. Only tests use it; it must
+// never be imported by code that ships.
 package golden
 
 import (

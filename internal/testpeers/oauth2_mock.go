@@ -1,6 +1,8 @@
 // Package testpeers starts the real servers Switchboard's tests talk to:
 // programs no one here wrote, installed from the npm registry by
-// `make testdeps` into this folder's node_modules.
+// `make testdeps` into this folder's node_modules. Only tests use it; it must
+// never be imported by code that ships, and every server it starts listens
+// on 127.0.0.1 and stops with its test.
 package testpeers
 
 import (

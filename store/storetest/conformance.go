@@ -1,5 +1,6 @@
 // Package storetest is the conformance suite every store.Store
-// implementation passes: the same behaviour on SQLite and PostgreSQL.
+// implementation passes: the same behaviour on SQLite and PostgreSQL. It
+// tests storage only and must not import a domain package.
 package storetest
 
 import (
