@@ -248,3 +248,17 @@ func TestRetryRunRefusesRunsNotFailed(t *testing.T) {
 	_, err = f.svc.RetryRun(context.Background(), "run_unknown")
 	require.ErrorIs(t, err, store.ErrNotFound)
 }
+
+// The service follows River's startstop rules: Start twice is one start,
+// Stop without Start or twice does nothing, and it starts again after a
+// Stop — working what was queued while it was stopped.
+func TestStartAndStopAreSafeToRepeat(t *testing.T) {
+	f := newFixture(t, true)
+	ctx := context.Background()
+	require.NoError(t, f.svc.Start(ctx), "a second Start")
+	require.NoError(t, f.svc.Stop(ctx))
+	require.NoError(t, f.svc.Stop(ctx), "a second Stop")
+	f.accept(t, event("ringing"))
+	require.NoError(t, f.svc.Start(ctx))
+	<-f.pops
+}
