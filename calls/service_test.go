@@ -129,7 +129,7 @@ func newFixture(t *testing.T, bind bool) *fixture {
 	}
 
 	rt, err := integrations.New(integrations.Config{Store: st, TimeZone: time.UTC,
-		Retry: engine.RetryPolicy{Max: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}})
+		Tuning: integrations.Tuning{Retry: engine.RetryPolicy{Max: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}}})
 	require.NoError(t, err)
 	f.svc, err = calls.New(ctx, calls.Config{Store: st, Runtime: rt, TimeZone: time.UTC,
 		Queue: store.QueueConfig{PollInterval: 20 * time.Millisecond},

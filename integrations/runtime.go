@@ -29,6 +29,9 @@ const (
 	// DefaultGlobalInfoInterval is how often GetGlobalInfo runs again for
 	// every connected integration (besides when the leader starts).
 	DefaultGlobalInfoInterval = 6 * time.Hour
+	// DefaultTokenRenewalInterval is how often the tokens of connected
+	// integrations are renewed when due, used or not.
+	DefaultTokenRenewalInterval = time.Hour
 )
 
 // Config configures a Runtime. Zero values take the defaults noted.
@@ -46,9 +49,18 @@ type Config struct {
 	// PublicURL is where the admin's browser comes back to after an OAuth
 	// authorization. Default DefaultPublicURL.
 	PublicURL string
-	// OAuthStateTTL is how long an authorization may take. Default
-	// DefaultOAuthStateTTL.
-	OAuthStateTTL time.Duration
+	// Observe, when set, returns the metric hooks of one integration's
+	// requests: every request sent, and requests starting (+1) and
+	// stopping (-1) to wait for a free slot.
+	Observe func(integrationID string) (func(engine.Observation), func(delta int))
+	// Tuning is how remote APIs are reached and how often the runtime's
+	// duties run; the service's config carries it as it is.
+	Tuning
+}
+
+// Tuning is how a Runtime reaches remote APIs and how often it does its
+// duties. Zero values take the defaults noted.
+type Tuning struct {
 	// AllowLinkLocal lets templates reach link-local and cloud metadata
 	// addresses. Default false: refused (see outboundTransport).
 	AllowLinkLocal bool
@@ -61,15 +73,55 @@ type Config struct {
 	// Retry tunes retries of requests to remote APIs. Zero: the engine's
 	// defaults.
 	Retry engine.RetryPolicy
+	// OAuthStateTTL is how long an authorization may take. Default
+	// DefaultOAuthStateTTL.
+	OAuthStateTTL time.Duration
 	// GlobalInfoInterval is how often one replica runs GetGlobalInfo again
 	// for every connected integration; it also runs when the replicas'
 	// leader starts. Default DefaultGlobalInfoInterval; negative: never
 	// by itself (RefreshGlobalInfo still can be called).
 	GlobalInfoInterval time.Duration
-	// Observe, when set, returns the metric hooks of one integration's
-	// requests: every request sent, and requests starting (+1) and
-	// stopping (-1) to wait for a free slot.
-	Observe func(integrationID string) (func(engine.Observation), func(delta int))
+	// TokenRenewalInterval is how often one replica renews the tokens of
+	// connected integrations that are due by age or expiry, so an idle
+	// integration's refresh token stays alive. Default
+	// DefaultTokenRenewalInterval; negative: never by itself.
+	TokenRenewalInterval time.Duration
+}
+
+// WithDefaults returns the tuning with its zero fields filled in.
+func (c Tuning) WithDefaults() Tuning {
+	if c.OAuthStateTTL == 0 {
+		c.OAuthStateTTL = DefaultOAuthStateTTL
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.GlobalInfoInterval == 0 {
+		c.GlobalInfoInterval = DefaultGlobalInfoInterval
+	}
+	if c.TokenRenewalInterval == 0 {
+		c.TokenRenewalInterval = DefaultTokenRenewalInterval
+	}
+	return c
+}
+
+// Validate names the first field that cannot work, the rule, and the fix.
+func (c Tuning) Validate() error {
+	for _, f := range []struct {
+		name   string
+		v, def time.Duration
+	}{
+		{"RequestTimeout", c.RequestTimeout, DefaultRequestTimeout},
+		{"OAuthStateTTL", c.OAuthStateTTL, DefaultOAuthStateTTL},
+	} {
+		if f.v < 0 {
+			return fmt.Errorf("integrations: %s %s is negative; give a positive duration, or 0 for %s", f.name, f.v, f.def)
+		}
+	}
+	if u := c.OutboundProxy; u != nil && ((u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		return fmt.Errorf("integrations: OutboundProxy %q is not an http(s) proxy URL, e.g. http://proxy.example.com:3128", u.Redacted())
+	}
+	return c.Retry.Validate()
 }
 
 // WithDefaults returns the config with its zero fields filled in.
@@ -87,32 +139,19 @@ func (c Config) WithDefaults() Config {
 		c.PublicURL = DefaultPublicURL
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
-	if c.OAuthStateTTL == 0 {
-		c.OAuthStateTTL = DefaultOAuthStateTTL
-	}
-	if c.RequestTimeout == 0 {
-		c.RequestTimeout = DefaultRequestTimeout
-	}
-	if c.GlobalInfoInterval == 0 {
-		c.GlobalInfoInterval = DefaultGlobalInfoInterval
-	}
+	c.Tuning = c.Tuning.WithDefaults()
 	return c
 }
 
-// Validate names the first field that cannot work, with the fix.
+// Validate names the first field that cannot work, the rule, and the fix.
 func (c Config) Validate() error {
-	switch {
-	case c.Store == nil:
+	if c.Store == nil {
 		return errors.New("integrations: Config.Store is required")
-	case c.RequestTimeout < 0:
-		return fmt.Errorf("integrations: RequestTimeout %s is negative; give a positive duration, or 0 for %s", c.RequestTimeout, DefaultRequestTimeout)
-	case c.OAuthStateTTL < 0:
-		return fmt.Errorf("integrations: OAuthStateTTL %s is negative; give a positive duration, or 0 for %s", c.OAuthStateTTL, DefaultOAuthStateTTL)
 	}
 	if u, err := url.Parse(c.PublicURL); c.PublicURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 		return fmt.Errorf("integrations: PublicURL %q is not an absolute http(s) URL, e.g. https://switchboard.example.com", c.PublicURL)
 	}
-	return c.Retry.Validate()
+	return c.Tuning.Validate()
 }
 
 // Runtime runs connected templates. It caches compiled templates and one

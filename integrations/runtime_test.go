@@ -53,7 +53,7 @@ func newFixture(t *testing.T, mutate ...func(*integrations.Config)) *fixture {
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	f := &fixture{st: st, waiting: make(chan int, 100)}
-	cfg := integrations.Config{Store: st, TimeZone: time.UTC, Retry: engine.RetryPolicy{Max: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond},
+	cfg := integrations.Config{Store: st, TimeZone: time.UTC, Tuning: integrations.Tuning{Retry: engine.RetryPolicy{Max: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}},
 		Observe: func(string) (func(engine.Observation), func(int)) {
 			return func(engine.Observation) {}, func(d int) { f.waiting <- d }
 		}}
@@ -255,7 +255,7 @@ func TestConfigValidate(t *testing.T) {
 	st, err := store.OpenSQLite(t.Context(), t.TempDir(), sealer)
 	require.NoError(t, err)
 	defer st.Close()
-	_, err = integrations.New(integrations.Config{Store: st, RequestTimeout: -time.Second})
+	_, err = integrations.New(integrations.Config{Store: st, Tuning: integrations.Tuning{RequestTimeout: -time.Second}})
 	require.ErrorContains(t, err, "RequestTimeout -1s is negative; give a positive duration, or 0 for 30s")
 	_, err = integrations.New(integrations.Config{Store: st, PublicURL: "switchboard.example.com"})
 	require.ErrorContains(t, err, `PublicURL "switchboard.example.com" is not an absolute http(s) URL`)

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/store"
 )
@@ -26,26 +25,10 @@ type Config struct {
 	// service, e.g. https://switchboard.example.com; OAuth redirect URIs are
 	// built from it. Default: http://localhost:8080.
 	PublicURL string
-	// AllowLinkLocal lets integrations reach link-local and cloud metadata
-	// addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254,
-	// 100.100.100.200). Default false: refused, so a template cannot read
-	// the cloud metadata service.
-	AllowLinkLocal bool
-	// OutboundProxy, when set, is the HTTP proxy requests to remote APIs go
-	// through. Default none: HTTP_PROXY and friends are ignored, as a proxy
-	// would dial targets out of the link-local check's sight (each target
-	// is checked before it is handed to a configured proxy).
-	OutboundProxy *url.URL
-	// RequestTimeout bounds each attempt of a request to a remote API.
-	// Default 30s.
-	RequestTimeout time.Duration
 	// TimeZone is the PBX time zone for TimeFormat. Default time.Local.
 	TimeZone *time.Location
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
-	// OAuthStateTTL is how long an authorization request may take.
-	// Default 15 minutes.
-	OAuthStateTTL time.Duration
 	// SigningKey signs recording links; replicas must share it. Default: a
 	// random key (links then last as long as the process).
 	SigningKey []byte
@@ -56,14 +39,10 @@ type Config struct {
 	RecordingTTL time.Duration
 	// Queue tunes the durable work queue (pipeline of call events).
 	Queue store.QueueConfig
-	// GlobalInfoInterval is how often one replica runs GetGlobalInfo again
-	// for every connected integration; it also runs when the replicas'
-	// leader starts. Default integrations.DefaultGlobalInfoInterval;
-	// negative: never by itself.
-	GlobalInfoInterval time.Duration
-	// RemoteRetry tunes retries of requests to remote APIs. Zero: the
-	// engine's defaults.
-	RemoteRetry engine.RetryPolicy
+	// Integrations tunes how remote APIs are reached (link-local
+	// addresses, proxy, timeouts, retries) and how often the integrations'
+	// duties run. Zero: the integrations package's defaults.
+	Integrations integrations.Tuning
 	// Messaging tunes the conversations' background work. Zero: the
 	// messaging package's defaults.
 	Messaging MessagingTuning
@@ -81,9 +60,8 @@ type MessagingTuning struct {
 
 // Defaults of Config.
 const (
-	DefaultPublicURL     = integrations.DefaultPublicURL
-	DefaultRecordingTTL  = 30 * 24 * time.Hour
-	DefaultOAuthStateTTL = integrations.DefaultOAuthStateTTL
+	DefaultPublicURL    = integrations.DefaultPublicURL
+	DefaultRecordingTTL = 30 * 24 * time.Hour
 )
 
 // WithDefaults returns the config with its zero fields filled in.
@@ -95,17 +73,11 @@ func (c Config) WithDefaults() Config {
 		c.PublicURL = DefaultPublicURL
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
-	if c.RequestTimeout == 0 {
-		c.RequestTimeout = integrations.DefaultRequestTimeout
-	}
 	if c.TimeZone == nil {
 		c.TimeZone = time.Local
 	}
 	if c.Now == nil {
 		c.Now = time.Now
-	}
-	if c.OAuthStateTTL == 0 {
-		c.OAuthStateTTL = DefaultOAuthStateTTL
 	}
 	if c.RecordingTTL == 0 {
 		c.RecordingTTL = DefaultRecordingTTL
@@ -123,8 +95,6 @@ func (c Config) Validate() error {
 		name   string
 		v, def time.Duration
 	}{
-		{"RequestTimeout", c.RequestTimeout, integrations.DefaultRequestTimeout},
-		{"OAuthStateTTL", c.OAuthStateTTL, DefaultOAuthStateTTL},
 		{"RecordingTTL", c.RecordingTTL, DefaultRecordingTTL},
 	} {
 		if f.v < 0 {
@@ -135,6 +105,9 @@ func (c Config) Validate() error {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("server: PublicURL %q is not an absolute http(s) URL, e.g. https://switchboard.example.com", c.PublicURL)
 		}
+	}
+	if err := c.Integrations.Validate(); err != nil {
+		return err
 	}
 	return c.Queue.Validate()
 }

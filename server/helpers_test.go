@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/internal/testpeers"
 	"github.com/switchboard/switchboard/server"
 	"github.com/switchboard/switchboard/store"
@@ -90,11 +91,12 @@ func newEnvOn(t *testing.T, st store.Store, dir string, mutate ...func(*server.C
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(e.srv.Close)
 	cfg := server.Config{Store: st, AdminToken: adminToken, PublicURL: e.srv.URL, TimeZone: time.UTC,
-		Queue:       store.QueueConfig{PollInterval: 20 * time.Millisecond, RetryPolicy: fastRetry{}},
-		RemoteRetry: engine.RetryPolicy{Max: 1, WaitMin: time.Millisecond, WaitMax: 2 * time.Millisecond},
-		// GetGlobalInfo runs at connect; tests that want the refresh call it.
-		GlobalInfoInterval: -1,
-		Messaging:          server.MessagingTuning{PollInterval: 50 * time.Millisecond, RetryWait: 50 * time.Millisecond, VerifyInterval: -1}}
+		Queue: store.QueueConfig{PollInterval: 20 * time.Millisecond, RetryPolicy: fastRetry{}},
+		// GetGlobalInfo runs at connect, tokens are renewed when used:
+		// tests that want the periodic duties call them.
+		Integrations: integrations.Tuning{Retry: engine.RetryPolicy{Max: 1, WaitMin: time.Millisecond, WaitMax: 2 * time.Millisecond},
+			GlobalInfoInterval: -1, TokenRenewalInterval: -1},
+		Messaging: server.MessagingTuning{PollInterval: 50 * time.Millisecond, RetryWait: 50 * time.Millisecond, VerifyInterval: -1}}
 	for _, m := range mutate {
 		m(&cfg)
 	}

@@ -36,7 +36,7 @@ func TestMetadataAddressesAreRefusedBeforeAnyProxy(t *testing.T) {
 	proxy, hits := forwardProxy(t)
 	pu, err := url.Parse(proxy.URL)
 	require.NoError(t, err)
-	e := newEnv(t, func(c *server.Config) { c.OutboundProxy = pu })
+	e := newEnv(t, func(c *server.Config) { c.Integrations.OutboundProxy = pu })
 
 	for i, target := range []string{"http://169.254.169.254/latest/meta-data/{{.Phone}}", "http://[fe80::1]/x", "http://100.100.100.200/x"} {
 		tpl := e.expect(e.admin("POST", "/api/v1/templates", customTemplate(fmt.Sprint("meta_", i), target)), 201)

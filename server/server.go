@@ -59,8 +59,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, registry: prometheus.NewRegistry(), life: make(chan struct{}, 1)}
 	s.metrics = newMetrics(s.registry)
 	integ, err := integrations.New(integrations.Config{Store: cfg.Store, Log: cfg.Logger, Now: cfg.Now, TimeZone: cfg.TimeZone,
-		PublicURL: cfg.PublicURL, OAuthStateTTL: cfg.OAuthStateTTL, AllowLinkLocal: cfg.AllowLinkLocal, OutboundProxy: cfg.OutboundProxy,
-		RequestTimeout: cfg.RequestTimeout, Retry: cfg.RemoteRetry, GlobalInfoInterval: cfg.GlobalInfoInterval, Observe: s.metrics.observer})
+		PublicURL: cfg.PublicURL, Observe: s.metrics.observer, Tuning: cfg.Integrations})
 	if err != nil {
 		return nil, err
 	}

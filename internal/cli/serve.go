@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/server"
 	"github.com/switchboard/switchboard/store"
 )
@@ -107,8 +108,9 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 					return usageErr("--outbound-proxy %q is not an http(s) URL like http://proxy.internal:3128", outboundProxy)
 				}
 			}
-			srv, err := server.New(ctx, server.Config{OutboundProxy: proxy, Store: st, Logger: log, AdminToken: os.Getenv("SWITCHBOARD_ADMIN_TOKEN"),
-				PublicURL: publicURL, AllowLinkLocal: allowLinkLocal, TimeZone: loc, SigningKey: key, RecordingsDir: recordingsDir,
+			srv, err := server.New(ctx, server.Config{Store: st, Logger: log, AdminToken: os.Getenv("SWITCHBOARD_ADMIN_TOKEN"),
+				Integrations: integrations.Tuning{OutboundProxy: proxy, AllowLinkLocal: allowLinkLocal},
+				PublicURL:    publicURL, TimeZone: loc, SigningKey: key, RecordingsDir: recordingsDir,
 				Queue: store.QueueConfig{JobTimeout: jobTimeout, Logger: log}})
 			if err != nil {
 				return err
