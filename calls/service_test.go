@@ -24,7 +24,8 @@ import (
 )
 
 // desk is a Zendesk-like helpdesk: it finds Ann Lee, makes tickets and
-// takes journals, and tells the test of every request it answered.
+// contacts and takes journals, and tells the test of every request it
+// answered. It also answers a second template's leads (Lee) at /leads.
 type desk struct {
 	*httptest.Server
 	mu       sync.Mutex
@@ -52,6 +53,11 @@ func newDesk(t *testing.T) *desk {
 			fmt.Fprint(w, `{"ticket":{"id":4711}}`)
 		case strings.HasPrefix(r.URL.Path, "/api/v2/tickets/") && r.Method == "PUT":
 			fmt.Fprint(w, `{"ticket":{}}`)
+		case r.URL.Path == "/leads":
+			fmt.Fprint(w, `{"data":[{"id":"L1","name":"Lee","phone":"+14155550100"}]}`)
+		case r.URL.Path == "/api/v2/users.json" && r.Method == "POST":
+			w.WriteHeader(201)
+			fmt.Fprint(w, `{"user":{"id":9001}}`)
 		default:
 			w.WriteHeader(404)
 		}
