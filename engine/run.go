@@ -43,6 +43,12 @@ type RunOptions struct {
 	// messages per second): here nothing but the network lies between the
 	// caller's clock and the remote's.
 	Pace func(ctx context.Context) error
+	// Slot, when set, is a request slot of this client the caller holds
+	// (Client.Reserve): the run's requests go out under it rather than
+	// each attempt taking one, so the caller's bound on its runs is the
+	// integration's own limit. A slot of another client's limiter, or one
+	// released, is not used.
+	Slot *Slot
 }
 
 // Row is one output row of a request: one contact found, one ticket made.
@@ -69,6 +75,7 @@ type run struct {
 	scenario string
 	idemKey  string
 	pace     func(context.Context) error
+	slot     *Slot
 	extra    []Output
 	cred     Credentials
 	masker   *Masker
@@ -81,7 +88,7 @@ type run struct {
 // the integration's variables, which win over the template's defaults.
 func (c *Client) Run(ctx context.Context, scenarioID string, vars Vars, opts RunOptions) *Result {
 	res := &Result{Scenario: scenarioID, Rows: []Row{}, Vars: Vars{}, Trace: []Exchange{}}
-	rn := &run{scenario: scenarioID, idemKey: opts.IdempotencyKey, pace: opts.Pace, extra: opts.ExtraOutputs}
+	rn := &run{scenario: scenarioID, idemKey: opts.IdempotencyKey, pace: opts.Pace, slot: opts.Slot, extra: opts.ExtraOutputs}
 	err := c.run(ctx, rn, scenarioID, vars, opts, res)
 	res.Trace = rn.trace.take()
 	res.Warnings = rn.warnings
@@ -303,7 +310,7 @@ func (c *Client) send(ctx context.Context, rn *run, r *Request, rd rendered) (in
 	// Only a key the template sets makes a POST safe to send again after a
 	// network error: the run's own key guards against a crash, and the
 	// helpdesk may not honour it.
-	info := &exchangeInfo{idempotent: idempotent(rd.method, rd.header), pace: rn.pace}
+	info := &exchangeInfo{idempotent: idempotent(rd.method, rd.header), pace: rn.pace, slot: rn.slot}
 	if rn.idemKey != "" && rd.method != http.MethodGet && rd.method != http.MethodHead && rd.header.Get("Idempotency-Key") == "" {
 		rd.header.Set("Idempotency-Key", rn.idemKey+":"+r.Name)
 	}

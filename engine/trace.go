@@ -45,10 +45,12 @@ func (l *traceLog) take() []Exchange {
 
 // exchangeInfo travels in the request context down to the retry layer,
 // which reads whether the request may be sent again and counts attempts,
-// and to the limit layer, which paces each attempt (RunOptions.Pace).
+// and to the limit layer, which paces each attempt (RunOptions.Pace) and
+// sends it under the run's slot when it has one (RunOptions.Slot).
 type exchangeInfo struct {
 	idempotent bool
 	pace       func(context.Context) error
+	slot       *Slot
 	attempts   atomic.Int32
 }
 

@@ -87,7 +87,9 @@ func PooledTransport() *http.Transport {
 // limitTransport holds one slot of the integration's limiter from the moment
 // a request is sent until its response body is closed, so at most
 // MaxConcurrentRequest requests are in flight to one integration. Slots are
-// taken per attempt: a request waiting out a retry backoff holds none.
+// taken per attempt: a request waiting out a retry backoff holds none. A
+// run whose caller holds a slot for it (Client.Reserve) sends its attempts
+// under that one instead.
 type limitTransport struct {
 	next    http.RoundTripper
 	sem     *semaphore.Weighted
@@ -97,16 +99,14 @@ type limitTransport struct {
 }
 
 func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !t.sem.TryAcquire(1) {
-		if t.waiting != nil {
-			t.waiting(1)
-		}
-		err := t.sem.Acquire(req.Context(), 1)
-		if t.waiting != nil {
-			t.waiting(-1)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("waiting for a free request slot: %w", err)
+	info := exchangeFrom(req.Context())
+	// sem is the slot this attempt takes and gives back; none when it goes
+	// out under a slot its run holds (RunOptions.Slot).
+	var sem *semaphore.Weighted
+	if info == nil || !info.slot.covers(t.sem) {
+		sem = t.sem
+		if err := t.acquire(req.Context()); err != nil {
+			return nil, err
 		}
 	}
 	var releaseShared func()
@@ -120,16 +120,20 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			t.waiting(-1)
 		}
 		if err != nil {
-			t.sem.Release(1)
+			if sem != nil {
+				sem.Release(1)
+			}
 			return nil, fmt.Errorf("waiting for a free request slot: %w", err)
 		}
 	}
 	// The run's pace comes after the slots, whose wait (a database round
 	// trip or more across replicas) would otherwise lie between the pace
 	// and the remote, and before the attempt's time limit starts.
-	if info := exchangeFrom(req.Context()); info != nil && info.pace != nil {
+	if info != nil && info.pace != nil {
 		if err := info.pace(req.Context()); err != nil {
-			t.sem.Release(1)
+			if sem != nil {
+				sem.Release(1)
+			}
 			if releaseShared != nil {
 				releaseShared()
 			}
@@ -137,7 +141,7 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	ctx, cancel := context.WithTimeoutCause(req.Context(), t.timeout, errAttemptTimeout)
-	slot := &heldSlot{sem: t.sem, shared: releaseShared, cancel: cancel}
+	slot := &heldSlot{sem: sem, shared: releaseShared, cancel: cancel}
 	resp, err := t.next.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		slot.release()
@@ -146,6 +150,24 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	slot.ReadCloser = resp.Body
 	resp.Body = slot
 	return resp, nil
+}
+
+// acquire takes one slot of the process's limiter, counting the wait.
+func (t *limitTransport) acquire(ctx context.Context) error {
+	if t.sem.TryAcquire(1) {
+		return nil
+	}
+	if t.waiting != nil {
+		t.waiting(1)
+	}
+	err := t.sem.Acquire(ctx, 1)
+	if t.waiting != nil {
+		t.waiting(-1)
+	}
+	if err != nil {
+		return fmt.Errorf("waiting for a free request slot: %w", err)
+	}
+	return nil
 }
 
 // errAttemptTimeout is the cause of an attempt's context ending at the
@@ -157,8 +179,8 @@ var errAttemptTimeout = errors.New("attempt timed out")
 // object rather than closures, as it is made on every request.
 type heldSlot struct {
 	io.ReadCloser
-	sem      *semaphore.Weighted
-	shared   func() // nil without shared slots
+	sem      *semaphore.Weighted // nil when the run's own slot covered the attempt
+	shared   func()              // nil without shared slots
 	cancel   context.CancelFunc
 	released atomic.Bool
 }
@@ -177,7 +199,9 @@ func (s *heldSlot) release() {
 	if s.shared != nil {
 		s.shared()
 	}
-	s.sem.Release(1)
+	if s.sem != nil {
+		s.sem.Release(1)
+	}
 }
 
 // readBody reads a whole response body, refusing more than limit bytes.

@@ -73,6 +73,12 @@ func SplitFields(c *engine.Template, in map[string]string, keep map[string]strin
 	return fields, secrets, nil
 }
 
+// SplitFields is the package's SplitFields, for those that take the runtime
+// through an interface (messaging.Integrations).
+func (rt *Runtime) SplitFields(c *engine.Template, in, keep map[string]string) (map[string]string, map[string]string, error) {
+	return SplitFields(c, in, keep)
+}
+
 // urlProblem says what is wrong with the value of a field that begins the
 // template's request URLs, or "" when it is an absolute http(s) URL.
 func urlProblem(v string) string {

@@ -93,15 +93,16 @@ func (s *Service) Send(ctx context.Context, a Actor, sessionID, text string, med
 	if err != nil {
 		return nil, err
 	}
-	if err := s.mayMessage(ctx, ch, res, ses.Number, ses.Customer, text, media); err != nil {
+	m := &store.Message{ID: store.NewID("msg"), SessionID: ses.ID, ChannelID: ses.ChannelID, Number: ses.Number, Customer: ses.Customer,
+		Direction: store.DirectionOut, Author: a.name(), Text: text, MediaURLs: clean(media), Status: store.MessageQueued}
+	if err := s.mayMessage(ctx, ch, res, m); err != nil {
 		return nil, err
 	}
-	if w := res.Def.Rules.ReplyWindow; w > 0 && (ses.LastInboundAt.IsZero() || s.cfg.Now().Sub(ses.LastInboundAt) > w) {
+	if w := res.def.Rules.ReplyWindow; w > 0 && (ses.LastInboundAt.IsZero() || s.cfg.Now().Sub(ses.LastInboundAt) > w) {
 		return nil, problem(KindOutsideWindow, "the customer's last message is more than %s old; %s only allows replies within %s of it",
-			w, kindName(res.Def), w)
+			w, kindName(res.def), w)
 	}
-	m := &store.Message{ID: store.NewID("msg"), SessionID: ses.ID, ChannelID: ses.ChannelID, Number: ses.Number, Customer: ses.Customer,
-		Direction: store.DirectionOut, Author: a.name(), Text: text, MediaURLs: clean(media), Status: store.MessageQueued, CreatedAt: s.cfg.Now()}
+	m.CreatedAt = s.cfg.Now()
 	if err := s.store.QueueOutbound(ctx, m); err != nil {
 		return nil, changeProblem(err, "nothing more is sent in it")
 	}
@@ -126,28 +127,28 @@ func clean(media []string) []string {
 
 // mayMessage checks what every outbound message needs: a text the channel
 // carries, and a customer who has not opted out on the number.
-func (s *Service) mayMessage(ctx context.Context, ch *store.Channel, res *Resolved, number, customer, text string, media []string) error {
-	if err := res.Def.CheckText(text, clean(media)); err != nil {
+func (s *Service) mayMessage(ctx context.Context, ch *store.Channel, res *resolved, m *store.Message) error {
+	if err := res.def.CheckText(m.Text, m.MediaURLs); err != nil {
 		return problem(KindInvalid, "%v", err)
 	}
-	for _, u := range clean(media) {
+	for _, u := range m.MediaURLs {
 		if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
 			return problem(KindInvalid, "media URL %q is not an http(s) URL the provider can fetch", u)
 		}
 	}
-	if res.Def.Rules.OptOutKeywords {
-		out, err := s.store.OptedOut(ctx, ch.ID, number, customer)
+	if res.def.Rules.OptOutKeywords {
+		out, err := s.store.OptedOut(ctx, ch.ID, m.Number, m.Customer)
 		if err != nil {
 			return err
 		}
 		if out {
-			return problem(KindOptedOut, "%s replied STOP on %s: no message can be sent to them from this number until they reply START", customer, number)
+			return problem(KindOptedOut, "%s replied STOP on %s: no message can be sent to them from this number until they reply START", m.Customer, m.Number)
 		}
 	}
 	return nil
 }
 
-func (s *Service) channel(ctx context.Context, id string) (*store.Channel, *Resolved, error) {
+func (s *Service) channel(ctx context.Context, id string) (*store.Channel, *resolved, error) {
 	ch, err := s.store.GetChannel(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, problem(KindConflict, "the session's channel was deleted")
@@ -155,42 +156,54 @@ func (s *Service) channel(ctx context.Context, id string) (*store.Channel, *Reso
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := s.cfg.Runtime.Resolve(ctx, ch)
+	res, err := s.resolve(ctx, ch)
 	return ch, res, err
 }
 
-// StartSession opens a session an agent begins (SMS only), with its first message.
-// The channel is the one holding the number; channelID chooses when two
-// channels hold it.
-func (s *Service) StartSession(ctx context.Context, a Actor, channelID, number, to, text string, media []string) (*store.Session, *store.Message, error) {
+// NewSession is a session an agent starts, with its first message.
+type NewSession struct {
+	// ChannelID chooses the channel when two hold Number; "": the one
+	// that does.
+	ChannelID string
+	Number    string // the channel number it is sent from
+	To        string // the customer, E.164
+	Text      string
+	MediaURLs []string
+}
+
+// StartSession opens a session an agent begins (SMS only), with its first
+// message. The channel is the one holding the number.
+func (s *Service) StartSession(ctx context.Context, a Actor, req NewSession) (*store.Session, *store.Message, error) {
 	if a.Extension == "" {
 		return nil, nil, problem(KindForbidden, "sessions are started by agents, from their extension")
 	}
+	to, text, media := req.To, req.Text, req.MediaURLs
 	if err := CheckE164(to); err != nil {
 		return nil, nil, problem(KindInvalid, "to: %v", err)
 	}
-	ch, num, err := s.numberOf(ctx, channelID, number)
+	ch, num, err := s.numberOf(ctx, req.ChannelID, req.Number)
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := s.cfg.Runtime.Resolve(ctx, ch)
+	res, err := s.resolve(ctx, ch)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !res.Def.Rules.AgentInitiated {
-		return nil, nil, problem(KindForbidden, "%s channels only answer customers; agents cannot start sessions on %s", kindName(res.Def), num.Number)
+	if !res.def.Rules.AgentInitiated {
+		return nil, nil, problem(KindForbidden, "%s channels only answer customers; agents cannot start sessions on %s", kindName(res.def), num.Number)
 	}
 	if !slices.Contains(num.AllowedExtensions, a.Extension) {
 		return nil, nil, problem(KindForbidden, "extension %s may not start sessions from %s", a.Extension, num.Number)
 	}
-	if err := s.mayMessage(ctx, ch, res, num.Number, to, text, media); err != nil {
+	m := &store.Message{ID: store.NewID("msg"), ChannelID: ch.ID, Number: num.Number, Customer: to, Direction: store.DirectionOut,
+		Author: a.Extension, Text: text, MediaURLs: clean(media), Status: store.MessageQueued}
+	if err := s.mayMessage(ctx, ch, res, m); err != nil {
 		return nil, nil, err
 	}
 	now := s.cfg.Now()
+	m.CreatedAt = now
 	ses := &store.Session{ID: store.NewID("ses"), ChannelID: ch.ID, Number: num.Number, Customer: to, State: store.SessionOpen,
 		Assignee: a.Extension, CreatedAt: now, UpdatedAt: now, LastMessageAt: now}
-	m := &store.Message{ID: store.NewID("msg"), ChannelID: ch.ID, Number: num.Number, Customer: to, Direction: store.DirectionOut,
-		Author: a.Extension, Text: text, MediaURLs: clean(media), Status: store.MessageQueued, CreatedAt: now}
 	got, err := s.store.OpenSession(ctx, ses, m, &store.SessionEvent{Type: store.EventCreated, Actor: a.Extension,
 		Detail: map[string]string{"customer": to, "extension": a.Extension, "by": "agent"}, At: now})
 	if errors.Is(err, store.ErrConflict) {

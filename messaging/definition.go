@@ -1,8 +1,3 @@
-// Package messaging is Switchboard's messaging side (DESIGN §5): channel
-// templates — an SMS or WhatsApp provider described like any other
-// integration — and the conversations agents hold through them: numbers
-// routed to an extension or a queue, sessions, keywords, the outbound queue
-// and its rate, history.
 package messaging
 
 import (

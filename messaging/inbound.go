@@ -21,7 +21,7 @@ type WebhookAnswer struct {
 }
 
 // channelByKey finds the channel a webhook URL names.
-func (s *Service) channelByKey(ctx context.Context, key string) (*store.Channel, *Resolved, error) {
+func (s *Service) channelByKey(ctx context.Context, key string) (*store.Channel, *resolved, error) {
 	ch, err := s.store.ChannelByWebhookKey(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, problem(KindNotFound, "no channel has this webhook URL")
@@ -29,7 +29,7 @@ func (s *Service) channelByKey(ctx context.Context, key string) (*store.Channel,
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := s.cfg.Runtime.Resolve(ctx, ch)
+	res, err := s.resolve(ctx, ch)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -43,7 +43,7 @@ func (s *Service) Handshake(ctx context.Context, key string, query url.Values) (
 	if err != nil {
 		return "", err
 	}
-	challenge, err := res.Def.Handshake(query, res.Vars)
+	challenge, err := res.def.Handshake(query, res.vars)
 	if errors.Is(err, ErrNotChallenge) {
 		s.log.Warn("webhook handshake refused", slog.String("channel", ch.ID), slog.String("reason", err.Error()))
 		return "", problem(KindNotChallenge, "%v", err)
@@ -66,7 +66,7 @@ func (s *Service) HandleWebhook(ctx context.Context, key string, r WebhookReques
 	if r.Body, err = io.ReadAll(body); err != nil {
 		return WebhookAnswer{}, fmt.Errorf("reading the webhook: %w", err)
 	}
-	if err := res.Def.VerifyWebhook(r, res.Vars, s.cfg.Now()); err != nil {
+	if err := res.def.VerifyWebhook(r, res.vars, s.cfg.Now()); err != nil {
 		s.log.Warn("webhook refused", slog.String("channel", ch.ID), slog.String("reason", err.Error()))
 		s.cfg.Count(ch.ID, "webhook", "bad_signature")
 		if errors.Is(err, ErrBadSignature) {
@@ -74,7 +74,7 @@ func (s *Service) HandleWebhook(ctx context.Context, key string, r WebhookReques
 		}
 		return WebhookAnswer{}, err
 	}
-	parsed, err := res.Def.Parse(r.Body, res.Vars)
+	parsed, err := res.def.Parse(r.Body, res.vars)
 	if err != nil {
 		s.cfg.Count(ch.ID, "webhook", "unreadable")
 		return WebhookAnswer{}, problem(KindInvalid, "the webhook cannot be read: %v", err)
@@ -93,12 +93,12 @@ func (s *Service) HandleWebhook(ctx context.Context, key string, r WebhookReques
 			return WebhookAnswer{}, err
 		}
 	}
-	status, ct, answer := res.Def.Answer(res.Vars)
+	status, ct, answer := res.def.Answer(res.vars)
 	return WebhookAnswer{Status: status, ContentType: ct, Body: answer}, nil
 }
 
 // receive stores one inbound message and does what it asks: keywords.
-func (s *Service) receive(ctx context.Context, ch *store.Channel, res *Resolved, in Inbound) error {
+func (s *Service) receive(ctx context.Context, ch *store.Channel, res *resolved, in Inbound) error {
 	num, ok := s.numberFor(ch, in)
 	if !ok {
 		// Acknowledged (the provider would only send it again) but kept
@@ -136,7 +136,7 @@ func (s *Service) receive(ctx context.Context, ch *store.Channel, res *Resolved,
 		s.publish(ctx, EventSessionCreated, to, ViewSession(result.Session))
 	}
 	s.publish(ctx, EventMessageCreated, to, ViewMessage(result.Message))
-	if res.Def.Rules.OptOutKeywords {
+	if res.def.Rules.OptOutKeywords {
 		return s.keyword(ctx, ch, res, result.Session, ClassifyKeyword(in.Text))
 	}
 	return nil
@@ -165,7 +165,7 @@ func (s *Service) numberFor(ch *store.Channel, in Inbound) (store.ChannelNumber,
 // keyword acts on a compliance keyword: STOP blocks further messages to
 // the customer on the number, START lifts that, HELP gets its answer. The
 // answers are system messages (they cannot be deleted).
-func (s *Service) keyword(ctx context.Context, ch *store.Channel, res *Resolved, ses *store.Session, k Keyword) error {
+func (s *Service) keyword(ctx context.Context, ch *store.Channel, res *resolved, ses *store.Session, k Keyword) error {
 	if k == NoKeyword {
 		return nil
 	}
@@ -184,7 +184,7 @@ func (s *Service) keyword(ctx context.Context, ch *store.Channel, res *Resolved,
 			return err
 		}
 	}
-	if !res.Def.Rules.KeywordReplies {
+	if !res.def.Rules.KeywordReplies {
 		return nil
 	}
 	m := &store.Message{ID: store.NewID("msg"), SessionID: ses.ID, ChannelID: ch.ID, Number: ses.Number, Customer: ses.Customer,

@@ -12,7 +12,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/examples"
 	"github.com/switchboard/switchboard/messaging"
 	"github.com/switchboard/switchboard/store"
@@ -23,6 +22,7 @@ import (
 type outbox struct {
 	t       *testing.T
 	st      store.Store
+	integ   *fakeIntegrations
 	svc     *messaging.Service
 	session string
 	arrived chan string // the Idempotency-Key of each message the provider gets
@@ -34,13 +34,6 @@ const (
 	outboxNumber   = "+14155550100"
 	outboxCustomer = "+14155550123"
 )
-
-// oneChannel resolves every channel to the same definition and client.
-type oneChannel struct{ res *messaging.Resolved }
-
-func (r oneChannel) Resolve(context.Context, *store.Channel) (*messaging.Resolved, error) {
-	return r.res, nil
-}
 
 // newOutbox makes the channel, with at most one request in flight (the
 // template's MaxConcurrentRequest), so a second message waits for the
@@ -57,7 +50,8 @@ func newOutbox(t *testing.T, mutate ...func(*messaging.Config)) *outbox {
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 
-	o := &outbox{t: t, st: st, arrived: make(chan string, 16)}
+	o := &outbox{t: t, st: st, integ: newFakeIntegrations(st), arrived: make(chan string, 16)}
+	o.integ.waiting = make(chan int, 16)
 	released := make(chan struct{})
 	o.release = sync.OnceFunc(func() { close(released) })
 	p := newProvider(t, func(w http.ResponseWriter, r *http.Request, _ string) {
@@ -77,22 +71,18 @@ func newOutbox(t *testing.T, mutate ...func(*messaging.Config)) *outbox {
 	data, err := fs.ReadFile(examples.Templates, "sms_generic.xml")
 	require.NoError(t, err)
 	data = bytes.Replace(data, []byte(`MaxConcurrentRequest="10"`), []byte(`MaxConcurrentRequest="1"`), 1)
-	et, problems := engine.Load("sms_generic.xml", data, engine.Options{Location: time.UTC})
-	require.False(t, problems.HasErrors(), "%v", problems)
-	def, err := messaging.Define(et)
-	require.NoError(t, err)
 	now := time.Now()
 	require.NoError(t, st.CreateTemplate(ctx, &store.Template{ID: "tpl_sms", Key: "sms_generic_one", Name: "SMS", Provider: "sms",
 		Version: "1.0", BuiltIn: true, XML: data, CreatedAt: now, UpdatedAt: now}, 0))
 	require.NoError(t, st.CreateChannel(ctx,
-		&store.Integration{ID: outboxChannel, TemplateID: "tpl_sms", Status: messaging.StatusConnected, Fields: map[string]string{},
-			Secrets: map[string]string{}, Settings: []byte("{}"), CreatedAt: now, UpdatedAt: now},
+		&store.Integration{ID: outboxChannel, TemplateID: "tpl_sms", Status: messaging.StatusConnected,
+			Fields:  map[string]string{"send_url": p.URL + "/sendmessage", "verify_url": p.URL + "/verify"},
+			Secrets: map[string]string{"api_key": "key-ABC-123", "secret": "whsec-0123456789"}, Settings: []byte("{}"), CreatedAt: now, UpdatedAt: now},
 		&store.Channel{ID: outboxChannel, WebhookKey: "outbox-key", Name: "Outbox", MessagesPerSecond: 50, VerifyToken: "verify",
 			Settings: []byte("{}"), CreatedAt: now, UpdatedAt: now, Numbers: []store.ChannelNumber{{Number: outboxNumber,
 				DestType: store.DestExtension, DestID: "1001", AllowedExtensions: []string{"1001"}}}}))
 
-	res := &messaging.Resolved{Def: def, Client: clientFor(t, def, genericFields(p.URL))}
-	cfg := messaging.Config{Store: st, Runtime: oneChannel{res}, PollInterval: 20 * time.Millisecond,
+	cfg := messaging.Config{Store: st, Integrations: o.integ, PollInterval: 20 * time.Millisecond,
 		VerifyInterval: -1, Owner: "replica-test"}
 	for _, m := range mutate {
 		m(&cfg)
@@ -109,7 +99,8 @@ func (o *outbox) send(text string) *store.Message {
 	o.t.Helper()
 	a := messaging.Actor{Extension: "1001"}
 	if o.session == "" {
-		ses, m, err := o.svc.StartSession(context.Background(), a, outboxChannel, outboxNumber, outboxCustomer, text, nil)
+		ses, m, err := o.svc.StartSession(context.Background(), a, messaging.NewSession{ChannelID: outboxChannel, Number: outboxNumber,
+			To: outboxCustomer, Text: text})
 		require.NoError(o.t, err)
 		o.session = ses.ID
 		return m
@@ -277,4 +268,33 @@ func TestStoppedSenderHandsOverAfterASecond(t *testing.T) {
 	held, err = o.st.TryLease(ctx, key, "replica-next", stoppedAt.Add(1100*time.Millisecond), 30*time.Second)
 	require.NoError(t, err)
 	require.True(t, held, "then another replica takes it")
+}
+
+// The sender's bound is the integration's own limit, the one every request
+// to it goes through: while another request holds the integration's one
+// slot, a queued message is not marked sending; it goes once the slot is
+// free.
+func TestSenderWaitsForTheIntegrationsSlot(t *testing.T) {
+	o := newOutbox(t)
+	o.release()
+	ctx := context.Background()
+	in, err := o.st.GetIntegration(ctx, outboxChannel)
+	require.NoError(t, err)
+	client, err := o.integ.Client(ctx, in)
+	require.NoError(t, err)
+	held, err := client.Reserve(ctx) // another request to the integration
+	require.NoError(t, err)
+	o.svc.Start(ctx)
+	m := o.send("waits for the slot")
+	select {
+	case delta := <-o.integ.waiting:
+		require.Equal(t, 1, delta, "the sender waits for the integration's slot")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sender never waited for the integration's slot")
+	}
+	require.Equal(t, store.MessageQueued, o.message(m.ID).Status, "and has not marked the message sending")
+	require.Equal(t, 0, o.message(m.ID).Attempts)
+	held.Release()
+	require.Equal(t, "message:"+m.ID+":send", o.next())
+	o.waitStatus(m.ID, store.MessageSent)
 }

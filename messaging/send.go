@@ -24,6 +24,10 @@ type Outgoing struct {
 	// Pace, when set, is waited for by each request right before it goes
 	// out (engine.RunOptions.Pace): the channel's messages per second.
 	Pace func(ctx context.Context) error
+	// Slot, when set, is the request slot of the channel's client the
+	// send goes out under (engine.RunOptions.Slot): the sender holds it
+	// from before the message is marked sending to its answer.
+	Slot *engine.Slot
 }
 
 // Vars are the variables of the SendMessage scenario for the message.
@@ -58,7 +62,7 @@ func (d *Definition) CheckText(text string, media []string) error {
 // Send runs SendMessage for one message. It returns the provider's message
 // id, the run (its trace), and why it failed, if it did.
 func (d *Definition) Send(ctx context.Context, c *engine.Client, m Outgoing, webhookURL string) (string, *engine.Result, *SendFailure) {
-	res := c.Run(ctx, templates.ScenarioSendMessage, m.Vars(webhookURL), engine.RunOptions{IdempotencyKey: m.IdempotencyKey, Pace: m.Pace})
+	res := c.Run(ctx, templates.ScenarioSendMessage, m.Vars(webhookURL), engine.RunOptions{IdempotencyKey: m.IdempotencyKey, Pace: m.Pace, Slot: m.Slot})
 	if f := d.SendFailure(res); f != nil {
 		return "", res, f
 	}

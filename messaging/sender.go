@@ -8,8 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/semaphore"
-
+	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/store"
 )
 
@@ -243,7 +242,6 @@ func (s *Service) runSender(ctx, sendCtx context.Context, channelID string, sd *
 		s.log.Info("messages cut off while sending are queued again", slog.String("channel", channelID), slog.Int("count", n))
 	}
 	pace := s.pacerOf(channelID)
-	var slots *semaphore.Weighted
 	var inFlight sync.WaitGroup
 	defer inFlight.Wait()
 	poll := time.NewTicker(s.cfg.PollInterval)
@@ -258,9 +256,6 @@ func (s *Service) runSender(ctx, sendCtx context.Context, channelID string, sd *
 			continue
 		}
 		pace.setInterval(paceOf(ch.MessagesPerSecond))
-		if slots == nil {
-			slots = semaphore.NewWeighted(int64(res.Def.Template.Source.MaxConcurrentRequest()))
-		}
 		due, err := s.store.DueOutbound(ctx, channelID, s.cfg.Now(), 100)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -274,34 +269,51 @@ func (s *Service) runSender(ctx, sendCtx context.Context, channelID string, sd *
 			continue
 		}
 		for _, m := range due {
-			if !s.dispatch(ctx, sendCtx, sd, ch, res, m, pace, slots, &inFlight) {
+			if !s.dispatch(ctx, sendCtx, sd, &delivery{ch: ch, res: res, m: m, pace: pace}, &inFlight) {
 				break
 			}
 		}
 	}
 }
 
-// dispatch starts sending one message: it takes the message's ticket
-// (its place in the channel's order), marks it sending and hands it to a
-// goroutine, which waits for its turn right before it goes out. It returns
-// false when the sender should look again before going on.
-func (s *Service) dispatch(ctx, sendCtx context.Context, sd *sender, ch *store.Channel, res *Resolved, m *store.Message,
-	pace *pacer, slots *semaphore.Weighted, inFlight *sync.WaitGroup) bool {
-	if err := slots.Acquire(ctx, 1); err != nil {
+// delivery is one message on its way out, and what sending it needs.
+type delivery struct {
+	ch     *store.Channel
+	res    *resolved
+	m      *store.Message
+	pace   *pacer
+	ticket uint64       // the message's place in the channel's order (pacer.take)
+	slot   *engine.Slot // the integration's request slot the message holds
+}
+
+// dispatch starts sending one message: it waits for one of the
+// integration's request slots (the template's MaxConcurrentRequest, the
+// one limit every request to the integration goes through), takes the
+// message's ticket (its place in the channel's order), marks it sending
+// and hands it to a goroutine, which waits for its turn right before it
+// goes out. Holding the slot from here to the answer keeps the messages
+// marked "sending" to those that can be on their way, and since slots are
+// taken in the order of the tickets, a message holding one only ever waits
+// for earlier ones that hold theirs. It returns false when the sender
+// should look again before going on.
+func (s *Service) dispatch(ctx, sendCtx context.Context, sd *sender, d *delivery, inFlight *sync.WaitGroup) bool {
+	slot, err := d.res.client.Reserve(ctx)
+	if err != nil {
 		return false
 	}
+	m := d.m
 	m.Status, m.Attempts, m.UpdatedAt = store.MessageSending, m.Attempts+1, s.cfg.Now()
 	if err := s.store.UpdateDelivery(ctx, m); err != nil {
-		slots.Release(1)
+		slot.Release()
 		if ctx.Err() == nil {
 			s.log.Warn("marking a message sending", slog.String("message", m.ID), slog.Any("err", err))
 		}
 		return false
 	}
-	ticket := pace.take()
+	d.slot, d.ticket = slot, d.pace.take()
 	inFlight.Go(func() {
-		defer slots.Release(1)
-		if wait, retry := s.deliver(ctx, sendCtx, ch, res, m, pace, ticket); retry {
+		defer slot.Release()
+		if wait, retry := s.deliver(ctx, sendCtx, d); retry {
 			sd.retryIn(wait)
 		}
 	})
@@ -348,8 +360,8 @@ func (s *Service) idle(ctx context.Context, sd *sender, poll <-chan time.Time) {
 // one not yet out is queued again. When sendCtx ends (Stop ran out of
 // time) nothing is saved: the message stays "sending" and the channel's
 // next sender sends it again, with the same Idempotency-Key.
-func (s *Service) deliver(ctx, sendCtx context.Context, ch *store.Channel, res *Resolved, m *store.Message,
-	pace *pacer, ticket uint64) (retryIn time.Duration, retry bool) {
+func (s *Service) deliver(ctx, sendCtx context.Context, d *delivery) (retryIn time.Duration, retry bool) {
+	ch, res, m, pace, ticket := d.ch, d.res, d.m, d.pace, d.ticket
 	out := make(chan struct{}) // closed when the message's first request goes out
 	var once sync.Once
 	turn := func(reqCtx context.Context) error {
@@ -365,8 +377,8 @@ func (s *Service) deliver(ctx, sendCtx context.Context, ch *store.Channel, res *
 	}
 	num, _ := channelNumber(ch, m.Number)
 	msg := Outgoing{From: m.Number, NumberID: num.NumberID, To: m.Customer, Text: m.Text, MediaURLs: m.MediaURLs,
-		IdempotencyKey: "message:" + m.ID, Pace: turn}
-	id, _, fail := res.Def.Send(sendCtx, res.Client, msg, s.WebhookURL(ch))
+		IdempotencyKey: "message:" + m.ID, Pace: turn, Slot: d.slot}
+	id, _, fail := res.def.Send(sendCtx, res.client, msg, s.WebhookURL(ch))
 	pace.done(ticket) // the messages after it need not wait for it any more
 	if sendCtx.Err() != nil {
 		return 0, false
@@ -446,7 +458,7 @@ func (s *Service) setStatus(ctx context.Context, channelID, status, reason strin
 // records the status: connected when every number answers as it should,
 // else the first problem.
 func (s *Service) Verify(ctx context.Context, ch *store.Channel) (status, reason string, err error) {
-	res, err := s.cfg.Runtime.Resolve(ctx, ch)
+	res, err := s.resolve(ctx, ch)
 	if err != nil {
 		return "", "", err
 	}
@@ -456,7 +468,7 @@ func (s *Service) Verify(ctx context.Context, ch *store.Channel) (status, reason
 		numbers = []store.ChannelNumber{{}}
 	}
 	for _, n := range numbers {
-		st, why, _ := res.Def.Verify(ctx, res.Client, n.Number, n.NumberID)
+		st, why, _ := res.def.Verify(ctx, res.client, n.Number, n.NumberID)
 		if st != StatusConnected {
 			status, reason = st, why
 			if n.Number != "" {
@@ -510,11 +522,11 @@ func (s *Service) CloseIdle(ctx context.Context) {
 		return
 	}
 	for _, ch := range chs {
-		res, err := s.cfg.Runtime.Resolve(ctx, ch)
+		res, err := s.resolve(ctx, ch)
 		if err != nil {
 			continue
 		}
-		idle := res.Def.Rules.AutoClose
+		idle := res.def.Rules.AutoClose
 		if idle == 0 && ch.AutoCloseDays > 0 {
 			idle = time.Duration(ch.AutoCloseDays) * 24 * time.Hour
 		}

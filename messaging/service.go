@@ -14,19 +14,25 @@ import (
 	"github.com/switchboard/switchboard/store"
 )
 
-// Resolved is what working with a channel needs: its template's
-// definition, the engine client of its integration, and the variables its
-// webhook declarations render with (fields, VerifyToken, WebhookUrl).
-type Resolved struct {
-	Def    *Definition
-	Client *engine.Client
-	Vars   engine.Vars
-}
-
-// Runtime resolves channels. The service's runtime caches clients per
-// integration, as it does for helpdesks.
-type Runtime interface {
-	Resolve(ctx context.Context, ch *store.Channel) (*Resolved, error)
+// Integrations is what messaging needs of the runtime of connected
+// templates (integrations.Runtime satisfies it): stored templates compiled
+// once, one engine client per integration — with the whole outbound HTTP
+// chain and the template's MaxConcurrentRequest, shared with every other
+// request to the integration — and the check of field values against a
+// template. Messaging compiles no template and builds no client itself.
+type Integrations interface {
+	// Compile returns a stored template compiled.
+	Compile(t *store.Template) (*engine.Template, error)
+	// Client returns the engine client of an integration (a channel's
+	// integration has the channel's id).
+	Client(ctx context.Context, in *store.Integration) (*engine.Client, error)
+	// SplitFields checks field values against the template's custom
+	// fields and splits them into plain and secret ones; keep holds the
+	// secret values already stored, which a secret left out keeps. Its
+	// error, listing every problem, is handed on as it is.
+	SplitFields(t *engine.Template, in, keep map[string]string) (fields, secrets map[string]string, err error)
+	// Forget drops what is kept for an integration that was deleted.
+	Forget(id string)
 }
 
 // Event is something agents' screens show: a new session, a message, a
@@ -47,8 +53,8 @@ const (
 
 // Config configures a Service. Zero values take the defaults noted.
 type Config struct {
-	Store   store.Store // required
-	Runtime Runtime     // required
+	Store        store.Store  // required
+	Integrations Integrations // required
 	// PublicURL is where providers reach the webhooks, e.g.
 	// https://switchboard.example.com.
 	PublicURL string
@@ -128,6 +134,9 @@ type Service struct {
 	store store.Store
 	log   *slog.Logger
 
+	integ Integrations
+	defs  sync.Map // template Key → definedEntry: one definition per compiled template
+
 	mu      sync.Mutex
 	senders map[string]*sender // channels whose messages this process sends
 	pacers  map[string]*pacer  // each channel's pace, kept across its senders
@@ -138,11 +147,12 @@ type Service struct {
 
 // New returns a service. Start begins sending.
 func New(cfg Config) (*Service, error) {
-	if cfg.Store == nil || cfg.Runtime == nil {
-		return nil, errors.New("messaging: Config.Store and Config.Runtime are required")
+	if cfg.Store == nil || cfg.Integrations == nil {
+		return nil, errors.New("messaging: Config.Store and Config.Integrations are required")
 	}
 	cfg = cfg.withDefaults()
-	return &Service{cfg: cfg, store: cfg.Store, log: cfg.Log, senders: map[string]*sender{}, pacers: map[string]*pacer{}, life: make(chan struct{}, 1)}, nil
+	return &Service{cfg: cfg, store: cfg.Store, log: cfg.Log, integ: cfg.Integrations, senders: map[string]*sender{}, pacers: map[string]*pacer{},
+		life: make(chan struct{}, 1)}, nil
 }
 
 // WebhookURL is a channel's webhook address, to paste into the provider's
@@ -162,12 +172,16 @@ const (
 	KindOutsideWindow = "outside_window" // WhatsApp's 24 hours are over
 	KindBadSignature  = "bad_signature"  // a webhook that does not verify
 	KindNotChallenge  = "not_challenge"  // a GET that is not the provider's handshake
+	KindNumberTaken   = "number_taken"   // another channel has the number
 )
 
 // Problem is an error the caller can act on.
 type Problem struct {
 	Kind    string
 	Message string
+	// Details, when set, lists every problem found: a channel with
+	// several things wrong is refused with all of them at once.
+	Details []string
 }
 
 func (p *Problem) Error() string { return p.Message }

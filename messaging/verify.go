@@ -63,7 +63,7 @@ func (d *Definition) VerifyWebhook(r WebhookRequest, vars engine.Vars, now time.
 		if w.Verification == "hmac-sha1" {
 			h = sha1.New
 		}
-		return checkHMAC(h, secret, r.Body, r.Header.Get(w.SignatureHeader), w.SignatureHeader, w.SignaturePrefix, w.SignatureEncoding)
+		return checkHMAC(h, secret, r, w)
 	case "twilio":
 		secret, err := render(w.Secret)
 		if err != nil {
@@ -113,22 +113,24 @@ func (d *Definition) VerifyWebhook(r WebhookRequest, vars engine.Vars, now time.
 	return fmt.Errorf("unknown webhook verification %q", w.Verification)
 }
 
-// checkHMAC compares the header with prefix + the HMAC of the body. The
-// whole header value is compared as text: the generic SMS API requires the
-// hex in lower case, and an upper-case signature is not the one it defines.
-func checkHMAC(h func() hash.Hash, secret, body []byte, got, header, prefix, encoding string) error {
+// checkHMAC compares the webhook's signature header with the prefix and
+// the HMAC of the body, encoded as w says. The whole header value is
+// compared as text: the generic SMS API requires the hex in lower case,
+// and an upper-case signature is not the one it defines.
+func checkHMAC(h func() hash.Hash, secret []byte, r WebhookRequest, w Webhook) error {
+	got := r.Header.Get(w.SignatureHeader)
 	if got == "" {
-		return fmt.Errorf("%w: the %s header is missing", ErrBadSignature, header)
+		return fmt.Errorf("%w: the %s header is missing", ErrBadSignature, w.SignatureHeader)
 	}
 	mac := hmac.New(h, secret)
-	mac.Write(body)
+	mac.Write(r.Body)
 	sum := mac.Sum(nil)
-	want := prefix + hex.EncodeToString(sum)
-	if encoding == "base64" {
-		want = prefix + base64.StdEncoding.EncodeToString(sum)
+	want := w.SignaturePrefix + hex.EncodeToString(sum)
+	if w.SignatureEncoding == "base64" {
+		want = w.SignaturePrefix + base64.StdEncoding.EncodeToString(sum)
 	}
 	if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-		return fmt.Errorf("%w: %s does not match the body", ErrBadSignature, header)
+		return fmt.Errorf("%w: %s does not match the body", ErrBadSignature, w.SignatureHeader)
 	}
 	return nil
 }

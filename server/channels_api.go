@@ -1,23 +1,17 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/messaging"
 	"github.com/switchboard/switchboard/store"
-	"github.com/switchboard/switchboard/templates"
 )
 
 // channelBody is what an admin sends to create or change a channel.
@@ -29,10 +23,6 @@ type channelBody struct {
 	AutoCloseDays     int                 `json:"autoCloseDays"`
 	Settings          json.RawMessage     `json:"settings"`
 	Numbers           []channelNumberBody `json:"numbers"`
-	// Filled in by checkChannel.
-	def      *messaging.Definition
-	tmpl     *engine.Template
-	settings messaging.ChannelSettings
 }
 
 type channelNumberBody struct {
@@ -40,6 +30,17 @@ type channelNumberBody struct {
 	NumberID          string           `json:"numberId,omitempty"`
 	Destination       messaging.Target `json:"destination"`
 	AllowedExtensions []string         `json:"allowedExtensions"`
+}
+
+// spec is the body as the messaging service takes it.
+func (b *channelBody) spec() messaging.ChannelSpec {
+	sp := messaging.ChannelSpec{TemplateID: b.TemplateID, Name: b.Name, Fields: b.Fields, MessagesPerSecond: b.MessagesPerSecond,
+		AutoCloseDays: b.AutoCloseDays, Settings: b.Settings}
+	for _, n := range b.Numbers {
+		sp.Numbers = append(sp.Numbers, messaging.NumberSpec{Number: n.Number, NumberID: n.NumberID, Destination: n.Destination,
+			AllowedExtensions: n.AllowedExtensions})
+	}
+	return sp
 }
 
 type channelView struct {
@@ -65,20 +66,19 @@ type channelView struct {
 }
 
 func (s *Server) viewChannel(ctx context.Context, ch *store.Channel) (channelView, error) {
-	in, err := s.store.GetIntegration(ctx, ch.ID)
+	info, err := s.msg.ChannelInfo(ctx, ch)
 	if err != nil {
 		return channelView{}, err
 	}
+	in := info.Integration
 	iv := viewIntegration(in)
 	v := channelView{ID: ch.ID, TemplateID: in.TemplateID, Name: ch.Name, Status: in.Status, StatusReason: in.StatusReason,
 		WebhookURL: s.msg.WebhookURL(ch), VerifyToken: ch.VerifyToken, Fields: iv.Fields, SecretFields: iv.SecretFields,
 		MessagesPerSecond: ch.MessagesPerSecond, AutoCloseDays: ch.AutoCloseDays, Settings: messaging.ParseSettings(ch.Settings),
 		Numbers: []channelNumberBody{}, CreatedAt: ch.CreatedAt, UpdatedAt: ch.UpdatedAt}
-	if c, err := s.integ.TemplateOf(ctx, in); err == nil {
-		if d, err := s.channels.definition(c); err == nil {
-			v.Kind, v.AgentInitiated = d.Kind, d.Rules.AgentInitiated
-			v.AutoCloseHours, v.ReplyWindowHours = int(d.Rules.AutoClose.Hours()), int(d.Rules.ReplyWindow.Hours())
-		}
+	if d := info.Def; d != nil {
+		v.Kind, v.AgentInitiated = d.Kind, d.Rules.AgentInitiated
+		v.AutoCloseHours, v.ReplyWindowHours = int(d.Rules.AutoClose.Hours()), int(d.Rules.ReplyWindow.Hours())
 	}
 	for _, n := range ch.Numbers {
 		v.Numbers = append(v.Numbers, channelNumberBody{Number: n.Number, NumberID: n.NumberID,
@@ -87,165 +87,22 @@ func (s *Server) viewChannel(ctx context.Context, ch *store.Channel) (channelVie
 	return v, nil
 }
 
-// check validates a channel body against its template and the extensions
-// and queues there are, every problem at once.
-// checkChannel checks a channel's body (400 with every problem), then that
-// no other channel has its numbers (409). self is the channel being
-// changed, "" for a new one.
-func (s *Server) checkChannel(ctx context.Context, b *channelBody, self string) error {
-	t, err := s.store.GetTemplate(ctx, b.TemplateID)
-	if errors.Is(err, store.ErrNotFound) {
-		return badRequest("templateId %q: no such template", b.TemplateID)
+// channelError answers the service's refusals of a channel as the API
+// always has: a list of problems is 400 invalid_channel, another invalid
+// request 400 bad_request, field values that do not fit the template 400
+// invalid_fields. The rest (404, 409 number_taken) are writeError's.
+func channelError(err error) error {
+	var mp *messaging.Problem
+	var fe *integrations.FieldsError
+	switch {
+	case errors.As(err, &fe):
+		return &apiError{Status: http.StatusBadRequest, Code: "invalid_fields", Message: "the fields do not fit the template", Details: fe.Problems}
+	case errors.As(err, &mp) && mp.Kind == messaging.KindInvalid && len(mp.Details) > 0:
+		return &apiError{Status: http.StatusBadRequest, Code: "invalid_channel", Message: mp.Message, Details: mp.Details}
+	case errors.As(err, &mp) && mp.Kind == messaging.KindInvalid:
+		return badRequest("%s", mp.Message)
 	}
-	if err != nil {
-		return err
-	}
-	if b.tmpl, err = s.integ.Compile(t); err != nil {
-		return err
-	}
-	if !b.tmpl.Source.IsChannel() {
-		return badRequest("template %s is a %s template; a channel needs a channel template (Provider sms or messaging)", t.Key, t.Provider)
-	}
-	if b.def, err = s.channels.definition(b.tmpl); err != nil {
-		return err
-	}
-	var problems []string
-	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	if strings.TrimSpace(b.Name) == "" {
-		add("name is required")
-	}
-	rules := b.def.Rules
-	if b.MessagesPerSecond == 0 {
-		b.MessagesPerSecond = rules.MessagesPerSecond
-	}
-	if b.MessagesPerSecond < 1 || b.MessagesPerSecond > rules.MaxMessagesPerSecond {
-		add("messagesPerSecond %d: this channel sends 1 to %d messages per second", b.MessagesPerSecond, rules.MaxMessagesPerSecond)
-	}
-	if b.AutoCloseDays < 0 {
-		add("autoCloseDays %d: 0 (never) or more days", b.AutoCloseDays)
-	}
-	if len(b.Settings) > 0 && !bytes.Equal(bytes.TrimSpace(b.Settings), []byte("null")) {
-		dec := json.NewDecoder(bytes.NewReader(b.Settings))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&b.settings); err != nil {
-			add("settings: %v", err)
-		}
-	}
-	if len(b.Numbers) == 0 {
-		add("numbers: a channel needs at least one number")
-	}
-	needsID := usesNumberID(b.tmpl)
-	extensions, err := s.store.ListExtensions(ctx)
-	if err != nil {
-		return err
-	}
-	known := map[string]bool{}
-	for _, e := range extensions {
-		known[e.Number] = true
-	}
-	seen := map[string]bool{}
-	for i, n := range b.Numbers {
-		at := fmt.Sprintf("numbers[%d]", i)
-		if err := messaging.CheckE164(n.Number); err != nil {
-			add("%s.number: %v", at, err)
-		} else if seen[n.Number] {
-			add("%s.number: %s is given twice", at, n.Number)
-		}
-		seen[n.Number] = true
-		if needsID && strings.TrimSpace(n.NumberID) == "" {
-			add("%s.numberId: this channel's requests need the provider's id of the number", at)
-		}
-		switch n.Destination.Type {
-		case store.DestExtension:
-			if !known[n.Destination.ID] {
-				add("%s.destination: no extension %q (add it with PUT /api/v1/extensions/{number})", at, n.Destination.ID)
-			}
-		case store.DestQueue:
-			if _, err := s.store.GetQueue(ctx, n.Destination.ID); errors.Is(err, store.ErrNotFound) {
-				add("%s.destination: no queue %q", at, n.Destination.ID)
-			} else if err != nil {
-				return err
-			}
-		default:
-			add("%s.destination.type %q: \"extension\" or \"queue\"", at, n.Destination.Type)
-		}
-		if len(n.AllowedExtensions) > 0 && !rules.AgentInitiated {
-			add("%s.allowedExtensions: %s channels only answer customers; no extension can start sessions", at, b.tmpl.Source.Name)
-		}
-		for _, e := range n.AllowedExtensions {
-			if !known[e] {
-				add("%s.allowedExtensions: no extension %q", at, e)
-			}
-		}
-	}
-	if len(problems) > 0 {
-		return &apiError{Status: http.StatusBadRequest, Code: "invalid_channel", Message: "the channel has problems", Details: problems}
-	}
-	return s.numbersTaken(ctx, b, self)
-}
-
-// numbersTaken refuses numbers another channel has (409): the provider
-// sends a number's messages to one webhook, and two channels answering
-// it would split its conversations. self is the channel being changed.
-func (s *Server) numbersTaken(ctx context.Context, b *channelBody, self string) error {
-	list, err := s.store.ListChannels(ctx)
-	if err != nil {
-		return err
-	}
-	owner := map[string]*store.Channel{}
-	for _, ch := range list {
-		for _, n := range ch.Numbers {
-			owner[n.Number] = ch
-		}
-	}
-	var taken []string
-	for _, n := range b.Numbers {
-		if ch := owner[n.Number]; ch != nil && ch.ID != self {
-			taken = append(taken, fmt.Sprintf("%s is on channel %s (%s)", n.Number, ch.Name, ch.ID))
-		}
-	}
-	if len(taken) > 0 {
-		return &apiError{Status: http.StatusConflict, Code: "number_taken", Message: "a number belongs to one channel: " + strings.Join(taken, "; "), Details: taken}
-	}
-	return nil
-}
-
-// usesNumberID reports whether the template sends the provider's id of the
-// number (WhatsApp's phone number id), which then must be given.
-func usesNumberID(t *engine.Template) bool {
-	for _, id := range []string{templates.ScenarioSendMessage, templates.ScenarioVerifyChannel} {
-		if sc := t.Source.Scenario(id); sc != nil {
-			for _, r := range sc.Requests {
-				body := ""
-				if p := r.Body(); p != nil {
-					body = p.Value
-				}
-				if strings.Contains(r.URLFormat+body, ".NumberId") {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-func (b *channelBody) numbers() []store.ChannelNumber {
-	out := make([]store.ChannelNumber, 0, len(b.Numbers))
-	for _, n := range b.Numbers {
-		allowed := n.AllowedExtensions
-		if allowed == nil {
-			allowed = []string{}
-		}
-		out = append(out, store.ChannelNumber{Number: n.Number, NumberID: strings.TrimSpace(n.NumberID), DestType: n.Destination.Type,
-			DestID: n.Destination.ID, AllowedExtensions: allowed})
-	}
-	return out
-}
-
-func randomKey(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return base64.RawURLEncoding.EncodeToString(b)
+	return err
 }
 
 func (s *Server) createChannel(w http.ResponseWriter, r *http.Request) error {
@@ -253,31 +110,15 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &b); err != nil {
 		return err
 	}
-	if err := s.checkChannel(r.Context(), &b, ""); err != nil {
-		return err
-	}
-	fields, secrets, err := s.splitFields(b.tmpl, b.Fields, nil)
+	ch, err := s.msg.CreateChannel(r.Context(), b.spec())
 	if err != nil {
-		return err
+		return channelError(err)
 	}
-	settings, _ := json.Marshal(b.settings) // plain values always marshal
-	now := s.now()
-	id := newID("chn")
-	in := &store.Integration{ID: id, TemplateID: b.TemplateID, Status: messaging.StatusUnverified, Fields: fields, Secrets: secrets,
-		Settings: []byte("{}"), CreatedAt: now, UpdatedAt: now}
-	ch := &store.Channel{ID: id, WebhookKey: randomKey(18), Name: strings.TrimSpace(b.Name), MessagesPerSecond: b.MessagesPerSecond,
-		AutoCloseDays: b.AutoCloseDays, VerifyToken: randomKey(24), Settings: settings, Numbers: b.numbers(), CreatedAt: now, UpdatedAt: now}
-	if err := s.store.CreateChannel(r.Context(), in, ch); err != nil {
-		return err
-	}
-	return s.verifyAndShow(w, r, ch, http.StatusCreated)
+	return s.show(w, r, ch, http.StatusCreated)
 }
 
-// verifyAndShow checks the channel's connection now and answers with it.
-func (s *Server) verifyAndShow(w http.ResponseWriter, r *http.Request, ch *store.Channel, status int) error {
-	if _, _, err := s.msg.Verify(r.Context(), ch); err != nil {
-		return err
-	}
+// show answers with a channel.
+func (s *Server) show(w http.ResponseWriter, r *http.Request, ch *store.Channel, status int) error {
 	v, err := s.viewChannel(r.Context(), ch)
 	if err != nil {
 		return err
@@ -286,16 +127,8 @@ func (s *Server) verifyAndShow(w http.ResponseWriter, r *http.Request, ch *store
 	return nil
 }
 
-func (s *Server) channelByID(ctx context.Context, id string) (*store.Channel, error) {
-	ch, err := s.store.GetChannel(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, notFound("channel " + id)
-	}
-	return ch, err
-}
-
 func (s *Server) listChannels(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.store.ListChannels(r.Context())
+	list, err := s.msg.Channels(r.Context())
 	if err != nil {
 		return err
 	}
@@ -312,78 +145,47 @@ func (s *Server) listChannels(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getChannel(w http.ResponseWriter, r *http.Request) error {
-	ch, err := s.channelByID(r.Context(), r.PathValue("id"))
+	ch, err := s.msg.Channel(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	v, err := s.viewChannel(r.Context(), ch)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, 200, v)
-	return nil
+	return s.show(w, r, ch, http.StatusOK)
 }
 
-// updateChannel replaces a channel's name, fields (secret ones left out
-// keep theirs), rate, idle time, settings and numbers, then checks the
-// connection again. The template stays.
+// updateChannel replaces a channel's name, fields, rate, idle time,
+// settings and numbers (messaging.Service.UpdateChannel). A channel that
+// does not exist is a 404 whatever the body.
 func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request) error {
-	ch, err := s.channelByID(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	in, err := s.store.GetIntegration(r.Context(), ch.ID)
-	if err != nil {
+	if _, err := s.msg.Channel(r.Context(), r.PathValue("id")); err != nil {
 		return err
 	}
 	var b channelBody
 	if err := s.decodeJSON(w, r, &b); err != nil {
 		return err
 	}
-	if b.TemplateID == "" {
-		b.TemplateID = in.TemplateID
-	}
-	if b.TemplateID != in.TemplateID {
-		return badRequest("templateId cannot change; create another channel for another provider")
-	}
-	if err := s.checkChannel(r.Context(), &b, ch.ID); err != nil {
-		return err
-	}
-	fields, secrets, err := s.splitFields(b.tmpl, b.Fields, in.Secrets)
+	ch, err := s.msg.UpdateChannel(r.Context(), r.PathValue("id"), b.spec())
 	if err != nil {
-		return err
+		return channelError(err)
 	}
-	now := s.now()
-	in.Fields, in.Secrets, in.UpdatedAt = fields, secrets, now
-	if err := s.store.UpdateIntegration(r.Context(), in); err != nil {
-		return err
-	}
-	settings, _ := json.Marshal(b.settings) // plain values always marshal
-	ch.Name, ch.MessagesPerSecond, ch.AutoCloseDays, ch.Settings, ch.Numbers, ch.UpdatedAt =
-		strings.TrimSpace(b.Name), b.MessagesPerSecond, b.AutoCloseDays, settings, b.numbers(), now
-	if err := s.store.UpdateChannel(r.Context(), ch); err != nil {
-		return err
-	}
-	return s.verifyAndShow(w, r, ch, http.StatusOK)
+	return s.show(w, r, ch, http.StatusOK)
 }
 
+// verifyChannel checks the channel's connection now and answers with it.
 func (s *Server) verifyChannel(w http.ResponseWriter, r *http.Request) error {
-	ch, err := s.channelByID(r.Context(), r.PathValue("id"))
+	ch, err := s.msg.Channel(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	return s.verifyAndShow(w, r, ch, http.StatusOK)
+	if _, _, err := s.msg.Verify(r.Context(), ch); err != nil {
+		return err
+	}
+	return s.show(w, r, ch, http.StatusOK)
 }
 
 func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if err := s.store.DeleteChannel(r.Context(), id, s.now()); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("channel " + id)
-		}
+	if err := s.msg.DeleteChannel(r.Context(), r.PathValue("id")); err != nil {
 		return err
 	}
-	s.integ.Forget(id)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -391,7 +193,7 @@ func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request) error {
 // channelStats counts each number's messages in a period: sent in all
 // (succeeded and failed), succeeded, failed, received.
 func (s *Server) channelStats(w http.ResponseWriter, r *http.Request) error {
-	ch, err := s.channelByID(r.Context(), r.PathValue("id"))
+	ch, err := s.msg.Channel(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -469,24 +271,11 @@ func optTime(t time.Time) *time.Time {
 
 // isChannel reports whether an integration id is a channel's.
 func (s *Server) isChannel(ctx context.Context, id string) (bool, error) {
-	_, err := s.store.GetChannel(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
+	return s.msg.IsChannel(ctx, id)
 }
 
-// channelIDs are the ids of all channels, to keep them out of the
+// channelIDs are the ids of all channels, sorted, to keep them out of the
 // integrations API.
 func (s *Server) channelIDs(ctx context.Context) ([]string, error) {
-	list, err := s.store.ListChannels(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, 0, len(list))
-	for _, ch := range list {
-		ids = append(ids, ch.ID)
-	}
-	slices.Sort(ids)
-	return ids, nil
+	return s.msg.ChannelIDs(ctx)
 }

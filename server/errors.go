@@ -65,6 +65,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &ae):
 	case errors.As(err, &mp):
 		ae = errorf(problemStatus[mp.Kind], mp.Kind, "%s", mp.Message)
+		if len(mp.Details) > 0 {
+			ae.Details = mp.Details
+		}
 	case errors.As(err, &mbe):
 		ae = errorf(http.StatusRequestEntityTooLarge, "too_large", "the body is larger than %d bytes", mbe.Limit)
 	case errors.Is(err, store.ErrNotFound):
@@ -98,6 +101,7 @@ var problemStatus = map[string]int{
 	messaging.KindOutsideWindow: http.StatusConflict,
 	messaging.KindBadSignature:  http.StatusBadRequest,
 	messaging.KindNotChallenge:  http.StatusForbidden,
+	messaging.KindNumberTaken:   http.StatusConflict,
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

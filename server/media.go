@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -10,8 +9,7 @@ import (
 	"strings"
 
 	"github.com/switchboard/switchboard/engine"
-	"github.com/switchboard/switchboard/store"
-	"github.com/switchboard/switchboard/templates"
+	"github.com/switchboard/switchboard/messaging"
 )
 
 // maxMediaBytes bounds a medium streamed to an agent (WhatsApp's largest,
@@ -32,57 +30,29 @@ func (s *Server) messageMedia(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || n < 0 {
 		return badRequest("media number %q: 0, 1, …", r.PathValue("n"))
 	}
-	list, err := s.store.Messages(r.Context(), ses.ID)
-	if err != nil {
-		return err
-	}
-	var mediaURL string
-	for _, m := range list {
-		// Only what customers sent: an agent's own media URLs are
-		// whatever the agent typed, and the channel's credentials must
-		// not follow them.
-		if m.ID == r.PathValue("messageId") && m.Direction == store.DirectionIn {
-			if n >= len(m.MediaURLs) {
-				return notFound(fmt.Sprintf("medium %d of message %s (it has %d)", n, m.ID, len(m.MediaURLs)))
-			}
-			mediaURL = m.MediaURLs[n]
+	m, err := s.msg.OpenMedium(r.Context(), ses, r.PathValue("messageId"), n)
+	var fe *messaging.FetchError
+	switch {
+	case errors.As(err, &fe) && fe.Run != nil:
+		return remoteFailure(r, "fetching the medium from the provider", fe.Run)
+	case errors.As(err, &fe):
+		var se *engine.HTTPStatusError
+		if errors.As(fe.Err, &se) || r.Context().Err() == nil {
+			return errorf(http.StatusBadGateway, "remote_failed", "downloading the medium failed: %v", fe.Err)
 		}
-	}
-	if mediaURL == "" {
-		return notFound("message " + r.PathValue("messageId") + " in session " + ses.ID)
-	}
-	ch, err := s.store.GetChannel(r.Context(), ses.ChannelID)
-	if err != nil {
+		return fe.Err
+	case err != nil:
 		return err
 	}
-	res, err := s.channels.Resolve(r.Context(), ch)
-	if err != nil {
-		return err
-	}
-	if res.Client.Template().Scenario(templates.ScenarioFetchMedia) == nil {
-		if !strings.HasPrefix(mediaURL, "https://") && !strings.HasPrefix(mediaURL, "http://") {
-			return errorf(http.StatusNotFound, "not_found", "the medium is not a link the channel can fetch")
-		}
-		http.Redirect(w, r, mediaURL, http.StatusFound)
+	if m.Link != "" {
+		http.Redirect(w, r, m.Link, http.StatusFound)
 		return nil
 	}
-	run := res.Client.Run(r.Context(), templates.ScenarioFetchMedia, engine.Vars{"MediaUrl": mediaURL}, engine.RunOptions{})
-	if run.Err != nil {
-		return remoteFailure(r, "fetching the medium from the provider", run)
+	defer m.Body.Close()
+	if m.Length > maxMediaBytes {
+		return errorf(http.StatusBadGateway, "too_large", "the medium is %d bytes; at most %d are passed on", m.Length, maxMediaBytes)
 	}
-	resp, err := res.Client.Download(r.Context(), run.Vars["DownloadUrl"])
-	if err != nil {
-		var se *engine.HTTPStatusError
-		if errors.As(err, &se) || r.Context().Err() == nil {
-			return errorf(http.StatusBadGateway, "remote_failed", "downloading the medium failed: %v", err)
-		}
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.ContentLength > maxMediaBytes {
-		return errorf(http.StatusBadGateway, "too_large", "the medium is %d bytes; at most %d are passed on", resp.ContentLength, maxMediaBytes)
-	}
-	ct := firstNonEmpty(run.Vars["MimeType"], resp.Header.Get("Content-Type"), "application/octet-stream")
+	ct := firstNonEmpty(m.ContentType, "application/octet-stream")
 	if _, _, err := mime.ParseMediaType(ct); err != nil {
 		ct = "application/octet-stream"
 	}
@@ -95,11 +65,11 @@ func (s *Server) messageMedia(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "private, max-age=300")
-	if resp.ContentLength >= 0 {
-		w.Header().Set("Content-Length", strconv.FormatInt(resp.ContentLength, 10))
+	if m.Length >= 0 {
+		w.Header().Set("Content-Length", strconv.FormatInt(m.Length, 10))
 	}
 	w.WriteHeader(http.StatusOK)
-	_, err = io.Copy(w, io.LimitReader(resp.Body, maxMediaBytes))
+	_, err = io.Copy(w, io.LimitReader(m.Body, maxMediaBytes))
 	return err
 }
 

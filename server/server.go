@@ -45,7 +45,6 @@ type Server struct {
 	integ      *integrations.Runtime
 	calls      *calls.Service
 	msg        *messaging.Service
-	channels   *channelRuntime
 	mux        *http.ServeMux
 	patterns   []string // the routes, as registered
 }
@@ -66,8 +65,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.integ = integ
 	s.hub = newHub()
 	m := cfg.Messaging
-	s.channels = &channelRuntime{s: s}
-	msg, err := messaging.New(messaging.Config{Store: cfg.Store, Runtime: s.channels, PublicURL: cfg.PublicURL,
+	msg, err := messaging.New(messaging.Config{Store: cfg.Store, Integrations: integ, PublicURL: cfg.PublicURL,
 		Publish: s.publishMessaging, Count: s.metrics.countMessaging, Notifier: cfg.Store.Notifier(), Now: cfg.Now, Log: cfg.Logger,
 		PollInterval: m.PollInterval, SweepInterval: m.SweepInterval, VerifyInterval: m.VerifyInterval,
 		RetryWait: m.RetryWait, MaxAttempts: m.MaxAttempts})

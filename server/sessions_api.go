@@ -145,7 +145,8 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request) error {
 	if strings.TrimSpace(b.ChannelNumber) == "" || strings.TrimSpace(b.To) == "" {
 		return badRequest("channelNumber and to are required")
 	}
-	ses, m, err := s.msg.StartSession(r.Context(), actor(r), b.ChannelID, b.ChannelNumber, strings.TrimSpace(b.To), b.Text, b.MediaURLs)
+	ses, m, err := s.msg.StartSession(r.Context(), actor(r), messaging.NewSession{ChannelID: b.ChannelID, Number: b.ChannelNumber,
+		To: strings.TrimSpace(b.To), Text: b.Text, MediaURLs: b.MediaURLs})
 	if err != nil {
 		return err
 	}
