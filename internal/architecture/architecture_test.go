@@ -194,6 +194,6 @@ func TestEveryPackageSaysWhatItMustNotDo(t *testing.T) {
 			}
 		}
 		require.NotEmpty(t, doc, "%s has no package comment", path)
-		require.Regexp(t, `(?i)must not|never`, doc, "%s: its package comment does not say what it must not do", path)
+		require.Regexp(t, `(?i)must\s+not|never`, doc, "%s: its package comment does not say what it must not do", path)
 	}
 }
