@@ -3,7 +3,6 @@ package integrations
 import (
 	"context"
 	"log/slog"
-	"time"
 
 	"github.com/riverqueue/river"
 
@@ -82,17 +81,11 @@ func (rt *Runtime) AddJobs(qc store.QueueConfig) store.QueueConfig {
 	}
 	river.AddWorker(qc.Workers, &globalInfoWorker{rt: rt})
 	river.AddWorker(qc.Workers, &tokensWorker{rt: rt})
-	for _, d := range []struct {
-		args  river.JobArgs
-		every time.Duration
-	}{{globalInfoArgs{}, rt.cfg.GlobalInfoInterval}, {tokensArgs{}, rt.cfg.TokenRenewalInterval}} {
-		if d.every <= 0 {
-			continue
-		}
-		args := d.args
-		qc.PeriodicJobs = append(qc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(d.every),
-			func() (river.JobArgs, *river.InsertOpts) { return args, &river.InsertOpts{MaxAttempts: 1} },
-			&river.PeriodicJobOpts{ID: args.Kind(), RunOnStart: true}))
+	if every := rt.cfg.GlobalInfoInterval; every > 0 {
+		qc.PeriodicJobs = append(qc.PeriodicJobs, store.PeriodicDuty(globalInfoArgs{}, every))
+	}
+	if every := rt.cfg.TokenRenewalInterval; every > 0 {
+		qc.PeriodicJobs = append(qc.PeriodicJobs, store.PeriodicDuty(tokensArgs{}, every))
 	}
 	return qc
 }

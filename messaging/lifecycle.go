@@ -24,8 +24,8 @@ type run struct {
 }
 
 // Start begins, in the background, sending the messages of the channels
-// whose sender lease this process takes, closing idle sessions, and
-// checking channels' connections. ctx's values are kept but its end is
+// whose sender lease this process takes. (Closing idle sessions and
+// checking channels' connections are periodic jobs: see AddJobs.) ctx's values are kept but its end is
 // not: only Stop ends the work. Start while running does nothing; after
 // Stop it starts again.
 func (s *Service) Start(ctx context.Context) {
@@ -39,7 +39,6 @@ func (s *Service) Start(ctx context.Context) {
 	r := &run{stopWork: stopWork, stopSends: stopSends, workEnded: workCtx.Done(), done: make(chan struct{})}
 	var wg sync.WaitGroup
 	wg.Go(func() { s.manage(workCtx, sendCtx) })
-	wg.Go(func() { s.sweep(workCtx) })
 	if n := s.cfg.Notifier; n != nil {
 		wg.Go(func() {
 			n.Listen(workCtx, outboxChannel, func() {}, func(payload []byte) { s.wakeLocal(string(payload)) })

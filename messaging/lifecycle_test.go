@@ -82,8 +82,8 @@ func newOutbox(t *testing.T, mutate ...func(*messaging.Config)) *outbox {
 			Settings: []byte("{}"), CreatedAt: now, UpdatedAt: now, Numbers: []store.ChannelNumber{{Number: outboxNumber,
 				DestType: store.DestExtension, DestID: "1001", AllowedExtensions: []string{"1001"}}}}))
 
-	cfg := messaging.Config{Store: st, Integrations: o.integ, PollInterval: 20 * time.Millisecond,
-		VerifyInterval: -1, Owner: "replica-test"}
+	cfg := messaging.Config{Store: st, Integrations: o.integ, Owner: "replica-test",
+		Tuning: messaging.Tuning{PollInterval: 20 * time.Millisecond, VerifyInterval: -1}}
 	for _, m := range mutate {
 		m(&cfg)
 	}

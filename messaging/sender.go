@@ -481,38 +481,6 @@ func (s *Service) Verify(ctx context.Context, ch *store.Channel) (status, reason
 	return status, reason, nil
 }
 
-// sweep closes idle sessions and checks channels' connections, on one
-// replica at a time.
-func (s *Service) sweep(ctx context.Context) {
-	tick := time.NewTicker(s.cfg.SweepInterval)
-	defer tick.Stop()
-	lastVerify := s.cfg.Now()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		held, err := s.store.TryLease(ctx, "msgsweep", s.cfg.Owner, s.cfg.Now(), 2*s.cfg.SweepInterval)
-		if err != nil || !held {
-			continue
-		}
-		s.CloseIdle(ctx)
-		if s.cfg.VerifyInterval > 0 && s.cfg.Now().Sub(lastVerify) >= s.cfg.VerifyInterval {
-			lastVerify = s.cfg.Now()
-			chs, err := s.store.ListChannels(ctx)
-			if err != nil {
-				continue
-			}
-			for _, ch := range chs {
-				if _, _, err := s.Verify(ctx, ch); err != nil && ctx.Err() == nil {
-					s.log.Warn("checking a channel", slog.String("channel", ch.ID), slog.Any("err", err))
-				}
-			}
-		}
-	}
-}
-
 // CloseIdle closes, on every channel, the sessions idle for longer than the
 // channel allows: its template's fixed time (WhatsApp: 24 hours) or its
 // own number of days.

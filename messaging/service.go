@@ -70,26 +70,87 @@ type Config struct {
 	Log      *slog.Logger
 	// Owner names this process in leases. Default: a random id.
 	Owner string
+	// Tuning is how often the service looks for work and how it retries;
+	// the service's config carries it as it is.
+	Tuning
+}
+
+// Defaults of Tuning.
+const (
+	DefaultPollInterval   = time.Second
+	DefaultSweepInterval  = time.Minute
+	DefaultVerifyInterval = 10 * time.Minute
+	DefaultMaxAttempts    = 5
+	DefaultRetryWait      = 2 * time.Second
+	DefaultLeaseTTL       = 30 * time.Second
+)
+
+// Tuning is how often the messaging service looks for work, and how it
+// retries messages. Zero values take the defaults.
+type Tuning struct {
 	// PollInterval is how often senders look for due messages without
-	// being woken, and the manager for channels to send for. Default 1s.
+	// being woken, and the manager for channels to send for. Default
+	// DefaultPollInterval.
 	PollInterval time.Duration
-	// SweepInterval is how often idle sessions are closed. Default 1 min.
+	// SweepInterval is how often idle sessions are closed. Default
+	// DefaultSweepInterval.
 	SweepInterval time.Duration
 	// VerifyInterval is how often channels' connections are checked.
-	// Default 10 min; negative: never (only when a channel is saved).
+	// Default DefaultVerifyInterval; negative: never (only when a
+	// channel is saved).
 	VerifyInterval time.Duration
 	// MaxAttempts bounds how often a temporarily failing message is tried.
-	// Default 5.
+	// Default DefaultMaxAttempts.
 	MaxAttempts int
 	// RetryWait is the wait before the second attempt, doubling after
-	// each. Default 2s (at most 5 minutes).
+	// each (at most 5 minutes). Default DefaultRetryWait.
 	RetryWait time.Duration
 	// LeaseTTL is how long a replica holds a channel's sender without
-	// renewing it. Default 30s.
+	// renewing it. Default DefaultLeaseTTL.
 	LeaseTTL time.Duration
 }
 
-func (c Config) withDefaults() Config {
+// WithDefaults returns the tuning with its zero fields filled in.
+func (t Tuning) WithDefaults() Tuning {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&t.PollInterval, DefaultPollInterval)
+	def(&t.SweepInterval, DefaultSweepInterval)
+	def(&t.VerifyInterval, DefaultVerifyInterval)
+	def(&t.RetryWait, DefaultRetryWait)
+	def(&t.LeaseTTL, DefaultLeaseTTL)
+	if t.MaxAttempts == 0 {
+		t.MaxAttempts = DefaultMaxAttempts
+	}
+	return t
+}
+
+// Validate names the first field that cannot work, the rule, and the fix.
+func (t Tuning) Validate() error {
+	for _, f := range []struct {
+		name   string
+		v, def time.Duration
+	}{
+		{"PollInterval", t.PollInterval, DefaultPollInterval},
+		{"SweepInterval", t.SweepInterval, DefaultSweepInterval},
+		{"RetryWait", t.RetryWait, DefaultRetryWait},
+		{"LeaseTTL", t.LeaseTTL, DefaultLeaseTTL},
+	} {
+		if f.v < 0 {
+			return fmt.Errorf("messaging: %s %s is negative; give a positive duration, or 0 for %s", f.name, f.v, f.def)
+		}
+	}
+	if t.MaxAttempts < 0 {
+		return fmt.Errorf("messaging: MaxAttempts %d is negative; give a positive number, or 0 for %d", t.MaxAttempts, DefaultMaxAttempts)
+	}
+	return nil
+}
+
+// WithDefaults returns the config with its zero fields filled in.
+func (c Config) WithDefaults() Config {
 	if c.Publish == nil {
 		c.Publish = func(context.Context, Event) {}
 	}
@@ -105,26 +166,17 @@ func (c Config) withDefaults() Config {
 	if c.Owner == "" {
 		c.Owner = store.NewID("replica")
 	}
-	if c.PollInterval <= 0 {
-		c.PollInterval = time.Second
-	}
-	if c.SweepInterval <= 0 {
-		c.SweepInterval = time.Minute
-	}
-	if c.VerifyInterval == 0 {
-		c.VerifyInterval = 10 * time.Minute
-	}
-	if c.MaxAttempts <= 0 {
-		c.MaxAttempts = 5
-	}
-	if c.RetryWait <= 0 {
-		c.RetryWait = 2 * time.Second
-	}
-	if c.LeaseTTL <= 0 {
-		c.LeaseTTL = 30 * time.Second
-	}
+	c.Tuning = c.Tuning.WithDefaults()
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	return c
+}
+
+// Validate names the first field that cannot work, the rule, and the fix.
+func (c Config) Validate() error {
+	if c.Store == nil || c.Integrations == nil {
+		return errors.New("messaging: Config.Store and Config.Integrations are required")
+	}
+	return c.Tuning.Validate()
 }
 
 // Service runs the conversations: it takes providers' webhooks, keeps
@@ -147,10 +199,10 @@ type Service struct {
 
 // New returns a service. Start begins sending.
 func New(cfg Config) (*Service, error) {
-	if cfg.Store == nil || cfg.Integrations == nil {
-		return nil, errors.New("messaging: Config.Store and Config.Integrations are required")
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	return &Service{cfg: cfg, store: cfg.Store, log: cfg.Log, integ: cfg.Integrations, senders: map[string]*sender{}, pacers: map[string]*pacer{},
 		life: make(chan struct{}, 1)}, nil
 }

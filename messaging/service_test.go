@@ -95,8 +95,8 @@ func newDesk(t *testing.T) *desk {
 	d.integ = newFakeIntegrations(d.st)
 	var err error
 	d.svc, err = messaging.New(messaging.Config{Store: d.st, Integrations: d.integ, PublicURL: "https://switchboard.test",
-		Publish:      func(_ context.Context, e messaging.Event) { d.events <- e },
-		PollInterval: 20 * time.Millisecond, VerifyInterval: -1, Owner: "replica-test"})
+		Publish: func(_ context.Context, e messaging.Event) { d.events <- e },
+		Owner:   "replica-test", Tuning: messaging.Tuning{PollInterval: 20 * time.Millisecond, VerifyInterval: -1}})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, d.svc.Stop(context.Background())) })
 	return d

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/integrations"
+	"github.com/switchboard/switchboard/messaging"
 	"github.com/switchboard/switchboard/store"
 )
 
@@ -45,17 +46,7 @@ type Config struct {
 	Integrations integrations.Tuning
 	// Messaging tunes the conversations' background work. Zero: the
 	// messaging package's defaults.
-	Messaging MessagingTuning
-}
-
-// MessagingTuning is how often the messaging service looks for work, and
-// how it retries messages.
-type MessagingTuning struct {
-	PollInterval   time.Duration // senders look for due messages; default 1s
-	SweepInterval  time.Duration // idle sessions are closed; default 1 min
-	VerifyInterval time.Duration // channels' connections are checked; default 10 min
-	RetryWait      time.Duration // before a message's second attempt, doubling; default 2s
-	MaxAttempts    int           // default 5
+	Messaging messaging.Tuning
 }
 
 // Defaults of Config.
@@ -107,6 +98,9 @@ func (c Config) Validate() error {
 		}
 	}
 	if err := c.Integrations.Validate(); err != nil {
+		return err
+	}
+	if err := c.Messaging.Validate(); err != nil {
 		return err
 	}
 	return c.Queue.Validate()

@@ -19,6 +19,7 @@ import (
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/internal/testpeers"
+	"github.com/switchboard/switchboard/messaging"
 	"github.com/switchboard/switchboard/server"
 	"github.com/switchboard/switchboard/store"
 )
@@ -96,7 +97,7 @@ func newEnvOn(t *testing.T, st store.Store, dir string, mutate ...func(*server.C
 		// tests that want the periodic duties call them.
 		Integrations: integrations.Tuning{Retry: engine.RetryPolicy{Max: 1, WaitMin: time.Millisecond, WaitMax: 2 * time.Millisecond},
 			GlobalInfoInterval: -1, TokenRenewalInterval: -1},
-		Messaging: server.MessagingTuning{PollInterval: 50 * time.Millisecond, RetryWait: 50 * time.Millisecond, VerifyInterval: -1}}
+		Messaging: messaging.Tuning{PollInterval: 50 * time.Millisecond, RetryWait: 50 * time.Millisecond, VerifyInterval: -1}}
 	for _, m := range mutate {
 		m(&cfg)
 	}

@@ -64,11 +64,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.integ = integ
 	s.hub = newHub()
-	m := cfg.Messaging
 	msg, err := messaging.New(messaging.Config{Store: cfg.Store, Integrations: integ, PublicURL: cfg.PublicURL,
 		Publish: s.publishMessaging, Count: s.metrics.countMessaging, Notifier: cfg.Store.Notifier(), Now: cfg.Now, Log: cfg.Logger,
-		PollInterval: m.PollInterval, SweepInterval: m.SweepInterval, VerifyInterval: m.VerifyInterval,
-		RetryWait: m.RetryWait, MaxAttempts: m.MaxAttempts})
+		Tuning: cfg.Messaging})
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +75,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.installBuiltins(ctx); err != nil {
 		return nil, fmt.Errorf("installing the built-in templates: %w", err)
 	}
-	s.calls, err = calls.New(ctx, calls.Config{Store: cfg.Store, Runtime: integ, Queue: integ.AddJobs(cfg.Queue),
+	s.calls, err = calls.New(ctx, calls.Config{Store: cfg.Store, Runtime: integ, Queue: msg.AddJobs(integ.AddJobs(cfg.Queue)),
 		OpenQueue: func(ctx context.Context, qc store.QueueConfig) (store.Queue, error) {
 			return store.OpenQueue(ctx, cfg.Store, qc)
 		},
