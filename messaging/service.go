@@ -225,6 +225,7 @@ const (
 	KindBadSignature  = "bad_signature"  // a webhook that does not verify
 	KindNotChallenge  = "not_challenge"  // a GET that is not the provider's handshake
 	KindNumberTaken   = "number_taken"   // another channel has the number
+	KindQueueInUse    = "queue_in_use"   // a number routes to the queue, or sessions wait in it
 )
 
 // Problem is an error the caller can act on.

@@ -102,6 +102,7 @@ var problemStatus = map[string]int{
 	messaging.KindBadSignature:  http.StatusBadRequest,
 	messaging.KindNotChallenge:  http.StatusForbidden,
 	messaging.KindNumberTaken:   http.StatusConflict,
+	messaging.KindQueueInUse:    http.StatusConflict,
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
