@@ -25,6 +25,20 @@ import (
 // authentication move connected → failed, and a call that gets through
 // moves it back (Observe).
 
+// ErrUnknownState is an authorization answer whose state this service did
+// not issue for the integration, or issued and saw used or expired.
+var ErrUnknownState = errors.New("the state is unknown, used, expired or not for this integration; start the authorization again")
+
+// TakeState spends the state an authorization answer carries: it must be
+// one this service issued for this integration, unused and unexpired.
+func (rt *Runtime) TakeState(ctx context.Context, integrationID, state string) error {
+	owner, err := rt.store.TakeOAuthState(ctx, state, rt.cfg.Now())
+	if errors.Is(err, store.ErrNotFound) || (err == nil && owner != integrationID) {
+		return ErrUnknownState
+	}
+	return err
+}
+
 // ErrNotOAuth2 is returned when an authorization completes for an
 // integration that does not use OAuth2.
 var ErrNotOAuth2 = errors.New("this integration does not use OAuth2")

@@ -110,11 +110,9 @@ func (s *Server) connect(ctx context.Context, in *store.Integration) (integratio
 // service issued for this integration, unused and unexpired.
 func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) error {
 	id, q := r.PathValue("id"), r.URL.Query()
-	owner, err := s.store.TakeOAuthState(r.Context(), q.Get("state"), s.now())
-	if errors.Is(err, store.ErrNotFound) || (err == nil && owner != id) {
-		return badRequest("the state is unknown, used, expired or not for this integration; start the authorization again")
-	}
-	if err != nil {
+	if err := s.integ.TakeState(r.Context(), id, q.Get("state")); errors.Is(err, integrations.ErrUnknownState) {
+		return badRequest("%v", err)
+	} else if err != nil {
 		return err
 	}
 	in, err := s.store.GetIntegration(r.Context(), id)
