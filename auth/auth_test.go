@@ -94,3 +94,10 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 	c.mu.Unlock()
 }
+
+// Options that cannot work are refused by New with the field and the fix.
+func TestOptionsValidate(t *testing.T) {
+	tmpl := load(t, "basic", `<Parameter Name="Base64EncodedCredential" Value="{{.user}}:{{.pass}}"/>`)
+	_, err := auth.New(tmpl, nil, auth.Options{RefreshBefore: -time.Second})
+	require.EqualError(t, err, "auth: RefreshBefore -1s is negative; give a positive duration, or 0 for 1m0s")
+}

@@ -35,7 +35,15 @@ type Options struct {
 	RefreshBefore time.Duration
 }
 
-func (o Options) withDefaults(t *engine.Template) Options {
+// Defaults of Options.
+const (
+	DefaultRefreshBefore = time.Minute
+	DefaultTokenTimeout  = 30 * time.Second // of the default HTTPClient's token requests
+)
+
+// WithDefaults returns the options with their zero fields filled in; the
+// Key defaults to the template's.
+func (o Options) WithDefaults(t *engine.Template) Options {
 	if o.Store == nil {
 		o.Store = &MemoryStore{}
 	}
@@ -43,21 +51,32 @@ func (o Options) withDefaults(t *engine.Template) Options {
 		o.Key = t.Source.Key
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Transport: cleanhttp.DefaultPooledTransport(), Timeout: 30 * time.Second}
+		o.HTTPClient = &http.Client{Transport: cleanhttp.DefaultPooledTransport(), Timeout: DefaultTokenTimeout}
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.RefreshBefore <= 0 {
-		o.RefreshBefore = time.Minute
+	if o.RefreshBefore == 0 {
+		o.RefreshBefore = DefaultRefreshBefore
 	}
 	return o
+}
+
+// Validate names the first field that cannot work, the rule, and the fix.
+func (o Options) Validate() error {
+	if o.RefreshBefore < 0 {
+		return fmt.Errorf("auth: RefreshBefore %s is negative; give a positive duration, or 0 for %s", o.RefreshBefore, DefaultRefreshBefore)
+	}
+	return nil
 }
 
 // New returns the authorizer the template's AuthType asks for: nil for
 // none, *Basic, *Bearer, *OAuth2, or *StaticToken when opts.Token is set
 // for a token method. fields are the integration's custom field values.
 func New(t *engine.Template, fields engine.Vars, opts Options) (engine.Authorizer, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	switch at := t.Source.AuthType; at {
 	case "none", "":
 		return nil, nil
@@ -117,7 +136,7 @@ func masker(t *engine.Template, fields engine.Vars) *engine.Masker {
 // NewBearer returns the bearertoken authorizer. The token is fetched on
 // first use.
 func NewBearer(t *engine.Template, fields engine.Vars, opts Options) (*Bearer, error) {
-	opts = opts.withDefaults(t)
+	opts = opts.WithDefaults(t)
 	if t.AuthText("TokenEndPoint") == nil {
 		return nil, fmt.Errorf("bearertoken: the template has no TokenEndPoint")
 	}
@@ -137,7 +156,7 @@ func NewBearer(t *engine.Template, fields engine.Vars, opts Options) (*Bearer, e
 // NewOAuth2 returns the oauth2 authorizer. Its token comes from the Store
 // (after Exchange); without one, requests fail with ErrNotConnected.
 func NewOAuth2(t *engine.Template, fields engine.Vars, opts Options) (*OAuth2, error) {
-	opts = opts.withDefaults(t)
+	opts = opts.WithDefaults(t)
 	cfg, err := newOAuth2Config(t, fields)
 	if err != nil {
 		return nil, fmt.Errorf("oauth2: %w", err)

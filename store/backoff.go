@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -42,19 +43,23 @@ type Backoff struct {
 	Rand func() float64
 }
 
+// Defaults of Backoff.
+const (
+	DefaultBackoffBase       = time.Second
+	DefaultBackoffCap        = 8 * time.Second
+	DefaultBackoffCapFor     = 10 * time.Minute
+	DefaultBackoffLongCap    = time.Minute
+	DefaultBackoffLongCapFor = time.Hour
+	DefaultBackoffLongerCap  = 5 * time.Minute
+)
+
 // WithDefaults fills in the zero fields.
 func (b Backoff) WithDefaults() Backoff {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
+	for _, f := range b.durations() {
+		if *f.v == 0 {
+			*f.v = f.def
 		}
 	}
-	def(&b.Base, time.Second)
-	def(&b.Cap, 8*time.Second)
-	def(&b.CapFor, 10*time.Minute)
-	def(&b.LongCap, time.Minute)
-	def(&b.LongCapFor, time.Hour)
-	def(&b.LongerCap, 5*time.Minute)
 	if b.Now == nil {
 		b.Now = time.Now
 	}
@@ -62,6 +67,30 @@ func (b Backoff) WithDefaults() Backoff {
 		b.Rand = rand.Float64
 	}
 	return b
+}
+
+type backoffField struct {
+	name string
+	v    *time.Duration
+	def  time.Duration
+}
+
+func (b *Backoff) durations() []backoffField {
+	return []backoffField{
+		{"Base", &b.Base, DefaultBackoffBase}, {"Cap", &b.Cap, DefaultBackoffCap}, {"CapFor", &b.CapFor, DefaultBackoffCapFor},
+		{"LongCap", &b.LongCap, DefaultBackoffLongCap}, {"LongCapFor", &b.LongCapFor, DefaultBackoffLongCapFor},
+		{"LongerCap", &b.LongerCap, DefaultBackoffLongerCap},
+	}
+}
+
+// Validate names the first field that cannot work, the rule, and the fix.
+func (b Backoff) Validate() error {
+	for _, f := range b.durations() {
+		if *f.v < 0 {
+			return fmt.Errorf("backoff: %s %s is negative; give a positive duration, or 0 for %s", f.name, *f.v, f.def)
+		}
+	}
+	return nil
 }
 
 // NextRetry implements river.ClientRetryPolicy.

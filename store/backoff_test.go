@@ -59,3 +59,12 @@ func TestQueueDefaults(t *testing.T) {
 	require.IsType(t, store.Backoff{}, c.RetryPolicy)
 	require.Equal(t, 24*time.Hour, c.GiveUpAfter)
 }
+
+// A negative wait is refused with the field and the fix, not replaced by
+// the default; the queue checks its policy when it is a Backoff.
+func TestBackoffValidate(t *testing.T) {
+	require.NoError(t, store.Backoff{}.Validate())
+	require.EqualError(t, store.Backoff{Cap: -time.Second}.Validate(), "backoff: Cap -1s is negative; give a positive duration, or 0 for 8s")
+	require.EqualError(t, store.QueueConfig{RetryPolicy: store.Backoff{Base: -1}}.Validate(), "backoff: Base -1ns is negative; give a positive duration, or 0 for 1s")
+	require.Equal(t, store.DefaultBackoffLongerCap, store.Backoff{}.WithDefaults().LongerCap)
+}

@@ -110,6 +110,9 @@ func (c QueueConfig) Validate() error {
 	if c.MaxWorkers < 0 {
 		return fmt.Errorf("queue: MaxWorkers %d is negative; give a positive number, or 0 for %d", c.MaxWorkers, DefaultMaxWorkers)
 	}
+	if b, ok := c.RetryPolicy.(Backoff); ok {
+		return b.Validate()
+	}
 	return nil
 }
 
