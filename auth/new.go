@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/go-cleanhttp"
 
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/internal/configcheck"
 )
 
 // ErrNeedToken means an oauth2 template has no token to run with.
@@ -64,10 +65,7 @@ func (o Options) WithDefaults(t *engine.Template) Options {
 
 // Validate names the first field that cannot work, the rule, and the fix.
 func (o Options) Validate() error {
-	if o.RefreshBefore < 0 {
-		return fmt.Errorf("auth: RefreshBefore %s is negative; give a positive duration, or 0 for %s", o.RefreshBefore, DefaultRefreshBefore)
-	}
-	return nil
+	return configcheck.NotNegative("auth", configcheck.Duration{Name: "RefreshBefore", Value: o.RefreshBefore, Default: DefaultRefreshBefore})
 }
 
 // New returns the authorizer the template's AuthType asks for: nil for

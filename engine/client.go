@@ -11,6 +11,8 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/sync/semaphore"
+
+	"github.com/switchboard/switchboard/internal/configcheck"
 )
 
 // Credentials are what an Authorizer adds to requests.
@@ -110,10 +112,10 @@ const (
 // Validate names the first field that cannot work, the rule, and the fix.
 // NewClient takes a config as it is: callers validate what they were given.
 func (c ClientConfig) Validate() error {
-	switch {
-	case c.Timeout < 0:
-		return fmt.Errorf("client: Timeout %s is negative; give a positive duration, or 0 for %s", c.Timeout, DefaultTimeout)
-	case c.MaxResponseBytes < 0:
+	if err := configcheck.NotNegative("client", configcheck.Duration{Name: "Timeout", Value: c.Timeout, Default: DefaultTimeout}); err != nil {
+		return err
+	}
+	if c.MaxResponseBytes < 0 {
 		return fmt.Errorf("client: MaxResponseBytes %d is negative; give a positive size, or 0 for %d", c.MaxResponseBytes, DefaultMaxResponseBytes)
 	}
 	return c.Retry.Validate()

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/switchboard/switchboard/internal/configcheck"
 )
 
 // RetryPolicy says which failures are tried again and how long to wait.
@@ -57,17 +59,12 @@ func (p RetryPolicy) WithDefaults() RetryPolicy {
 
 // Validate names the first field that cannot work, the rule, and the fix.
 func (p RetryPolicy) Validate() error {
-	for _, f := range []struct {
-		name   string
-		v, def time.Duration
-	}{
-		{"WaitMin", p.WaitMin, DefaultRetryWaitMin},
-		{"WaitMax", p.WaitMax, DefaultRetryWaitMax},
-		{"RetryAfterMax", p.RetryAfterMax, DefaultRetryAfterMax},
-	} {
-		if f.v < 0 {
-			return fmt.Errorf("retry policy: %s %s is negative; give a positive duration, or 0 for %s", f.name, f.v, f.def)
-		}
+	if err := configcheck.NotNegative("retry policy",
+		configcheck.Duration{Name: "WaitMin", Value: p.WaitMin, Default: DefaultRetryWaitMin},
+		configcheck.Duration{Name: "WaitMax", Value: p.WaitMax, Default: DefaultRetryWaitMax},
+		configcheck.Duration{Name: "RetryAfterMax", Value: p.RetryAfterMax, Default: DefaultRetryAfterMax},
+	); err != nil {
+		return err
 	}
 	if p.WaitMax != 0 && p.WaitMax < p.WaitMin {
 		return fmt.Errorf("retry policy: WaitMax %s is below WaitMin %s; raise WaitMax, or leave it 0", p.WaitMax, p.WaitMin)

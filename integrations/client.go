@@ -25,7 +25,9 @@ const slotLease = 30 * time.Second
 //     counted (Config.Observe).
 //  5. per-integration limit: at most the template's MaxConcurrentRequest
 //     in flight from this process, one semaphore per integration that
-//     outlives the integration's clients (limiter).
+//     outlives the integration's clients (limiter). Calls take a slot per
+//     attempt; a channel's sender reserves one for a whole send
+//     (engine.Client.Reserve), from the same semaphore.
 //  6. shared slots: on a database replicas share, the same limit across
 //     all of them (slotLimiter over the store's request slots).
 //  7. per-attempt timeout (Config.RequestTimeout).

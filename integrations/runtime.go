@@ -17,6 +17,7 @@ import (
 
 	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/internal/configcheck"
 	"github.com/switchboard/switchboard/scenarios"
 	"github.com/switchboard/switchboard/store"
 )
@@ -107,16 +108,11 @@ func (c Tuning) WithDefaults() Tuning {
 
 // Validate names the first field that cannot work, the rule, and the fix.
 func (c Tuning) Validate() error {
-	for _, f := range []struct {
-		name   string
-		v, def time.Duration
-	}{
-		{"RequestTimeout", c.RequestTimeout, DefaultRequestTimeout},
-		{"OAuthStateTTL", c.OAuthStateTTL, DefaultOAuthStateTTL},
-	} {
-		if f.v < 0 {
-			return fmt.Errorf("integrations: %s %s is negative; give a positive duration, or 0 for %s", f.name, f.v, f.def)
-		}
+	if err := configcheck.NotNegative("integrations",
+		configcheck.Duration{Name: "RequestTimeout", Value: c.RequestTimeout, Default: DefaultRequestTimeout},
+		configcheck.Duration{Name: "OAuthStateTTL", Value: c.OAuthStateTTL, Default: DefaultOAuthStateTTL},
+	); err != nil {
+		return err
 	}
 	if u := c.OutboundProxy; u != nil && ((u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 		return fmt.Errorf("integrations: OutboundProxy %q is not an http(s) proxy URL, e.g. http://proxy.example.com:3128", u.Redacted())

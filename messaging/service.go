@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/internal/configcheck"
 	"github.com/switchboard/switchboard/store"
 )
 
@@ -130,23 +131,15 @@ func (t Tuning) WithDefaults() Tuning {
 
 // Validate names the first field that cannot work, the rule, and the fix.
 func (t Tuning) Validate() error {
-	for _, f := range []struct {
-		name   string
-		v, def time.Duration
-	}{
-		{"PollInterval", t.PollInterval, DefaultPollInterval},
-		{"SweepInterval", t.SweepInterval, DefaultSweepInterval},
-		{"RetryWait", t.RetryWait, DefaultRetryWait},
-		{"LeaseTTL", t.LeaseTTL, DefaultLeaseTTL},
-	} {
-		if f.v < 0 {
-			return fmt.Errorf("messaging: %s %s is negative; give a positive duration, or 0 for %s", f.name, f.v, f.def)
-		}
+	if err := configcheck.NotNegative("messaging",
+		configcheck.Duration{Name: "PollInterval", Value: t.PollInterval, Default: DefaultPollInterval},
+		configcheck.Duration{Name: "SweepInterval", Value: t.SweepInterval, Default: DefaultSweepInterval},
+		configcheck.Duration{Name: "RetryWait", Value: t.RetryWait, Default: DefaultRetryWait},
+		configcheck.Duration{Name: "LeaseTTL", Value: t.LeaseTTL, Default: DefaultLeaseTTL},
+	); err != nil {
+		return err
 	}
-	if t.MaxAttempts < 0 {
-		return fmt.Errorf("messaging: MaxAttempts %d is negative; give a positive number, or 0 for %d", t.MaxAttempts, DefaultMaxAttempts)
-	}
-	return nil
+	return configcheck.CountNotNegative("messaging", "MaxAttempts", t.MaxAttempts, DefaultMaxAttempts)
 }
 
 // WithDefaults returns the config with its zero fields filled in.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/integrations"
+	"github.com/switchboard/switchboard/internal/configcheck"
 	"github.com/switchboard/switchboard/messaging"
 	"github.com/switchboard/switchboard/store"
 )
@@ -82,15 +83,10 @@ func (c Config) Validate() error {
 	if c.Store == nil {
 		return errors.New("server: Config.Store is required")
 	}
-	for _, f := range []struct {
-		name   string
-		v, def time.Duration
-	}{
-		{"RecordingTTL", c.RecordingTTL, DefaultRecordingTTL},
-	} {
-		if f.v < 0 {
-			return fmt.Errorf("server: %s %s is negative; give a positive duration, or 0 for %s", f.name, f.v, f.def)
-		}
+	if err := configcheck.NotNegative("server",
+		configcheck.Duration{Name: "RecordingTTL", Value: c.RecordingTTL, Default: DefaultRecordingTTL},
+	); err != nil {
+		return err
 	}
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/integrations"
+	"github.com/switchboard/switchboard/messaging"
 	"github.com/switchboard/switchboard/server"
 	"github.com/switchboard/switchboard/store"
 )
@@ -25,6 +26,7 @@ func TestConfigIsValidated(t *testing.T) {
 		{server.Config{}, "server: Config.Store is required"},
 		{server.Config{Store: st, Integrations: integrations.Tuning{RequestTimeout: -time.Second}}, "integrations: RequestTimeout -1s is negative; give a positive duration, or 0 for 30s"},
 		{server.Config{Store: st, PublicURL: "switchboard.local"}, `server: PublicURL "switchboard.local" is not an absolute http(s) URL, e.g. https://switchboard.example.com`},
+		{server.Config{Store: st, Messaging: messaging.Tuning{MaxAttempts: -1}}, "messaging: MaxAttempts -1 is negative; give a positive number, or 0 for 5"},
 		{server.Config{Store: st, Queue: store.QueueConfig{JobTimeout: -time.Minute}}, "queue: JobTimeout -1m0s is negative; give a positive duration, or 0 for 2m0s"},
 		{server.Config{Store: st, Integrations: integrations.Tuning{Retry: engine.RetryPolicy{WaitMin: time.Second, WaitMax: time.Millisecond}}}, "retry policy: WaitMax 1ms is below WaitMin 1s; raise WaitMax, or leave it 0"},
 	} {

@@ -2,11 +2,12 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/switchboard/switchboard/internal/configcheck"
 )
 
 // HTTPConfig bounds what one client can hold of the HTTP server: slow
@@ -58,18 +59,13 @@ func (c HTTPConfig) WithDefaults() HTTPConfig {
 
 // Validate names the first field that cannot work, the rule, and the fix.
 func (c HTTPConfig) Validate() error {
-	for _, f := range []struct {
-		name   string
-		v, def time.Duration
-	}{
-		{"ReadHeaderTimeout", c.ReadHeaderTimeout, DefaultReadHeaderTimeout},
-		{"ReadTimeout", c.ReadTimeout, DefaultReadTimeout},
-		{"WriteTimeout", c.WriteTimeout, DefaultWriteTimeout},
-		{"IdleTimeout", c.IdleTimeout, DefaultIdleTimeout},
-	} {
-		if f.v < 0 {
-			return fmt.Errorf("http: %s %s is negative; give a positive duration, or 0 for %s", f.name, f.v, f.def)
-		}
+	if err := configcheck.NotNegative("http",
+		configcheck.Duration{Name: "ReadHeaderTimeout", Value: c.ReadHeaderTimeout, Default: DefaultReadHeaderTimeout},
+		configcheck.Duration{Name: "ReadTimeout", Value: c.ReadTimeout, Default: DefaultReadTimeout},
+		configcheck.Duration{Name: "WriteTimeout", Value: c.WriteTimeout, Default: DefaultWriteTimeout},
+		configcheck.Duration{Name: "IdleTimeout", Value: c.IdleTimeout, Default: DefaultIdleTimeout},
+	); err != nil {
+		return err
 	}
 	return nil
 }

@@ -1,11 +1,12 @@
 package store
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"time"
 
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/switchboard/switchboard/internal/configcheck"
 )
 
 // Backoff is the retry policy of the job queue: exponential waits with
@@ -85,12 +86,11 @@ func (b *Backoff) durations() []backoffField {
 
 // Validate names the first field that cannot work, the rule, and the fix.
 func (b Backoff) Validate() error {
+	var fields []configcheck.Duration
 	for _, f := range b.durations() {
-		if *f.v < 0 {
-			return fmt.Errorf("backoff: %s %s is negative; give a positive duration, or 0 for %s", f.name, *f.v, f.def)
-		}
+		fields = append(fields, configcheck.Duration{Name: f.name, Value: *f.v, Default: f.def})
 	}
-	return nil
+	return configcheck.NotNegative("backoff", fields...)
 }
 
 // NextRetry implements river.ClientRetryPolicy.

@@ -13,6 +13,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/switchboard/switchboard/internal/configcheck"
 )
 
 // Queue is the durable work queue: River on the same database as the rest
@@ -98,17 +100,15 @@ func (c QueueConfig) WithDefaults() QueueConfig {
 
 // Validate names the first field that cannot work, with the fix.
 func (c QueueConfig) Validate() error {
-	for _, f := range []struct {
-		name string
-		v    time.Duration
-		def  time.Duration
-	}{{"PollInterval", c.PollInterval, DefaultQueuePollInterval}, {"JobTimeout", c.JobTimeout, DefaultJobTimeout}, {"GiveUpAfter", c.GiveUpAfter, DefaultGiveUpAfter}} {
-		if f.v < 0 {
-			return fmt.Errorf("queue: %s %s is negative; give a positive duration, or 0 for %s", f.name, f.v, f.def)
-		}
+	if err := configcheck.NotNegative("queue",
+		configcheck.Duration{Name: "PollInterval", Value: c.PollInterval, Default: DefaultQueuePollInterval},
+		configcheck.Duration{Name: "JobTimeout", Value: c.JobTimeout, Default: DefaultJobTimeout},
+		configcheck.Duration{Name: "GiveUpAfter", Value: c.GiveUpAfter, Default: DefaultGiveUpAfter},
+	); err != nil {
+		return err
 	}
-	if c.MaxWorkers < 0 {
-		return fmt.Errorf("queue: MaxWorkers %d is negative; give a positive number, or 0 for %d", c.MaxWorkers, DefaultMaxWorkers)
+	if err := configcheck.CountNotNegative("queue", "MaxWorkers", c.MaxWorkers, DefaultMaxWorkers); err != nil {
+		return err
 	}
 	if b, ok := c.RetryPolicy.(Backoff); ok {
 		return b.Validate()
