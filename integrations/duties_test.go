@@ -76,20 +76,3 @@ func TestRenewTokens(t *testing.T) {
 	f.rt.RenewTokens(t.Context())
 	require.EqualValues(t, 1, tokens.Load(), "a fresh token is not renewed")
 }
-
-// bearerDeskTemplate fetches a bearer token from {{.base}}/token.
-const bearerDeskTemplate = `<Information Provider="helpdesk" Name="Desk" Key="desk" AuthType="bearertoken"><Scenarios>
-<Scenario Id="AuthMethod" Type="AUTH"><Parameters>
-  <Parameter Name="TokenEndPoint" Value="{{.base}}/token"/>
-  <Parameter Father="CustomFieldList" Name="base"/><Parameter Father="CustomFieldList" Name="username"/>
-  <Parameter Father="CustomFieldList" Name="password" Editor="password"/>
-</Parameters></Scenario>
-<Scenario Id="GetGlobalInfo" Type="REST"><Requests>
-  <Request Name="me" Method="GET" URLFormat="{{.base}}/me"><Outputs><Output Name="Account" Path="account"/></Outputs></Request>
-</Requests></Scenario>
-<Scenario Id="SyncContactAuto" Type="REST"><Requests>
-  <Request Name="contacts" Method="GET" URLFormat="{{.base}}/contacts"><Outputs>
-    <Output Name="ContactsId" Path="data.#.id"/><Output Name="FirstName" Path="data.#.name"/><Output Name="MobileNumber" Path="data.#.phone"/>
-  </Outputs></Request>
-</Requests></Scenario>
-</Scenarios></Information>`

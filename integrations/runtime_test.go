@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -22,9 +23,19 @@ import (
 // deskTemplate is a basic-auth helpdesk with a GetGlobalInfo and a
 // lookup, allowing limit requests at once.
 func deskTemplate(limit int) string {
-	return fmt.Sprintf(`<Information Provider="helpdesk" Name="Desk" Key="desk" AuthType="basic" MaxConcurrentRequest="%d"><Scenarios>
+	return deskXML(`AuthType="basic" MaxConcurrentRequest="`+strconv.Itoa(limit)+`"`,
+		`<Parameter Name="AuthMethod" Value="basic"/><Parameter Name="CredentialType" Value="username_password"/>`)
+}
+
+// bearerDeskTemplate fetches a bearer token from {{.base}}/token.
+var bearerDeskTemplate = deskXML(`AuthType="bearertoken"`, `<Parameter Name="TokenEndPoint" Value="{{.base}}/token"/>`)
+
+// deskXML is the desk's template with the Information attributes and the
+// authentication parameters given.
+func deskXML(attrs, authParams string) string {
+	return `<Information Provider="helpdesk" Name="Desk" Key="desk" ` + attrs + `><Scenarios>
 <Scenario Id="AuthMethod" Type="AUTH"><Parameters>
-  <Parameter Name="AuthMethod" Value="basic"/><Parameter Name="CredentialType" Value="username_password"/>
+  ` + authParams + `
   <Parameter Father="CustomFieldList" Name="base"/><Parameter Father="CustomFieldList" Name="username"/>
   <Parameter Father="CustomFieldList" Name="password" Editor="password"/>
 </Parameters></Scenario>
@@ -36,7 +47,7 @@ func deskTemplate(limit int) string {
     <Output Name="ContactsId" Path="data.#.id"/><Output Name="FirstName" Path="data.#.name"/><Output Name="MobileNumber" Path="data.#.phone"/>
   </Outputs></Request>
 </Requests></Scenario>
-</Scenarios></Information>`, limit)
+</Scenarios></Information>`
 }
 
 type fixture struct {
