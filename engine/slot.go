@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"sync/atomic"
 
 	"golang.org/x/sync/semaphore"
@@ -30,17 +29,8 @@ type Slot struct {
 // slot must run one after the other, never at the same time.
 func (c *Client) Reserve(ctx context.Context) (*Slot, error) {
 	sem := c.cfg.Limiter
-	if !sem.TryAcquire(1) {
-		if c.cfg.Waiting != nil {
-			c.cfg.Waiting(1)
-		}
-		err := sem.Acquire(ctx, 1)
-		if c.cfg.Waiting != nil {
-			c.cfg.Waiting(-1)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("waiting for a free request slot: %w", err)
-		}
+	if err := acquireSlot(ctx, sem, c.cfg.Waiting); err != nil {
+		return nil, err
 	}
 	return &Slot{sem: sem}, nil
 }

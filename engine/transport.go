@@ -154,15 +154,20 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // acquire takes one slot of the process's limiter, counting the wait.
 func (t *limitTransport) acquire(ctx context.Context) error {
-	if t.sem.TryAcquire(1) {
+	return acquireSlot(ctx, t.sem, t.waiting)
+}
+
+// acquireSlot takes one slot of sem, telling waiting (when set) of a wait.
+func acquireSlot(ctx context.Context, sem *semaphore.Weighted, waiting func(delta int)) error {
+	if sem.TryAcquire(1) {
 		return nil
 	}
-	if t.waiting != nil {
-		t.waiting(1)
+	if waiting != nil {
+		waiting(1)
 	}
-	err := t.sem.Acquire(ctx, 1)
-	if t.waiting != nil {
-		t.waiting(-1)
+	err := sem.Acquire(ctx, 1)
+	if waiting != nil {
+		waiting(-1)
 	}
 	if err != nil {
 		return fmt.Errorf("waiting for a free request slot: %w", err)
