@@ -149,6 +149,18 @@ func newFixture(t *testing.T, bind bool) *fixture {
 	return f
 }
 
+// nextPop waits for the next screen pop.
+func (f *fixture) nextPop(t *testing.T) calls.ScreenPop {
+	t.Helper()
+	select {
+	case p := <-f.pops:
+		return p
+	case <-time.After(30 * time.Second):
+		t.Fatal("no screen pop came")
+		return calls.ScreenPop{}
+	}
+}
+
 func event(name string) scenarios.CallEvent {
 	return scenarios.CallEvent{CallID: "c1", Event: name, Direction: "inbound", Extension: "1001",
 		External: scenarios.Party{Number: "+14155550100", Name: "Ann Lee"}, StartTime: time.Now().UTC()}
@@ -185,7 +197,7 @@ func TestCallRunsEachStepOnce(t *testing.T) {
 	require.False(t, f.accept(t, ring))
 	require.True(t, f.accept(t, ring), "the same delivery again is a duplicate")
 
-	pop := <-f.pops
+	pop := f.nextPop(t)
 	require.Equal(t, calls.ScreenPop{CallID: "c1", IntegrationID: f.integ, Trigger: "ringing", Extension: "1001",
 		Number: "+14155550100", Name: "Ann Lee", URL: f.desk.URL + "/agent/users/17", ContactID: "17", ContactName: "Ann Lee"}, pop)
 
@@ -266,5 +278,5 @@ func TestStartAndStopAreSafeToRepeat(t *testing.T) {
 	require.NoError(t, f.svc.Stop(ctx), "a second Stop")
 	f.accept(t, event("ringing"))
 	require.NoError(t, f.svc.Start(ctx))
-	<-f.pops
+	f.nextPop(t)
 }
