@@ -1,5 +1,7 @@
-// Package integrations owns the runtime of connected templates: templates
-// compiled once per version (evicted when one is replaced or deleted), one
+// Package integrations owns the runtime of connected templates: the
+// template catalog (uploads, and the templates shipped with Switchboard),
+// templates compiled once per version (evicted when one is replaced or
+// deleted), one
 // engine client per integration with the whole outbound HTTP chain (see
 // newClient), the connect / authorize / verify state machine, the
 // GetGlobalInfo refresh, the health an integration's calls show (failing

@@ -26,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/switchboard/switchboard/calls"
+	"github.com/switchboard/switchboard/examples"
 	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/messaging"
 	"github.com/switchboard/switchboard/store"
@@ -72,7 +73,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.msg = msg
 	s.recordings = newRecordings(cfg, &http.Client{Transport: integ.Transport(), Timeout: 5 * time.Minute})
-	if err := s.installBuiltins(ctx); err != nil {
+	if err := integ.InstallBuiltins(ctx, examples.Templates); err != nil {
 		return nil, fmt.Errorf("installing the built-in templates: %w", err)
 	}
 	s.calls, err = calls.New(ctx, calls.Config{Store: cfg.Store, Runtime: integ, Queue: msg.AddJobs(integ.AddJobs(cfg.Queue)),

@@ -5,14 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"mime"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/switchboard/switchboard/engine"
-	"github.com/switchboard/switchboard/examples"
+	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/store"
 	"github.com/switchboard/switchboard/templates"
 )
@@ -106,14 +105,17 @@ func (s *Server) readTemplateBody(w http.ResponseWriter, r *http.Request) ([]byt
 	return data, nil
 }
 
-// loadTemplate validates an uploaded template: every problem is in the 400.
-func (s *Server) loadTemplate(name string, data []byte) (*engine.Template, templates.Problems, error) {
-	t, problems := engine.Load(name, data, engine.Options{Location: s.cfg.TimeZone})
-	if t == nil {
-		return nil, problems, &apiError{Status: http.StatusBadRequest, Code: "invalid_template",
-			Message: fmt.Sprintf("the template has %d error(s)", len(problems.Errors())), Details: problemViews(problems)}
+// templateError answers a template that does not load with every
+// problem at its place, and a built-in template's refusal.
+func templateError(err error, builtInMsg string) error {
+	var te *integrations.TemplateError
+	switch {
+	case errors.As(err, &te):
+		return &apiError{Status: http.StatusBadRequest, Code: "invalid_template", Message: te.Error(), Details: problemViews(te.Problems)}
+	case errors.Is(err, integrations.ErrBuiltIn):
+		return errorf(http.StatusConflict, "built_in", "%s", builtInMsg)
 	}
-	return t, problems, nil
+	return err
 }
 
 func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request) error {
@@ -121,15 +123,9 @@ func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, problems, err := s.loadTemplate("template.xml", data)
+	t, c, problems, err := s.integ.AddTemplate(r.Context(), data)
 	if err != nil {
-		return err
-	}
-	now := s.now()
-	t := &store.Template{ID: newID("tpl"), Key: c.Source.Key, Name: c.Source.Name, Provider: c.Source.Provider,
-		Version: c.Source.Version, XML: data, CreatedAt: now, UpdatedAt: now}
-	if err := s.store.CreateTemplate(r.Context(), t, templates.MaxCustomTemplates); err != nil {
-		return err
+		return templateError(err, "")
 	}
 	v := viewTemplate(t, c)
 	v.Warnings = problemViews(problems.Warnings())
@@ -190,22 +186,17 @@ func (s *Server) replaceTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if t.BuiltIn {
-		return errorf(http.StatusConflict, "built_in", "built-in templates cannot be changed; upload a copy with another Key")
+	if t.BuiltIn { // before the body is read: the answer does not depend on it
+		return templateError(integrations.ErrBuiltIn, "built-in templates cannot be changed; upload a copy with another Key")
 	}
 	data, err := s.readTemplateBody(w, r)
 	if err != nil {
 		return err
 	}
-	c, problems, err := s.loadTemplate("template.xml", data)
+	c, problems, err := s.integ.ReplaceTemplate(r.Context(), t, data)
 	if err != nil {
-		return err
+		return templateError(err, "built-in templates cannot be changed; upload a copy with another Key")
 	}
-	t.Key, t.Name, t.Provider, t.Version, t.XML, t.UpdatedAt = c.Source.Key, c.Source.Name, c.Source.Provider, c.Source.Version, data, s.now()
-	if err := s.store.ReplaceTemplate(r.Context(), t); err != nil {
-		return err
-	}
-	s.integ.ForgetTemplate(t.ID) // other replicas see the changed XML and compile it again
 	v := viewTemplate(t, c)
 	v.Warnings = problemViews(problems.Warnings())
 	writeJSON(w, 200, v)
@@ -217,50 +208,9 @@ func (s *Server) deleteTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if t.BuiltIn {
-		return errorf(http.StatusConflict, "built_in", "built-in templates cannot be deleted")
+	if err := s.integ.DeleteTemplate(r.Context(), t); err != nil {
+		return templateError(err, "built-in templates cannot be deleted")
 	}
-	if err := s.store.DeleteTemplate(r.Context(), t.ID); err != nil {
-		return err
-	}
-	s.integ.ForgetTemplate(t.ID)
 	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// installBuiltins stores the shipped templates, updating them when a new
-// Switchboard version ships a changed one.
-func (s *Server) installBuiltins(ctx context.Context) error {
-	files, err := fs.Glob(examples.Templates, "*.xml")
-	if err != nil {
-		return err
-	}
-	for _, name := range files {
-		data, err := fs.ReadFile(examples.Templates, name)
-		if err != nil {
-			return err
-		}
-		c, problems := engine.Load(name, data, engine.Options{Location: s.cfg.TimeZone})
-		if c == nil {
-			return fmt.Errorf("%s: %v", name, problems)
-		}
-		now := s.now()
-		existing, err := s.store.TemplateByKey(ctx, c.Source.Key)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			t := &store.Template{ID: "builtin_" + c.Source.Key, Key: c.Source.Key, Name: c.Source.Name, Provider: c.Source.Provider,
-				Version: c.Source.Version, BuiltIn: true, XML: data, CreatedAt: now, UpdatedAt: now}
-			if err := s.store.CreateTemplate(ctx, t, templates.MaxCustomTemplates); err != nil && !errors.Is(err, store.ErrConflict) {
-				return err // another replica may have installed it just now
-			}
-		case err != nil:
-			return err
-		case existing.BuiltIn && string(existing.XML) != string(data):
-			existing.XML, existing.Name, existing.Version, existing.UpdatedAt = data, c.Source.Name, c.Source.Version, now
-			if err := s.store.ReplaceTemplate(ctx, existing); err != nil {
-				return err
-			}
-		}
-	}
 	return nil
 }
