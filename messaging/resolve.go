@@ -67,13 +67,18 @@ func (s *Service) definition(t *engine.Template) (*Definition, error) {
 
 // definitionOf is the definition of an integration's template, for views.
 func (s *Service) definitionOf(ctx context.Context, in *store.Integration) (*Definition, error) {
-	t, err := s.store.GetTemplate(ctx, in.TemplateID)
-	if err != nil {
-		return nil, fmt.Errorf("the channel's template: %w", err)
-	}
-	c, err := s.integ.Compile(t)
+	c, err := s.templateOf(ctx, in)
 	if err != nil {
 		return nil, err
 	}
 	return s.definition(c)
+}
+
+// templateOf is a channel's template, compiled.
+func (s *Service) templateOf(ctx context.Context, in *store.Integration) (*engine.Template, error) {
+	t, err := s.store.GetTemplate(ctx, in.TemplateID)
+	if err != nil {
+		return nil, fmt.Errorf("the channel's template: %w", err)
+	}
+	return s.integ.Compile(t)
 }

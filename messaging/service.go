@@ -219,6 +219,7 @@ const (
 	KindNotChallenge  = "not_challenge"  // a GET that is not the provider's handshake
 	KindNumberTaken   = "number_taken"   // another channel has the number
 	KindQueueInUse    = "queue_in_use"   // a number routes to the queue, or sessions wait in it
+	KindSystemMessage = "system_message" // what the system sent stays in the history
 )
 
 // Problem is an error the caller can act on.

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/messaging"
 	"github.com/switchboard/switchboard/store"
 )
@@ -93,16 +92,13 @@ func (s *Server) viewChannel(ctx context.Context, ch *store.Channel) (channelVie
 // invalid_fields. The rest (404, 409 number_taken) are writeError's.
 func channelError(err error) error {
 	var mp *messaging.Problem
-	var fe *integrations.FieldsError
 	switch {
-	case errors.As(err, &fe):
-		return &apiError{Status: http.StatusBadRequest, Code: "invalid_fields", Message: "the fields do not fit the template", Details: fe.Problems}
 	case errors.As(err, &mp) && mp.Kind == messaging.KindInvalid && len(mp.Details) > 0:
 		return &apiError{Status: http.StatusBadRequest, Code: "invalid_channel", Message: mp.Message, Details: mp.Details}
 	case errors.As(err, &mp) && mp.Kind == messaging.KindInvalid:
 		return badRequest("%s", mp.Message)
 	}
-	return err
+	return fieldsError(err)
 }
 
 func (s *Server) createChannel(w http.ResponseWriter, r *http.Request) error {

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/messaging"
 	"github.com/switchboard/switchboard/store"
@@ -103,6 +102,7 @@ var problemStatus = map[string]int{
 	messaging.KindNotChallenge:  http.StatusForbidden,
 	messaging.KindNumberTaken:   http.StatusConflict,
 	messaging.KindQueueInUse:    http.StatusConflict,
+	messaging.KindSystemMessage: http.StatusConflict,
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -187,16 +187,14 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) (
 	return nil, errorf(http.StatusBadRequest, "body_cut_off", "the body was cut off after %d bytes: %v", len(data), err)
 }
 
-// splitFields checks field values against a template's custom fields (a
-// 400 with every problem) and splits them into plain and secret ones; keep
-// holds the secret values already stored.
-func (s *Server) splitFields(c *engine.Template, in, keep map[string]string) (map[string]string, map[string]string, error) {
-	fields, secrets, err := integrations.SplitFields(c, in, keep)
+// fieldsError answers field values that do not fit the template: 400
+// with every problem.
+func fieldsError(err error) error {
 	var fe *integrations.FieldsError
 	if errors.As(err, &fe) {
-		return nil, nil, &apiError{Status: http.StatusBadRequest, Code: "invalid_fields", Message: "the fields do not fit the template", Details: fe.Problems}
+		return &apiError{Status: http.StatusBadRequest, Code: "invalid_fields", Message: "the fields do not fit the template", Details: fe.Problems}
 	}
-	return fields, secrets, err
+	return err
 }
 
 func firstNonEmpty(s ...string) string {

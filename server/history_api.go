@@ -2,9 +2,7 @@ package server
 
 import (
 	"archive/zip"
-	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -41,7 +39,7 @@ func (s *Server) historySessions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.store.ListSessions(r.Context(), f)
+	list, err := s.msg.Sessions(r.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -49,22 +47,10 @@ func (s *Server) historySessions(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) historySession(ctx context.Context, id string) (*store.Session, error) {
-	ses, err := s.store.GetSession(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, notFound("session " + id)
-	}
-	return ses, err
-}
-
 // sessionTimeline is a session's operations: created, transferred, taken
 // over, closed.
 func (s *Server) sessionTimeline(w http.ResponseWriter, r *http.Request) error {
-	ses, err := s.historySession(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	events, err := s.store.Timeline(r.Context(), ses.ID)
+	ses, events, err := s.msg.Timeline(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -77,7 +63,7 @@ func (s *Server) sessionTimeline(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) historyMessages(w http.ResponseWriter, r *http.Request) error {
-	ses, err := s.historySession(r.Context(), r.PathValue("id"))
+	ses, err := s.msg.HistorySession(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -85,11 +71,7 @@ func (s *Server) historyMessages(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteHistorySession(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if err := s.store.DeleteSession(r.Context(), id); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("session " + id)
-		}
+	if err := s.msg.DeleteHistorySession(r.Context(), r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -99,14 +81,7 @@ func (s *Server) deleteHistorySession(w http.ResponseWriter, r *http.Request) er
 // deleteHistoryMessage removes a message from the history; what the system
 // sent (keyword answers) stays.
 func (s *Server) deleteHistoryMessage(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if err := s.store.DeleteMessage(r.Context(), id); err != nil {
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			return notFound("message " + id)
-		case errors.Is(err, store.ErrInUse):
-			return errorf(http.StatusConflict, "system_message", "messages the system sent cannot be deleted")
-		}
+	if err := s.msg.DeleteHistoryMessage(r.Context(), r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -130,49 +105,22 @@ func (s *Server) exportHistory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	// Everything the search finds, page by page.
-	var sessions []*store.Session
-	f.Limit = 1000
-	for {
-		page, err := s.store.ListSessions(ctx, f)
-		if err != nil {
-			return err
-		}
-		sessions = append(sessions, page...)
-		if len(page) < f.Limit {
-			break
-		}
-		f.Offset += f.Limit
-	}
-	names, kinds, err := s.channelNames(ctx)
+	ex, err := s.msg.Export(r.Context(), f)
 	if err != nil {
 		return err
-	}
-	queues := map[string]string{}
-	if qs, err := s.store.ListQueues(ctx); err == nil {
-		for _, q := range qs {
-			queues[q.ID] = q.Name
-		}
 	}
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="chat-history-%s.zip"`, s.now().UTC().Format("20060102-150405")))
 	zw := zip.NewWriter(w)
 	// The sessions file is written after the messages, when each session's
 	// count is known; both are small enough to keep in memory.
-	counts := map[string]int{}
 	now := s.now()
 	chat, err := csvFile(zw, "Chat_Data_Record.csv", chatDataHeader, now)
 	if err != nil {
 		return err
 	}
-	for _, ses := range sessions {
-		msgs, err := s.store.Messages(ctx, ses.ID)
-		if err != nil {
-			return err
-		}
-		counts[ses.ID] = len(msgs)
-		for _, m := range msgs {
+	for _, ses := range ex.Sessions {
+		for _, m := range ex.Messages[ses.ID] {
 			from, to := m.Customer, m.Number
 			switch m.Direction {
 			case store.DirectionOut:
@@ -194,9 +142,9 @@ func (s *Server) exportHistory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	for _, ses := range sessions {
-		if err := rec.Write([]string{ses.ID, csvTime(ses.CreatedAt), names[ses.ChannelID], kinds[ses.ChannelID], ses.Number, ses.Customer,
-			queues[ses.QueueID], ses.Assignee, ses.State, csvTime(ses.LastMessageAt), csvTime(ses.ClosedAt), fmt.Sprint(counts[ses.ID])}); err != nil {
+	for _, ses := range ex.Sessions {
+		if err := rec.Write([]string{ses.ID, csvTime(ses.CreatedAt), ex.ChannelNames[ses.ChannelID], ex.ChannelKinds[ses.ChannelID], ses.Number, ses.Customer,
+			ex.QueueNames[ses.QueueID], ses.Assignee, ses.State, csvTime(ses.LastMessageAt), csvTime(ses.ClosedAt), fmt.Sprint(len(ex.Messages[ses.ID]))}); err != nil {
 			return err
 		}
 	}
@@ -224,23 +172,4 @@ func csvTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-// channelNames maps channel ids to names and types (SMS, WhatsApp …);
-// sessions of deleted channels show their id alone.
-func (s *Server) channelNames(ctx context.Context) (names, kinds map[string]string, err error) {
-	list, err := s.store.ListChannels(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	names, kinds = map[string]string{}, map[string]string{}
-	for _, ch := range list {
-		names[ch.ID] = ch.Name
-		if in, err := s.store.GetIntegration(ctx, ch.ID); err == nil {
-			if c, err := s.integ.TemplateOf(ctx, in); err == nil {
-				kinds[ch.ID] = c.Source.Name
-			}
-		}
-	}
-	return names, kinds, nil
 }

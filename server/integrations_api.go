@@ -61,49 +61,31 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) error
 	if err := s.decodeJSON(w, r, &body); err != nil {
 		return err
 	}
-	t, err := s.store.GetTemplate(r.Context(), body.TemplateID)
-	if errors.Is(err, store.ErrNotFound) {
-		return badRequest("templateId %q: no such template", body.TemplateID)
-	}
+	c, err := s.integ.Create(r.Context(), body.TemplateID, body.Fields)
 	if err != nil {
-		return err
+		return integrationError(err)
 	}
-	c, err := s.integ.Compile(t)
-	if err != nil {
-		return err
-	}
-	if c.Source.IsChannel() {
-		return badRequest("template %s describes a messaging channel; connect it with POST /api/v1/channels", t.Key)
-	}
-	fields, secrets, err := s.splitFields(c, body.Fields, nil)
-	if err != nil {
-		return err
-	}
-	now := s.now()
-	in := &store.Integration{ID: newID("int"), TemplateID: t.ID, Status: store.StatusAuthorizing, Fields: fields, Secrets: secrets,
-		Settings: []byte("{}"), CreatedAt: now, UpdatedAt: now}
-	if err := s.store.CreateIntegration(r.Context(), in); err != nil {
-		return err
-	}
-	v, err := s.connect(r.Context(), in)
-	if err != nil {
-		return err
-	}
+	v := viewConnection(c)
 	writeJSON(w, http.StatusCreated, v)
 	return nil
 }
 
-// connect brings an integration to its status (integrations.Runtime's
-// Connect) and shows it, with the address the admin authorizes at when it
-// waits for that. A failure is a status with its reason, not an API error.
-func (s *Server) connect(ctx context.Context, in *store.Integration) (integrationView, error) {
-	c, err := s.integ.Connect(ctx, in)
-	if err != nil {
-		return integrationView{}, err
-	}
+// viewConnection shows an integration after a connect, with the address
+// the admin authorizes at when it waits for that. A failure is a status
+// with its reason, not an API error.
+func viewConnection(c integrations.Connection) integrationView {
 	v := viewIntegration(c.Integration)
 	v.AuthorizeURL = c.AuthorizeURL
-	return v, nil
+	return v
+}
+
+// integrationError answers the runtime's refusals as the API always has.
+func integrationError(err error) error {
+	var ie *integrations.InvalidError
+	if errors.As(err, &ie) {
+		return badRequest("%s", ie.Message)
+	}
+	return fieldsError(err)
 }
 
 // oauthCallback completes an authorization: the state must be one this
@@ -199,13 +181,12 @@ func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request) error
 	if _, err := s.integrationByID(r.Context(), id); err != nil {
 		return err
 	}
-	if err := s.store.DeleteIntegration(r.Context(), id); err != nil {
+	if err := s.integ.Delete(r.Context(), id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return notFound("integration " + id)
 		}
 		return err
 	}
-	s.integ.Forget(id)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -223,22 +204,11 @@ func (s *Server) updateFields(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &body); err != nil {
 		return err
 	}
-	c, err := s.integ.TemplateOf(r.Context(), in)
+	c, err := s.integ.UpdateFields(r.Context(), in, body.Fields)
 	if err != nil {
-		return err
+		return integrationError(err)
 	}
-	fields, secrets, err := s.splitFields(c, body.Fields, in.Secrets)
-	if err != nil {
-		return err
-	}
-	in.Fields, in.Secrets, in.UpdatedAt = fields, secrets, s.now()
-	if err := s.store.UpdateIntegration(r.Context(), in); err != nil {
-		return err
-	}
-	v, err := s.connect(r.Context(), in)
-	if err != nil {
-		return err
-	}
+	v := viewConnection(c)
 	writeJSON(w, 200, v)
 	return nil
 }

@@ -97,7 +97,7 @@ func (s *Server) sessionMessages(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) writeMessages(w http.ResponseWriter, r *http.Request, sessionID string) error {
-	list, err := s.store.Messages(r.Context(), sessionID)
+	list, err := s.msg.Messages(r.Context(), sessionID)
 	if err != nil {
 		return err
 	}
