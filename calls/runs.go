@@ -45,3 +45,32 @@ func (s *Service) RetryRun(ctx context.Context, id string) (*store.Run, error) {
 	}
 	return run, s.queue.Retry(ctx, run.JobID)
 }
+
+// Runs lists the runs a filter finds.
+func (s *Service) Runs(ctx context.Context, f store.RunFilter) ([]*store.Run, error) {
+	return s.store.ListRuns(ctx, f)
+}
+
+// Details is what happened with a call: its runs, and what each
+// integration learned (contact, ticket, screen-pop URL).
+type Details struct {
+	Runs  []*store.Run
+	Links map[string]map[string]string // by integration
+}
+
+// Details reads a call's runs, then its links: a step writes what it
+// learned into the link before it marks its run succeeded, so a run read
+// as succeeded has its outputs in the links read after it.
+func (s *Service) Details(ctx context.Context, callID string) (Details, error) {
+	runs, err := s.store.ListRuns(ctx, store.RunFilter{CallID: callID, Limit: 1000})
+	if err != nil {
+		return Details{}, err
+	}
+	links, err := s.store.CallLinks(ctx, callID)
+	return Details{Runs: runs, Links: links}, err
+}
+
+// Links returns what each integration learned about a call.
+func (s *Service) Links(ctx context.Context, callID string) (map[string]map[string]string, error) {
+	return s.store.CallLinks(ctx, callID)
+}

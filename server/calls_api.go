@@ -118,18 +118,11 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// Runs before links: a step writes what it learned into the link, then
-	// marks its run succeeded, so a run read as succeeded has its outputs
-	// in the links read after it.
-	runs, err := s.store.ListRuns(r.Context(), store.RunFilter{CallID: id, Limit: 1000})
+	d, err := s.calls.Details(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	links, err := s.store.CallLinks(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, 200, map[string]any{"call": json.RawMessage(data), "integrations": links, "runs": s.viewRuns(r.Context(), runs)})
+	writeJSON(w, 200, map[string]any{"call": json.RawMessage(data), "integrations": d.Links, "runs": s.viewRuns(r.Context(), d.Runs)})
 	return nil
 }
 
@@ -140,7 +133,7 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return badRequest("status %q is not one of pending, running, succeeded, failed, skipped", status)
 	}
-	runs, err := s.store.ListRuns(r.Context(), store.RunFilter{Status: status, CallID: r.URL.Query().Get("callId")})
+	runs, err := s.calls.Runs(r.Context(), store.RunFilter{Status: status, CallID: r.URL.Query().Get("callId")})
 	if err != nil {
 		return err
 	}
@@ -176,7 +169,7 @@ func (s *Server) callPopup(w http.ResponseWriter, r *http.Request) error {
 	if p := principalFrom(r.Context()); p.Role == store.RoleAgent && p.Extension != call.Extension {
 		return errorf(http.StatusForbidden, "forbidden", "call %s is not on your extension", id)
 	}
-	links, err := s.store.CallLinks(r.Context(), id)
+	links, err := s.calls.Links(r.Context(), id)
 	if err != nil {
 		return err
 	}

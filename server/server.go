@@ -9,7 +9,9 @@
 // a connected template is integrations', conversations and channels are
 // messaging's, storage is store's. A handler decodes, asks a service, and
 // shows the answer; no River worker, template compiling, client building
-// or business rule lives here.
+// or business rule lives here. It reads the store itself only for plain
+// listings (templates, extensions, dead letters, channel statistics) and
+// for its own concerns: API tokens, readiness, the stream's notifications.
 package server
 
 import (

@@ -42,7 +42,7 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.Visible = vis
-	list, err := s.store.ListSessions(r.Context(), f)
+	list, err := s.msg.Sessions(r.Context(), f)
 	if err != nil {
 		return err
 	}
