@@ -100,6 +100,7 @@ func (d *desk) waitFor(t *testing.T, key string) {
 // extension 1001.
 type fixture struct {
 	st    store.Store
+	rt    *integrations.Runtime
 	svc   *calls.Service
 	desk  *desk
 	pops  chan calls.ScreenPop
@@ -134,10 +135,10 @@ func newFixture(t *testing.T, bind bool) *fixture {
 		require.NoError(t, st.SetUserExtensions(ctx, f.integ, "361", []string{"1001"}))
 	}
 
-	rt, err := integrations.New(integrations.Config{Store: st, TimeZone: time.UTC,
+	f.rt, err = integrations.New(integrations.Config{Store: st, TimeZone: time.UTC,
 		Tuning: integrations.Tuning{Retry: engine.RetryPolicy{Max: 1, WaitMin: time.Millisecond, WaitMax: time.Millisecond}}})
 	require.NoError(t, err)
-	f.svc, err = calls.New(ctx, calls.Config{Store: st, Runtime: rt, TimeZone: time.UTC,
+	f.svc, err = calls.New(ctx, calls.Config{Store: st, Runtime: f.rt, TimeZone: time.UTC,
 		Queue: store.QueueConfig{PollInterval: 20 * time.Millisecond},
 		OpenQueue: func(ctx context.Context, qc store.QueueConfig) (store.Queue, error) {
 			return store.OpenQueue(ctx, st, qc)
@@ -273,6 +274,10 @@ func TestRetryRunRefusesRunsNotFailed(t *testing.T) {
 func TestStartAndStopAreSafeToRepeat(t *testing.T) {
 	f := newFixture(t, true)
 	ctx := context.Background()
+	idle, err := calls.New(ctx, calls.Config{Store: f.st, Runtime: f.rt,
+		OpenQueue: func(ctx context.Context, qc store.QueueConfig) (store.Queue, error) { return store.OpenQueue(ctx, f.st, qc) }})
+	require.NoError(t, err)
+	require.NoError(t, idle.Stop(ctx), "Stop without Start")
 	require.NoError(t, f.svc.Start(ctx), "a second Start")
 	require.NoError(t, f.svc.Stop(ctx))
 	require.NoError(t, f.svc.Stop(ctx), "a second Stop")
