@@ -275,7 +275,9 @@ func TestStartAndStopAreSafeToRepeat(t *testing.T) {
 	f := newFixture(t, true)
 	ctx := context.Background()
 	idle, err := calls.New(ctx, calls.Config{Store: f.st, Runtime: f.rt,
-		OpenQueue: func(ctx context.Context, qc store.QueueConfig) (store.Queue, error) { return store.OpenQueue(ctx, f.st, qc) }})
+		OpenQueue: func(ctx context.Context, qc store.QueueConfig) (store.Queue, error) {
+			return store.OpenQueue(ctx, f.st, qc)
+		}})
 	require.NoError(t, err)
 	require.NoError(t, idle.Stop(ctx), "Stop without Start")
 	require.NoError(t, f.svc.Start(ctx), "a second Start")
