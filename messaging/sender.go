@@ -406,6 +406,12 @@ func (s *Service) deliver(ctx, sendCtx context.Context, d *delivery) (retryIn ti
 			m.Error = fmt.Sprintf("%s (gave up after %d attempts)", fail.Message, m.Attempts)
 		}
 	}
+	// Refused credentials mark the channel before the message's failure is
+	// saved: whoever sees the message failed sees the channel's status
+	// with it.
+	if fail != nil && fail.Kind == "auth" {
+		s.setStatus(sendCtx, ch.ID, StatusUnauthorized, fail.Message)
+	}
 	if err := s.store.UpdateDelivery(sendCtx, m); err != nil {
 		if sendCtx.Err() == nil {
 			s.log.Error("saving a message's delivery", slog.String("message", m.ID), slog.Any("err", err))
@@ -420,9 +426,6 @@ func (s *Service) deliver(ctx, sendCtx context.Context, d *delivery) (retryIn ti
 	if fail != nil {
 		s.log.Warn("message not sent", slog.String("channel", ch.ID), slog.String("message", m.ID),
 			slog.String("kind", fail.Kind), slog.String("reason", fail.Message))
-		if fail.Kind == "auth" {
-			s.setStatus(sendCtx, ch.ID, StatusUnauthorized, fail.Message)
-		}
 	}
 	if ses, err := s.store.GetSession(sendCtx, m.SessionID); err == nil {
 		s.publish(sendCtx, EventMessageStatus, s.audience(sendCtx, ses), ViewMessage(m))
