@@ -91,18 +91,10 @@ type Tuning struct {
 
 // WithDefaults returns the tuning with its zero fields filled in.
 func (c Tuning) WithDefaults() Tuning {
-	if c.OAuthStateTTL == 0 {
-		c.OAuthStateTTL = DefaultOAuthStateTTL
-	}
-	if c.RequestTimeout == 0 {
-		c.RequestTimeout = DefaultRequestTimeout
-	}
-	if c.GlobalInfoInterval == 0 {
-		c.GlobalInfoInterval = DefaultGlobalInfoInterval
-	}
-	if c.TokenRenewalInterval == 0 {
-		c.TokenRenewalInterval = DefaultTokenRenewalInterval
-	}
+	configcheck.Default(&c.OAuthStateTTL, DefaultOAuthStateTTL)
+	configcheck.Default(&c.RequestTimeout, DefaultRequestTimeout)
+	configcheck.Default(&c.GlobalInfoInterval, DefaultGlobalInfoInterval)
+	configcheck.Default(&c.TokenRenewalInterval, DefaultTokenRenewalInterval)
 	return c
 }
 

@@ -113,19 +113,12 @@ type Tuning struct {
 
 // WithDefaults returns the tuning with its zero fields filled in.
 func (t Tuning) WithDefaults() Tuning {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d == 0 {
-			*d = v
-		}
-	}
-	def(&t.PollInterval, DefaultPollInterval)
-	def(&t.SweepInterval, DefaultSweepInterval)
-	def(&t.VerifyInterval, DefaultVerifyInterval)
-	def(&t.RetryWait, DefaultRetryWait)
-	def(&t.LeaseTTL, DefaultLeaseTTL)
-	if t.MaxAttempts == 0 {
-		t.MaxAttempts = DefaultMaxAttempts
-	}
+	configcheck.Default(&t.PollInterval, DefaultPollInterval)
+	configcheck.Default(&t.SweepInterval, DefaultSweepInterval)
+	configcheck.Default(&t.VerifyInterval, DefaultVerifyInterval)
+	configcheck.Default(&t.RetryWait, DefaultRetryWait)
+	configcheck.Default(&t.LeaseTTL, DefaultLeaseTTL)
+	configcheck.Default(&t.MaxAttempts, DefaultMaxAttempts)
 	return t
 }
 

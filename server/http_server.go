@@ -42,18 +42,11 @@ const (
 
 // WithDefaults fills in the zero fields.
 func (c HTTPConfig) WithDefaults() HTTPConfig {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d == 0 {
-			*d = v
-		}
-	}
-	def(&c.ReadHeaderTimeout, DefaultReadHeaderTimeout)
-	def(&c.ReadTimeout, DefaultReadTimeout)
-	def(&c.WriteTimeout, DefaultWriteTimeout)
-	def(&c.IdleTimeout, DefaultIdleTimeout)
-	if c.MaxConnsPerAddr == 0 {
-		c.MaxConnsPerAddr = DefaultMaxConnsPerAddr
-	}
+	configcheck.Default(&c.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	configcheck.Default(&c.ReadTimeout, DefaultReadTimeout)
+	configcheck.Default(&c.WriteTimeout, DefaultWriteTimeout)
+	configcheck.Default(&c.IdleTimeout, DefaultIdleTimeout)
+	configcheck.Default(&c.MaxConnsPerAddr, DefaultMaxConnsPerAddr)
 	return c
 }
 

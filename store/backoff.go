@@ -57,9 +57,7 @@ const (
 // WithDefaults fills in the zero fields.
 func (b Backoff) WithDefaults() Backoff {
 	for _, f := range b.durations() {
-		if *f.v == 0 {
-			*f.v = f.def
-		}
+		configcheck.Default(f.v, f.def)
 	}
 	if b.Now == nil {
 		b.Now = time.Now

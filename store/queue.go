@@ -80,20 +80,12 @@ const (
 
 // WithDefaults fills in the zero fields.
 func (c QueueConfig) WithDefaults() QueueConfig {
-	if c.MaxWorkers == 0 {
-		c.MaxWorkers = DefaultMaxWorkers
-	}
-	if c.PollInterval == 0 {
-		c.PollInterval = DefaultQueuePollInterval
-	}
-	if c.JobTimeout == 0 {
-		c.JobTimeout = DefaultJobTimeout
-	}
+	configcheck.Default(&c.MaxWorkers, DefaultMaxWorkers)
+	configcheck.Default(&c.PollInterval, DefaultQueuePollInterval)
+	configcheck.Default(&c.JobTimeout, DefaultJobTimeout)
+	configcheck.Default(&c.GiveUpAfter, DefaultGiveUpAfter)
 	if c.RetryPolicy == nil {
 		c.RetryPolicy = Backoff{}.WithDefaults()
-	}
-	if c.GiveUpAfter == 0 {
-		c.GiveUpAfter = DefaultGiveUpAfter
 	}
 	return c
 }

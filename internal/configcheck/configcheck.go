@@ -1,6 +1,6 @@
-// Package configcheck holds the checks Switchboard's config structs share,
-// so each Validate says what is wrong in the same words: the field, the
-// rule, and the fix. It must not hold any config of its own, or import
+// Package configcheck holds what Switchboard's config structs share: the
+// checks, so each Validate says what is wrong in the same words (the
+// field, the rule, and the fix), and the filling in of defaults. It must not hold any config of its own, or import
 // another package of Switchboard.
 package configcheck
 
@@ -32,4 +32,13 @@ func CountNotNegative(owner, name string, value, def int) error {
 		return fmt.Errorf("%s: %s %d is negative; give a positive number, or 0 for %d", owner, name, value, def)
 	}
 	return nil
+}
+
+// Default sets *v to def when it is the zero value: what every
+// WithDefaults does for each field.
+func Default[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
 }

@@ -16,3 +16,13 @@ func TestNotNegative(t *testing.T) {
 	require.EqualError(t, configcheck.CountNotNegative("messaging", "MaxAttempts", -1, 5), "messaging: MaxAttempts -1 is negative; give a positive number, or 0 for 5")
 	require.NoError(t, configcheck.CountNotNegative("messaging", "MaxAttempts", 0, 5))
 }
+
+func TestDefault(t *testing.T) {
+	d, n, s := time.Duration(0), 7, ""
+	configcheck.Default(&d, time.Second)
+	configcheck.Default(&n, 5)
+	configcheck.Default(&s, "x")
+	require.Equal(t, time.Second, d)
+	require.Equal(t, 7, n, "a value given stays")
+	require.Equal(t, "x", s)
+}
