@@ -33,3 +33,10 @@ type NotConnectedError struct{ Status, Reason string }
 func (e *NotConnectedError) Error() string {
 	return "the integration is " + e.Status + ": " + e.Reason
 }
+
+// InvalidError is a request to create or change an integration that
+// cannot be done as asked (no such template, a channel template); the
+// message says what to do instead.
+type InvalidError struct{ Message string }
+
+func (e *InvalidError) Error() string { return e.Message }

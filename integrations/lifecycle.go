@@ -8,13 +8,6 @@ import (
 	"github.com/switchboard/switchboard/store"
 )
 
-// InvalidError is a request to create or change an integration that
-// cannot be done as asked (no such template, a channel template); the
-// message says what to do instead.
-type InvalidError struct{ Message string }
-
-func (e *InvalidError) Error() string { return e.Message }
-
 // Create connects a template as a new helpdesk or CRM integration with the
 // field values given (a *FieldsError with every problem when they do not
 // fit), then brings it to its status (Connect).
