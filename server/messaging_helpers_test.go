@@ -39,33 +39,56 @@ func (e *env) extensions(numbers ...string) {
 }
 
 // stream is an agent's (or admin's) /api/v1/stream, read in the background.
+// Each event comes with "lastEventId": the SSE id a client holds after it
+// (the event's id line, or the one before when it had none).
 type stream struct {
 	t      *testing.T
 	events chan map[string]any
 	ended  chan struct{} // closed when the server ends the stream
+	close  func()        // ends the stream from the client's side, and waits for its reader
 }
 
 func (e *env) stream(token string) *stream {
+	e.t.Helper()
+	return e.streamFrom(token, nil)
+}
+
+// streamFrom opens a stream with the request's headers and query set by
+// prepare (a Last-Event-ID, a lastEventId parameter).
+func (e *env) streamFrom(token string, prepare func(*http.Request)) *stream {
 	e.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	e.t.Cleanup(cancel)
 	req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/api/v1/stream", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
+	if prepare != nil {
+		prepare(req)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(e.t, err)
 	require.Equal(e.t, 200, resp.StatusCode)
 	require.Equal(e.t, "text/event-stream", resp.Header.Get("Content-Type"))
 	s := &stream{t: e.t, events: make(chan map[string]any, 256), ended: make(chan struct{})}
+	s.close = func() { cancel(); <-s.ended }
 	go func() {
 		defer close(s.ended)
 		defer resp.Body.Close()
 		sc := bufio.NewScanner(resp.Body)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		lastID := ""
 		for sc.Scan() {
+			if id, ok := strings.CutPrefix(sc.Text(), "id: "); ok {
+				lastID = id
+			}
 			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
 				var m map[string]any
 				if json.Unmarshal([]byte(data), &m) == nil {
-					s.events <- m
+					m["lastEventId"] = lastID
+					select {
+					case s.events <- m:
+					case <-ctx.Done():
+						return
+					}
 				}
 			}
 		}
@@ -77,6 +100,13 @@ func (e *env) stream(token string) *stream {
 // data matches.
 func (s *stream) next(typ string, match func(data map[string]any) bool) map[string]any {
 	s.t.Helper()
+	data, _ := s.nextEvent(typ, match)["data"].(map[string]any)
+	return data
+}
+
+// nextEvent is next's whole event: its id, type and data.
+func (s *stream) nextEvent(typ string, match func(data map[string]any) bool) map[string]any {
+	s.t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
 		select {
@@ -86,7 +116,7 @@ func (s *stream) next(typ string, match func(data map[string]any) bool) map[stri
 			}
 			data, _ := ev["data"].(map[string]any)
 			if match == nil || match(data) {
-				return data
+				return ev
 			}
 		case <-deadline:
 			s.t.Fatalf("no %s event", typ)

@@ -66,7 +66,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.integ = integ
-	s.hub = newHub()
+	s.hub = newHub(cfg.Now)
 	msg, err := messaging.New(messaging.Config{Store: cfg.Store, Integrations: integ, PublicURL: cfg.PublicURL,
 		Publish: s.publishMessaging, Count: s.metrics.countMessaging, Notifier: cfg.Store.Notifier(), Now: cfg.Now, Log: cfg.Logger,
 		Tuning: cfg.Messaging})
