@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboard/switchboard/accounts"
 	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/internal/configcheck"
 	"github.com/switchboard/switchboard/messaging"
@@ -48,6 +49,10 @@ type Config struct {
 	// Messaging tunes the conversations' background work. Zero: the
 	// messaging package's defaults.
 	Messaging messaging.Tuning
+	// Accounts tunes the web console's sign-in: how long sessions last,
+	// throttling, password hashing. Zero: the accounts package's
+	// defaults.
+	Accounts accounts.Tuning
 }
 
 // Defaults of Config.
@@ -97,6 +102,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.Messaging.Validate(); err != nil {
+		return err
+	}
+	if err := c.Accounts.Validate(); err != nil {
 		return err
 	}
 	return c.Queue.Validate()

@@ -12,6 +12,8 @@
 // or business rule lives here. It reads the store itself only for plain
 // listings (templates, extensions, dead letters, channel statistics) and
 // for its own concerns: API tokens, readiness, the stream's notifications.
+// People, passwords and web sessions are accounts'; server only carries
+// the session's cookie and checks its CSRF token.
 package server
 
 import (
@@ -27,6 +29,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/switchboard/switchboard/accounts"
 	"github.com/switchboard/switchboard/calls"
 	"github.com/switchboard/switchboard/examples"
 	"github.com/switchboard/switchboard/integrations"
@@ -48,6 +51,7 @@ type Server struct {
 	integ      *integrations.Runtime
 	calls      *calls.Service
 	msg        *messaging.Service
+	accounts   *accounts.Service
 	mux        *http.ServeMux
 	patterns   []string // the routes, as registered
 }
@@ -74,6 +78,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.msg = msg
+	if s.accounts, err = accounts.New(accounts.Config{Store: cfg.Store, Now: cfg.Now, Log: cfg.Logger, Tuning: cfg.Accounts}); err != nil {
+		return nil, err
+	}
 	s.recordings = newRecordings(cfg, &http.Client{Transport: integ.Transport(), Timeout: 5 * time.Minute})
 	if err := integ.InstallBuiltins(ctx, examples.Templates); err != nil {
 		return nil, fmt.Errorf("installing the built-in templates: %w", err)
@@ -169,6 +176,10 @@ func (s *Server) Stop(ctx context.Context) error {
 	return errors.Join(msgErr, queueErr)
 }
 
+// Accounts is the service of the people who sign in to the web console:
+// the command line asks it for the first admin's setup link.
+func (s *Server) Accounts() *accounts.Service { return s.accounts }
+
 // Routes lists the routes the service serves ("GET /api/v1/calls/{callId}"),
 // for documentation checks.
 func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
@@ -192,6 +203,18 @@ func (s *Server) routes() {
 	handle("GET /api/v1/templates/{id}/xml", admin(s.downloadTemplate))
 	handle("PUT /api/v1/templates/{id}", admin(s.replaceTemplate))
 	handle("DELETE /api/v1/templates/{id}", admin(s.deleteTemplate))
+	// The web console: signing in and out, the first admin, and the
+	// people who sign in.
+	handle("POST /api/v1/auth/setup", s.serve(s.setup))
+	handle("POST /api/v1/auth/login", s.serve(s.login))
+	handle("POST /api/v1/auth/logout", s.authorize(s.logout, store.RoleAdmin, store.RoleAgent))
+	handle("GET /api/v1/auth/me", s.authorize(s.me, store.RoleAdmin, store.RoleAgent))
+	handle("POST /api/v1/users", admin(s.createAccount))
+	handle("GET /api/v1/users", admin(s.listAccounts))
+	handle("PATCH /api/v1/users/{id}", admin(s.patchAccount))
+	handle("POST /api/v1/users/{id}/disable", admin(s.disableAccount))
+	handle("POST /api/v1/users/{id}/enable", admin(s.enableAccount))
+	handle("PUT /api/v1/users/{id}/password", admin(s.setAccountPassword))
 	// API tokens.
 	handle("POST /api/v1/tokens", admin(s.createToken))
 	handle("GET /api/v1/tokens", admin(s.listTokens))
@@ -214,8 +237,9 @@ func (s *Server) routes() {
 	handle("PUT /api/v1/extensions/{number}", admin(s.putExtension))
 	handle("GET /api/v1/extensions", s.authorize(s.listExtensions, store.RoleAdmin, store.RolePBX))
 	// Calls.
-	handle("POST /api/v1/events/calls", s.authorize(s.postCallEvent, store.RolePBX, store.RoleAdmin))
-	handle("POST /api/v1/events/yeastar", s.authorize(s.postYeastarEvent, store.RolePBX, store.RoleAdmin))
+	// The PBX's events: API tokens only, never a browser's session.
+	handle("POST /api/v1/events/calls", s.authorizeToken(s.postCallEvent, store.RolePBX, store.RoleAdmin))
+	handle("POST /api/v1/events/yeastar", s.authorizeToken(s.postYeastarEvent, store.RolePBX, store.RoleAdmin))
 	handle("GET /api/v1/calls/{callId}", admin(s.getCall))
 	handle("GET /api/v1/calls/{callId}/popup", s.authorize(s.callPopup, store.RoleAdmin, store.RoleAgent))
 	handle("GET /api/v1/runs", admin(s.listRuns))

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboard/switchboard/accounts"
 	"github.com/switchboard/switchboard/store"
 )
 
@@ -32,11 +33,20 @@ func newID(prefix string) string { return store.NewID(prefix) }
 
 type principalKey struct{}
 
-// principal is who is calling.
+// principal is who is calling: an API token's holder, or a person signed
+// in to the web console.
 type principal struct {
 	Role      string
 	Extension string
-	TokenID   string
+	// TokenID names the credential, which ends the event streams it
+	// opened when revoked: an API token's id, "env" for
+	// SWITCHBOARD_ADMIN_TOKEN, or "session:<id>" for a web session.
+	TokenID string
+	// UserID is a web session's account; "" for API tokens.
+	UserID string
+	// session is the web session, for a caller signed in; nil for API
+	// tokens.
+	session *accounts.Session
 }
 
 func principalFrom(ctx context.Context) principal {
@@ -44,32 +54,61 @@ func principalFrom(ctx context.Context) principal {
 	return p
 }
 
-// authorize admits callers whose Bearer token has one of the roles: 401
-// without a valid token, 403 with the wrong role.
+// authorize admits callers with one of the roles: those with a Bearer API
+// token, and people signed in to the web console (the sb_session cookie,
+// and the X-CSRF-Token header for anything but GET, HEAD and OPTIONS).
+// 401 without a valid credential, 403 with the wrong role or no CSRF
+// token.
 func (s *Server) authorize(h handler, roles ...string) http.Handler {
+	return s.guard(h, true, roles)
+}
+
+// authorizeToken admits callers whose Bearer API token has one of the
+// roles, and no web session: the routes a PBX or a script posts to, never
+// a person's browser.
+func (s *Server) authorizeToken(h handler, roles ...string) http.Handler {
+	return s.guard(h, false, roles)
+}
+
+func (s *Server) guard(h handler, sessions bool, roles []string) http.Handler {
 	return s.serve(func(w http.ResponseWriter, r *http.Request) error {
-		raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		raw = strings.TrimSpace(raw)
-		if !ok || raw == "" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard"`)
-			return errorf(http.StatusUnauthorized, "unauthorized", "an API token is required: Authorization: Bearer <token>")
-		}
-		var p principal
-		if s.cfg.AdminToken != "" && subtle.ConstantTimeCompare([]byte(raw), []byte(s.cfg.AdminToken)) == 1 {
-			p = principal{Role: store.RoleAdmin, TokenID: "env"}
-		} else {
-			tok, err := s.store.APITokenByHash(r.Context(), hashToken(raw))
-			if err != nil {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard", error="invalid_token"`)
-				return errorf(http.StatusUnauthorized, "unauthorized", "the API token is not valid")
-			}
-			p = principal{Role: tok.Role, Extension: tok.Extension, TokenID: tok.ID}
+		p, err := s.identify(w, r, sessions)
+		if err != nil {
+			return err
 		}
 		if !slices.Contains(roles, p.Role) {
-			return errorf(http.StatusForbidden, "forbidden", "this needs the role %s; the token has %s", strings.Join(roles, " or "), p.Role)
+			return errorf(http.StatusForbidden, "forbidden", "this needs the role %s; the caller has %s", strings.Join(roles, " or "), p.Role)
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})
+}
+
+// identify finds who is calling: a Bearer token, when there is an
+// Authorization header, else the session cookie when sessions count.
+func (s *Server) identify(w http.ResponseWriter, r *http.Request, sessions bool) (principal, error) {
+	if r.Header.Get("Authorization") == "" && sessions {
+		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+			return s.sessionPrincipal(w, r, c.Value)
+		}
+	}
+	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	raw = strings.TrimSpace(raw)
+	if !ok || raw == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard"`)
+		if sessions {
+			return principal{}, errorf(http.StatusUnauthorized, "unauthorized", "sign in, or send an API token: Authorization: Bearer <token>")
+		}
+		return principal{}, errorf(http.StatusUnauthorized, "unauthorized", "an API token is required: Authorization: Bearer <token>")
+	}
+	if s.cfg.AdminToken != "" && subtle.ConstantTimeCompare([]byte(raw), []byte(s.cfg.AdminToken)) == 1 {
+		return principal{Role: store.RoleAdmin, TokenID: "env"}, nil
+	}
+	tok, err := s.store.APITokenByHash(r.Context(), hashToken(raw))
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard", error="invalid_token"`)
+		return principal{}, errorf(http.StatusUnauthorized, "unauthorized", "the API token is not valid")
+	}
+	return principal{Role: tok.Role, Extension: tok.Extension, TokenID: tok.ID}, nil
 }
 
 type tokenView struct {

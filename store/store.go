@@ -142,6 +142,7 @@ type Store interface {
 	ListExtensions(ctx context.Context) ([]Extension, error)
 
 	CallStore
+	UserStore
 	LeaseStore
 	SlotStore
 	MessagingStore

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -38,7 +39,8 @@ func TestServeShutsDownOnSIGTERM(t *testing.T) {
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 
 	listening := regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
-	var addr string
+	setupLink := regexp.MustCompile(`^No users yet: create the first admin at (http://127\.0\.0\.1:\d+)/setup\?token=([A-Za-z0-9_-]{43})$`)
+	var addr, setupURL, setupToken string
 	sc := bufio.NewScanner(stdout)
 	var hint bool
 	for sc.Scan() {
@@ -47,9 +49,13 @@ func TestServeShutsDownOnSIGTERM(t *testing.T) {
 			break
 		}
 		hint = hint || regexp.MustCompile(`token create --role admin`).MatchString(sc.Text())
+		if m := setupLink.FindStringSubmatch(sc.Text()); m != nil {
+			setupURL, setupToken = m[1], m[2]
+		}
 	}
 	require.NotEmpty(t, addr)
 	require.True(t, hint, "the first start says how to get an admin token")
+	require.Equal(t, "http://"+addr, setupURL, "the first start prints the link that creates the first admin")
 	go func() {
 		for sc.Scan() {
 		}
@@ -58,6 +64,14 @@ func TestServeShutsDownOnSIGTERM(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, 200, resp.StatusCode)
+	// The link's token creates the first admin, once.
+	setup := `{"token":"` + setupToken + `","name":"root","password":"a long enough password"}`
+	for _, want := range []int{201, 409} {
+		resp, err = http.Post("http://"+addr+"/api/v1/auth/setup", "application/json", strings.NewReader(setup))
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, want, resp.StatusCode)
+	}
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	done := make(chan error, 1)

@@ -113,13 +113,13 @@ func deps(all map[string]*pkg, path string) []string {
 func TestStoreDependsOnNoDomainPackage(t *testing.T) {
 	all := packages(t)
 	got := deps(all, module+"/store")
-	for _, domain := range []string{"auth", "engine", "templates", "scenarios", "calls", "integrations", "messaging", "server"} {
+	for _, domain := range []string{"auth", "engine", "templates", "scenarios", "calls", "integrations", "messaging", "accounts", "server"} {
 		require.NotContains(t, got, domain, "store imports %v", got)
 	}
 }
 
 // Each layer imports only those below it: templates ← engine ← auth,
-// scenarios ← integrations ← calls, messaging ← server ← cli.
+// scenarios ← integrations ← calls, messaging, accounts ← server ← cli.
 func TestLayers(t *testing.T) {
 	all := packages(t)
 	below := map[string][]string{
@@ -130,6 +130,7 @@ func TestLayers(t *testing.T) {
 		"integrations": {"auth", "engine", "scenarios", "store", "templates"},
 		"calls":        {"auth", "engine", "integrations", "scenarios", "store", "templates"},
 		"messaging":    {"auth", "engine", "scenarios", "store", "templates"},
+		"accounts":     {"store"},
 	}
 	for name, allowed := range below {
 		for _, d := range deps(all, module+"/"+name) {

@@ -41,9 +41,16 @@ func usageErr(format string, args ...any) error {
 
 // Main runs the command line and returns the process exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
+	return MainWithInput(args, os.Stdin, stdout, stderr)
+}
+
+// MainWithInput is Main reading stdin from stdin (a password given with
+// --password-stdin).
+func MainWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	root := newRoot(stdout, stderr)
+	root.SetIn(stdin)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -75,6 +82,6 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Check and try integration templates",
 	}
 	tmpl.AddCommand(newValidate(), newRun(), newAuthorize())
-	root.AddCommand(tmpl, newServe(), newMigrate(), newToken())
+	root.AddCommand(tmpl, newServe(), newMigrate(), newToken(), newUser())
 	return root
 }

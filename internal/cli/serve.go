@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -125,7 +126,11 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 			shutdownCtx := func() (context.Context, context.CancelFunc) {
 				return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			}
-			if err := firstStartHint(ctx, cmd, st); err != nil {
+			err = firstStartHint(ctx, cmd, st)
+			if err == nil {
+				err = setupHint(ctx, cmd, srv, log, publicURL)
+			}
+			if err != nil {
 				sctx, cancel := shutdownCtx()
 				defer cancel()
 				return errors.Join(err, srv.Stop(sctx))
@@ -197,6 +202,21 @@ func firstStartHint(ctx context.Context, cmd *cobra.Command, st store.Store) err
 	fmt.Fprintln(cmd.OutOrStdout(), `No admin API token exists yet. Create the first one with
   switchboard token create --role admin --name first-admin   (with the same --data or --database)
 or start with SWITCHBOARD_ADMIN_TOKEN set.`)
+	return nil
+}
+
+// setupHint prints, while nobody can sign in to the web console, the link
+// that creates the first admin: to stdout and to the log, which is where
+// an operator of a container finds it. The token is made at each start
+// and shown only there.
+func setupHint(ctx context.Context, cmd *cobra.Command, srv *server.Server, log *slog.Logger, publicURL string) error {
+	token, err := srv.Accounts().EnsureSetupToken(ctx)
+	if err != nil || token == "" {
+		return err
+	}
+	msg := "No users yet: create the first admin at " + strings.TrimRight(publicURL, "/") + "/setup?token=" + token
+	fmt.Fprintln(cmd.OutOrStdout(), msg)
+	log.Info(msg)
 	return nil
 }
 

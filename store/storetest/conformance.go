@@ -48,6 +48,10 @@ func Run(t *testing.T, open Factory) {
 		"IdleAndHistory":    idleAndHistory,
 		"OptOuts":           optOuts,
 		"DeadLetters":       deadLetters,
+		"Accounts":          accounts,
+		"WebSessions":       webSessions,
+		"SetupTokens":       setupTokens,
+		"SetupRace":         setupRace,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
