@@ -32,6 +32,7 @@ import (
 	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/messaging"
 	"github.com/switchboard/switchboard/store"
+	"github.com/switchboard/switchboard/web"
 )
 
 // Server serves the API. Create it with New.
@@ -48,6 +49,7 @@ type Server struct {
 	integ      *integrations.Runtime
 	calls      *calls.Service
 	msg        *messaging.Service
+	console    *web.Console
 	mux        *http.ServeMux
 	patterns   []string // the routes, as registered
 }
@@ -85,6 +87,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Publish: s.publishScreenPop, RecordURL: s.recordings.url, Count: s.metrics.countStep,
 		TimeZone: cfg.TimeZone, Now: cfg.Now, Log: cfg.Logger})
 	if err != nil {
+		return nil, err
+	}
+	if s.console, err = web.New(web.Config{Log: cfg.Logger}); err != nil {
 		return nil, err
 	}
 	s.routes()
@@ -268,6 +273,10 @@ func (s *Server) routes() {
 	handle("GET /metrics", s.metricsHandler())
 	handle("GET /openapi.yaml", http.HandlerFunc(serveOpenAPI))
 	handle("/api/", s.serve(s.noRoute))
+	// The console: pages and their files (package web).
+	for pattern, h := range s.console.Routes() {
+		handle(pattern, h)
+	}
 	s.mux = m
 }
 

@@ -130,6 +130,7 @@ func TestLayers(t *testing.T) {
 		"integrations": {"auth", "engine", "scenarios", "store", "templates"},
 		"calls":        {"auth", "engine", "integrations", "scenarios", "store", "templates"},
 		"messaging":    {"auth", "engine", "scenarios", "store", "templates"},
+		"web":          {},
 	}
 	for name, allowed := range below {
 		for _, d := range deps(all, module+"/"+name) {
