@@ -29,7 +29,7 @@ type Console struct {
 }
 
 // pageNames are the pages, each rendered inside layout.html.
-var pageNames = []string{"login", "setup", "console"}
+var pageNames = []string{"login", "setup", "console", "users"}
 
 // New parses the embedded pages; a page that does not parse is a bug of
 // the build, reported here rather than on a request.

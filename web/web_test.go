@@ -39,7 +39,7 @@ func get(t *testing.T, url string) (*http.Response, string) {
 // carries the headers that keep injected script, framing and sniffing out.
 func TestPagesRender(t *testing.T) {
 	srv := serve(t)
-	for path, want := range map[string]string{"/": `id="admin-overview"`, "/login": `id="login-form"`, "/setup": `id="setup-form"`} {
+	for path, want := range map[string]string{"/": `id="admin-overview"`, "/login": `id="login-form"`, "/setup": `id="setup-form"`, "/users": `id="user-form"`} {
 		res, body := get(t, srv.URL+path)
 		require.Equal(t, 200, res.StatusCode, path)
 		require.Equal(t, "text/html; charset=utf-8", res.Header.Get("Content-Type"))
@@ -56,7 +56,7 @@ func TestPagesRender(t *testing.T) {
 // is a 404, and nothing outside the folder is reachable.
 func TestStaticFiles(t *testing.T) {
 	srv := serve(t)
-	for _, f := range []string{"style.css", "app.js", "login.js", "setup.js", "console.js"} {
+	for _, f := range []string{"style.css", "app.js", "login.js", "setup.js", "console.js", "users.js"} {
 		res, body := get(t, srv.URL+"/static/"+f)
 		require.Equal(t, 200, res.StatusCode, f)
 		require.NotEmpty(t, body)

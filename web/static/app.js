@@ -59,6 +59,7 @@ const sb = {
     const nav = document.getElementById("account");
     document.getElementById("whoami").textContent = user.name + " · " + user.role + (user.extension ? " · " + user.extension : "");
     nav.hidden = false;
+    if (user.role === "admin") document.getElementById("sections").hidden = false;
     document.getElementById("signout").addEventListener("click", async () => {
       try { await sb.api("POST", "/api/v1/auth/logout"); } finally {
         sb.setCSRF("");
