@@ -60,6 +60,7 @@ func (c *Console) Routes() map[string]http.Handler {
 		"GET /{$}":     c.page("console"),
 		"GET /login":   c.page("login"),
 		"GET /setup":   c.page("setup"),
+		"GET /users":   c.page("users"),
 		"GET /static/": secure(cache(c.static)),
 	}
 }
