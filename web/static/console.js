@@ -50,6 +50,9 @@ function calls(user) {
   const es = new EventSource("/api/v1/stream");
   es.addEventListener("open", () => { state.textContent = "Live: new calls appear here as they ring."; });
   es.addEventListener("error", () => { state.textContent = "Reconnecting…"; });
+  // The service could not replay what happened while the console was away
+  // (too long ago): the cards shown may miss a call.
+  es.addEventListener("resync", () => { state.textContent = "Live again; calls that rang while the console was away may be missing."; });
   es.addEventListener("screenPop", (ev) => {
     const pop = JSON.parse(ev.data).data;
     document.getElementById("pops-empty").hidden = true;
