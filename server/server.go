@@ -35,6 +35,7 @@ import (
 	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/messaging"
 	"github.com/switchboard/switchboard/store"
+	"github.com/switchboard/switchboard/web"
 )
 
 // Server serves the API. Create it with New.
@@ -52,6 +53,7 @@ type Server struct {
 	calls      *calls.Service
 	msg        *messaging.Service
 	accounts   *accounts.Service
+	console    *web.Console
 	mux        *http.ServeMux
 	patterns   []string // the routes, as registered
 }
@@ -92,6 +94,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Publish: s.publishScreenPop, RecordURL: s.recordings.url, Count: s.metrics.countStep,
 		TimeZone: cfg.TimeZone, Now: cfg.Now, Log: cfg.Logger})
 	if err != nil {
+		return nil, err
+	}
+	if s.console, err = web.New(web.Config{Log: cfg.Logger}); err != nil {
 		return nil, err
 	}
 	s.routes()
@@ -292,6 +297,10 @@ func (s *Server) routes() {
 	handle("GET /metrics", s.metricsHandler())
 	handle("GET /openapi.yaml", http.HandlerFunc(serveOpenAPI))
 	handle("/api/", s.serve(s.noRoute))
+	// The console: pages and their files (package web).
+	for pattern, h := range s.console.Routes() {
+		handle(pattern, h)
+	}
 	s.mux = m
 }
 

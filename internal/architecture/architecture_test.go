@@ -131,6 +131,7 @@ func TestLayers(t *testing.T) {
 		"calls":        {"auth", "engine", "integrations", "scenarios", "store", "templates"},
 		"messaging":    {"auth", "engine", "scenarios", "store", "templates"},
 		"accounts":     {"store"},
+		"web":          {},
 	}
 	for name, allowed := range below {
 		for _, d := range deps(all, module+"/"+name) {

@@ -1,0 +1,124 @@
+package main_test
+
+import (
+	"bufio"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchboard/switchboard/internal/browsertest"
+)
+
+// serveFresh starts the real binary on a new data directory and returns
+// its address and the one-time setup link it printed.
+func serveFresh(t *testing.T) (addr, setupLink string) {
+	t.Helper()
+	bin := buildSwitchboard(t, t.TempDir())
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir())
+	cmd.Env = os.Environ()
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = io.Discard
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	listening := regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
+	setup := regexp.MustCompile(`create the first admin at (\S+/setup\?token=\S+)`)
+	sc := bufio.NewScanner(out)
+	for sc.Scan() && (addr == "" || setupLink == "") {
+		if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+			addr = m[1]
+		}
+		if m := setup.FindStringSubmatch(sc.Text()); m != nil {
+			setupLink = m[1]
+		}
+	}
+	require.NotEmpty(t, addr, "serve did not start")
+	require.NotEmpty(t, setupLink, "serve printed no setup link")
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	return addr, setupLink
+}
+
+// The first start of a new installation, in the browser: the setup link
+// printed at start creates the first administrator, once; they sign in,
+// see the console, and sign out. A state-changing request without the
+// session's CSRF token is refused even with the cookie.
+func TestBrowserFirstStart(t *testing.T) {
+	_, link := serveFresh(t)
+	ctx := browsertest.New(t)
+	base := regexp.MustCompile(`^(http://[^/]+)`).FindString(link)
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.CSS("#setup-form")),
+		chromedp.SendKeys(chromedp.CSS("#name"), "Ada Admin"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "ada@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
+	))
+	browsertest.Screenshot(t, ctx, "setup")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#setup-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#setup-done")),
+	))
+
+	// The link works once.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.CSS("#setup-form")),
+		chromedp.SendKeys(chromedp.CSS("#name"), "Mallory"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "another long password"),
+		chromedp.Click(chromedp.CSS(`#setup-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#setup-error")),
+	))
+	again, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#setup-error")))
+	require.NoError(t, err)
+	require.NotEmpty(t, again)
+
+	// A wrong password says so, without saying whether the account exists.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		chromedp.SendKeys(chromedp.CSS("#login"), "ada@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "not the password"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#login-error")),
+	))
+	wrong, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#login-error")))
+	require.NoError(t, err)
+	require.NotEmpty(t, wrong)
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		chromedp.SendKeys(chromedp.CSS("#login"), "Ada Admin"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#admin-overview")),
+	))
+	who, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#whoami")))
+	require.NoError(t, err)
+	require.Contains(t, who, "Ada Admin")
+	require.Contains(t, who, "admin")
+	browsertest.Screenshot(t, ctx, "overview")
+
+	// The cookie alone does not make a change: the CSRF token must come too.
+	status, err := chromedp.Run(ctx, chromedp.Evaluate[int](`fetch("/api/v1/users", {method: "POST", credentials: "same-origin",
+		headers: {"Content-Type": "application/json"}, body: JSON.stringify({name: "Eve", role: "admin", password: "a long password"})}).then(r => r.status)`,
+		chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	require.Equal(t, 403, status)
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#signout")),
+		chromedp.WaitVisible(chromedp.CSS("#login-form")),
+	))
+	// Signed out, the console sends the browser back to sign in.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#login-form")),
+	))
+}

@@ -1,0 +1,19 @@
+"use strict";
+
+document.getElementById("login-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = ev.target;
+  const button = form.querySelector("button");
+  document.getElementById("login-error").hidden = true;
+  button.disabled = true;
+  try {
+    const res = await sb.api("POST", "/api/v1/auth/login", {
+      login: form.login.value.trim(), password: form.password.value,
+    });
+    sb.setCSRF(res.csrfToken);
+    location.assign("/");
+  } catch (err) {
+    sb.showError("login-error", err);
+    button.disabled = false;
+  }
+});
