@@ -29,7 +29,7 @@ func serveFresh(t *testing.T) (addr, setupLink string) {
 	listening := regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
 	setup := regexp.MustCompile(`create the first admin at (\S+/setup\?token=\S+)`)
 	sc := bufio.NewScanner(out)
-	for sc.Scan() && (addr == "" || setupLink == "") {
+	for (addr == "" || setupLink == "") && sc.Scan() {
 		if m := listening.FindStringSubmatch(sc.Text()); m != nil {
 			addr = m[1]
 		}
