@@ -14,13 +14,17 @@ import (
 	"github.com/switchboard/switchboard/internal/browsertest"
 )
 
+// browserAdminToken is the admin API token the browser tests' binary
+// accepts, for the setting up a journey needs before the browser starts.
+const browserAdminToken = "browser-test-admin"
+
 // serveFresh starts the real binary on a new data directory and returns
 // its address and the one-time setup link it printed.
 func serveFresh(t *testing.T) (addr, setupLink string) {
 	t.Helper()
 	bin := buildSwitchboard(t, t.TempDir())
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir())
-	cmd.Env = os.Environ()
+	cmd.Env = append(os.Environ(), "SWITCHBOARD_ADMIN_TOKEN="+browserAdminToken)
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.Stderr = io.Discard
