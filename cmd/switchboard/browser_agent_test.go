@@ -57,11 +57,7 @@ func TestBrowserAgentSeesTheScreenPop(t *testing.T) {
 
 	ctx := browsertest.New(t)
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Navigate("http://"+addr+"/login"),
-		chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		chromedp.SendKeys(chromedp.CSS("#login"), "dana"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "agent password 1"),
-		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		signIn("http://"+addr, "dana", "agent password 1"),
 		chromedp.WaitVisible(chromedp.CSS("#agent-calls")),
 	))
 	// The stream is open once the page says it is live.

@@ -84,11 +84,7 @@ func TestBrowserFirstStart(t *testing.T) {
 
 	// A wrong password says so, without saying whether the account exists.
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		chromedp.SendKeys(chromedp.CSS("#login"), "ada@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "not the password"),
-		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		signIn(base, "ada@example.com", "not the password"),
 		chromedp.WaitVisible(chromedp.CSS("#login-error")),
 	))
 	wrong, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#login-error")))
@@ -96,11 +92,7 @@ func TestBrowserFirstStart(t *testing.T) {
 	require.NotEmpty(t, wrong)
 
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		chromedp.SendKeys(chromedp.CSS("#login"), "Ada Admin"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
-		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		signIn(base, "Ada Admin", "correct horse battery"),
 		chromedp.WaitVisible(chromedp.CSS("#admin-overview")),
 	))
 	who, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#whoami")))
@@ -125,4 +117,15 @@ func TestBrowserFirstStart(t *testing.T) {
 		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(chromedp.CSS("#login-form")),
 	))
+}
+
+// signIn fills in and sends the sign-in form at base.
+func signIn(base, login, password string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		chromedp.SendKeys(chromedp.CSS("#login"), login),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+	)
 }
