@@ -96,8 +96,8 @@ func (rt *Runtime) InstallBuiltins(ctx context.Context, files fs.FS) error {
 		if err != nil {
 			return err
 		}
-		c, problems := engine.Load(name, data, engine.Options{Location: rt.cfg.TimeZone})
-		if c == nil {
+		c, problems, err := rt.Load(name, data)
+		if err != nil {
 			return fmt.Errorf("%s: %v", name, problems)
 		}
 		now := rt.cfg.Now()
