@@ -96,7 +96,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.console, err = web.New(web.Config{Log: cfg.Logger}); err != nil {
+	if s.console, err = web.New(web.Config{Log: cfg.Logger, Role: s.pageRole}); err != nil {
 		return nil, err
 	}
 	s.routes()

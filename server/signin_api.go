@@ -52,6 +52,21 @@ func (s *Server) sessionPrincipal(w http.ResponseWriter, r *http.Request, token 
 	return p, nil
 }
 
+// pageRole answers the console, for a page request, the role of the
+// person signed in with its cookie, or "" for nobody (or an error: the
+// page then sends the browser to sign in, and the API says what failed).
+func (s *Server) pageRole(r *http.Request) string {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return ""
+	}
+	sess, err := s.accounts.Authenticate(r.Context(), c.Value)
+	if err != nil {
+		return ""
+	}
+	return sess.User.Role
+}
+
 // secure reports whether cookies should be Secure: the service is public
 // over https, or this request came over TLS.
 func (s *Server) secure(r *http.Request) bool {

@@ -56,7 +56,7 @@ func TestPagesRender(t *testing.T) {
 // is a 404, and nothing outside the folder is reachable.
 func TestStaticFiles(t *testing.T) {
 	srv := serve(t)
-	for _, f := range []string{"style.css", "app.js", "login.js", "setup.js", "console.js", "users.js"} {
+	for _, f := range []string{"style.css", "app.js", "login.js", "setup.js", "console.js", "users.js", "inbox.js", "templates.js", "workbench.js", "integrations.js", "calls.js", "channels.js", "history.js", "tokens.js"} {
 		res, body := get(t, srv.URL+"/static/"+f)
 		require.Equal(t, 200, res.StatusCode, f)
 		require.NotEmpty(t, body)
@@ -66,4 +66,42 @@ func TestStaticFiles(t *testing.T) {
 	require.Equal(t, 404, res.StatusCode)
 	res, body := get(t, srv.URL+"/static/../web.go")
 	require.False(t, res.StatusCode == 200 && strings.Contains(body, "package web"), "source files are not served")
+}
+
+// Who may open a page is decided before it renders: nobody signed in goes
+// to the sign-in page (and back after), an agent opening an admin page
+// gets 403 with a page that says so, and the sign-in page is for anybody.
+func TestPageAccess(t *testing.T) {
+	for _, tc := range []struct {
+		role, path string
+		status     int
+		location   string
+	}{
+		{"", "/templates?x=1", 303, "/login?next=%2Ftemplates%3Fx%3D1"},
+		{"", "/", 303, "/login?next=%2F"},
+		{"", "/login", 200, ""},
+		{"", "/setup", 200, ""},
+		{"agent", "/", 200, ""},
+		{"agent", "/inbox", 200, ""},
+		{"agent", "/templates", 403, ""},
+		{"agent", "/users", 403, ""},
+		{"agent", "/tokens", 403, ""},
+		{"admin", "/tokens", 200, ""},
+		{"admin", "/inbox", 200, ""},
+	} {
+		c, err := web.New(web.Config{Role: func(*http.Request) string { return tc.role }})
+		require.NoError(t, err)
+		mux := http.NewServeMux()
+		for pattern, h := range c.Routes() {
+			mux.Handle(pattern, h)
+		}
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest("GET", tc.path, nil))
+		require.Equal(t, tc.status, rec.Code, "%s as %q", tc.path, tc.role)
+		require.Equal(t, tc.location, rec.Header().Get("Location"), "%s as %q", tc.path, tc.role)
+		if tc.status == 403 {
+			require.Contains(t, rec.Body.String(), "This page is for administrators")
+			require.NotContains(t, rec.Body.String(), `href="/users"`, "an agent is not shown the admin sections")
+		}
+	}
 }

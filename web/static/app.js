@@ -59,7 +59,6 @@ const sb = {
     const nav = document.getElementById("account");
     document.getElementById("whoami").textContent = user.name + " · " + user.role + (user.extension ? " · " + user.extension : "");
     nav.hidden = false;
-    if (user.role === "admin") document.getElementById("sections").hidden = false;
     document.getElementById("signout").addEventListener("click", async () => {
       try { await sb.api("POST", "/api/v1/auth/logout"); } finally {
         sb.setCSRF("");
@@ -85,7 +84,142 @@ const sb = {
     p.hidden = false;
   },
 
+  // time shows an instant in the browser's time zone.
   time(iso) {
     return iso ? new Date(iso).toLocaleString() : "";
+  },
+
+  // start runs a page's script once the person is known: init(user) shows
+  // the page; a failure is said in #loading. Every page but sign-in and
+  // setup starts this way.
+  start(init) {
+    (async () => {
+      const user = await sb.me();
+      if (!user) return;
+      const loading = document.getElementById("loading");
+      if (loading) loading.hidden = true;
+      await init(user);
+    })().catch((err) => {
+      const p = document.getElementById("loading");
+      if (!p) throw err;
+      p.hidden = false;
+      p.textContent = "The page could not load: " + err.message;
+      p.classList.add("error");
+    });
+  },
+
+  // query makes "?a=1&b=2" of the set values of params ("" for none).
+  query(params) {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) {
+      if (v !== undefined && v !== null && v !== "") q.set(k, String(v));
+    }
+    const s = q.toString();
+    return s ? "?" + s : "";
+  },
+
+  // pager shows "Previous / Next" under a list read with ?limit= and
+  // ?offset=, as the API pages. load(offset) fetches and shows one page
+  // and answers how many rows it got; Next is offered when the page was
+  // full. Answers reset(), which goes back to the first page.
+  pager(container, limit, load) {
+    let offset = 0;
+    const prev = sb.el("button", { type: "button", class: "secondary" }, "Previous");
+    const next = sb.el("button", { type: "button", class: "secondary" }, "Next");
+    const where = sb.el("span", { class: "hint", role: "status" });
+    container.replaceChildren(prev, where, next);
+    container.classList.add("pager");
+    const go = async (to) => {
+      prev.disabled = next.disabled = true;
+      const n = await load(to);
+      offset = to;
+      where.textContent = n === 0 ? (offset === 0 ? "" : "No more") : (offset + 1) + "–" + (offset + n);
+      prev.disabled = offset === 0;
+      next.disabled = n < limit;
+    };
+    prev.addEventListener("click", () => go(Math.max(0, offset - limit)));
+    next.addEventListener("click", () => go(offset + limit));
+    return { reset: () => go(0), reload: () => go(offset) };
+  },
+
+  // bars draws a small bar chart (SVG, no library) of points
+  // [{label, value}], with each bar's value in its title for pointers and
+  // screen readers, and a text summary as the chart's label.
+  bars(points, opts) {
+    const o = Object.assign({ width: 320, height: 80, label: "" }, opts || {});
+    const NS = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("viewBox", "0 0 " + o.width + " " + o.height);
+    svg.setAttribute("class", "chart");
+    svg.setAttribute("role", "img");
+    const total = points.reduce((a, p) => a + p.value, 0);
+    svg.setAttribute("aria-label", (o.label ? o.label + ": " : "") + total + " in all");
+    const max = Math.max(1, ...points.map((p) => p.value));
+    const w = o.width / Math.max(1, points.length);
+    points.forEach((p, i) => {
+      const h = Math.round((p.value / max) * (o.height - 4));
+      const r = document.createElementNS(NS, "rect");
+      r.setAttribute("x", String(i * w + 1));
+      r.setAttribute("y", String(o.height - h));
+      r.setAttribute("width", String(Math.max(1, w - 2)));
+      r.setAttribute("height", String(Math.max(h, p.value > 0 ? 2 : 0)));
+      const t = document.createElementNS(NS, "title");
+      t.textContent = p.label + ": " + p.value;
+      r.append(t);
+      svg.append(r);
+    });
+    return svg;
+  },
+
+  // copyButton copies text to the clipboard, and says so.
+  copyButton(text, label) {
+    const b = sb.el("button", { type: "button", class: "secondary copy" }, label || "Copy");
+    b.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(text);
+        b.textContent = "Copied";
+      } catch (_) {
+        b.textContent = "Select and copy it";
+      }
+      setTimeout(() => { b.textContent = label || "Copy"; }, 2000);
+    });
+    return b;
+  },
+
+  // busy shows a long operation's progress on a button (disabled, with
+  // the text saying what runs) until the promise settles.
+  async busy(button, text, promise) {
+    const was = button.textContent;
+    button.disabled = true;
+    button.textContent = text;
+    button.setAttribute("aria-busy", "true");
+    try {
+      return await promise;
+    } finally {
+      button.disabled = false;
+      button.textContent = was;
+      button.removeAttribute("aria-busy");
+    }
+  },
+
+  // fieldErrors puts each of the API's details that names a field of the
+  // form ("fieldName: what is wrong") beside that field, and answers the
+  // rest.
+  fieldErrors(form, details) {
+    for (const p of form.querySelectorAll(".field-error")) p.remove();
+    const rest = [];
+    for (const d of details || []) {
+      const m = /^([A-Za-z0-9_.-]+): (.*)$/.exec(String(d));
+      const input = m && form.querySelector('[name="' + CSS.escape(m[1]) + '"]');
+      if (!input) {
+        rest.push(d);
+        continue;
+      }
+      const p = sb.el("p", { class: "field-error error", id: "err-" + m[1] }, m[2]);
+      input.setAttribute("aria-describedby", p.id);
+      input.setAttribute("aria-invalid", "true");
+      input.after(p);
+    }
+    return rest;
   },
 };

@@ -1,18 +1,11 @@
 "use strict";
 
-(async () => {
-  const user = await sb.me();
-  if (!user) return;
-  document.getElementById("loading").hidden = true;
+sb.start(async (user) => {
   if (user.role === "admin") {
     await overview();
   } else {
     calls(user);
   }
-})().catch((err) => {
-  const p = document.getElementById("loading");
-  p.textContent = "The console could not load: " + err.message;
-  p.classList.add("error");
 });
 
 function statusCell(status, reason) {

@@ -11,9 +11,17 @@ document.getElementById("login-form").addEventListener("submit", async (ev) => {
       login: form.login.value.trim(), password: form.password.value,
     });
     sb.setCSRF(res.csrfToken);
-    location.assign("/");
+    location.assign(nextPage());
   } catch (err) {
     sb.showError("login-error", err);
     button.disabled = false;
   }
 });
+
+// nextPage is where the sign-in page was sent from (?next=), when that is
+// a page of this console; anywhere else is ignored, so a link cannot send
+// a person off-site after signing in.
+function nextPage() {
+  const next = new URLSearchParams(location.search).get("next") || "/";
+  return /^\/(?![\/\\])/.test(next) ? next : "/";
+}

@@ -1,15 +1,8 @@
 "use strict";
 
-(async () => {
-  const me = await sb.me();
-  if (!me) return;
-  document.getElementById("loading").hidden = true;
+sb.start(async () => {
   document.getElementById("users-page").hidden = false;
   await load();
-})().catch((err) => {
-  const p = document.getElementById("loading");
-  p.textContent = err.status === 403 ? "Only administrators manage users." : "The page could not load: " + err.message;
-  p.classList.add("error");
 });
 
 async function load() {

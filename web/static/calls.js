@@ -1,0 +1,5 @@
+"use strict";
+
+sb.start(async () => {
+  document.getElementById("calls-page").hidden = false;
+});
