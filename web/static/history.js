@@ -126,7 +126,9 @@ exportButton.addEventListener("click", async () => {
   }
 });
 
-let lastURL = "";
+// lastExport is the zip last downloaded: its object URL is revoked when
+// the next export replaces it.
+let lastExport = null;
 
 async function download(status) {
   const f = apiFilter();
@@ -155,9 +157,9 @@ async function download(status) {
   }
   const blob = new Blob(parts, { type: "application/zip" });
   const m = /filename="([^"]+)"/.exec(res.headers.get("Content-Disposition") || "");
-  if (lastURL) URL.revokeObjectURL(lastURL);
-  lastURL = URL.createObjectURL(blob);
-  const link = sb.el("a", { id: "export-link", href: lastURL, download: m ? m[1] : "chat-history.zip" }, m ? m[1] : "chat-history.zip");
+  if (lastExport) URL.revokeObjectURL(lastExport.url);
+  lastExport = { blob, url: URL.createObjectURL(blob) };
+  const link = sb.el("a", { id: "export-link", href: lastExport.url, download: m ? m[1] : "chat-history.zip" }, m ? m[1] : "chat-history.zip");
   link.dataset.bytes = String(blob.size);
   return link;
 }

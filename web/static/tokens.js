@@ -17,13 +17,12 @@ async function load() {
 }
 
 function row(t) {
-  const revoke = sb.el("button", { type: "button", class: "danger", "aria-label": "Revoke the token " + t.name }, "Revoke");
+  const revoke = sb.el("button", { type: "button", class: "danger revoke", "aria-label": "Revoke the token " + t.name }, "Revoke");
   const tr = sb.el("tr", { "data-token": t.id },
-    sb.el("td", { class: "token-name" }, t.name),
+    sb.el("td", {}, sb.el("span", { class: "token-name" }, t.name), sb.el("span", { class: "reason mono token-id" }, t.id)),
     sb.el("td", {}, sb.el("span", { class: "role " + t.role }, roleNames[t.role] || t.role),
       t.extension ? sb.el("span", { class: "reason" }, "extension " + t.extension) : ""),
     sb.el("td", {}, sb.el("time", { datetime: t.createdAt }, sb.time(t.createdAt))),
-    sb.el("td", { class: "mono token-id" }, t.id),
     sb.el("td", { class: "token-actions" }, revoke));
   revoke.addEventListener("click", () => sb.confirmInline(revoke, "Revoke? It stops working at once.", "Revoke", async () => {
     document.getElementById("tokens-error").hidden = true;
@@ -41,7 +40,17 @@ function row(t) {
 const form = document.getElementById("token-form");
 const role = document.getElementById("token-role");
 const extField = document.getElementById("token-extension-field");
-role.addEventListener("change", () => { extField.hidden = role.value !== "agent"; });
+const roleHints = {
+  pbx: "Posts the PBX's call events and reads the extensions.",
+  admin: "Everything an administrator may do, for scripts and other systems.",
+  agent: "What the agent of one extension may do: their calls and conversations.",
+};
+function showRole() {
+  extField.hidden = role.value !== "agent";
+  document.getElementById("token-role-hint").textContent = roleHints[role.value] || "";
+}
+role.addEventListener("change", showRole);
+showRole();
 
 form.addEventListener("submit", async (ev) => {
   ev.preventDefault();
@@ -54,7 +63,7 @@ form.addEventListener("submit", async (ev) => {
     const created = await sb.busy(button, "Creating…", sb.api("POST", "/api/v1/tokens", body));
     showOnce(created, body.extension);
     form.reset();
-    extField.hidden = true;
+    showRole();
     await load();
   } catch (err) {
     sb.showError("token-error", err);
@@ -67,8 +76,8 @@ function showOnce(t, extension) {
   const input = document.getElementById("token-value");
   input.value = t.token;
   document.getElementById("token-copy").replaceChildren(sb.copyButton(t.token, "Copy token"));
-  document.getElementById("token-created-for").textContent = "“" + t.name + "”, " + (roleNames[t.role] || t.role) +
-    (extension ? " for extension " + extension : "") + ". Send it as: Authorization: Bearer <token>";
+  document.getElementById("token-created-for").replaceChildren("“" + t.name + "”, " + (roleNames[t.role] || t.role) +
+    (extension ? " for extension " + extension : "") + ". Send it in the header ", sb.el("code", {}, "Authorization: Bearer <token>"), ".");
   card.hidden = false;
   card.focus();
   input.select();
