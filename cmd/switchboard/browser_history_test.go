@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -137,6 +138,11 @@ func TestBrowserHistory(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(msgSel+" .confirm-yes")),
 	))
 	browsertest.Screenshot(t, ctx, "history-session")
+	if os.Getenv("SWITCHBOARD_SCREENSHOTS") != "" {
+		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)))
+		browsertest.Screenshot(t, ctx, "history-session-phone")
+		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateReset()))
+	}
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(msgSel+" .confirm-yes")),
 		chromedp.WaitNotPresent(chromedp.CSS(msgSel)),

@@ -74,7 +74,11 @@ async function load(offset) {
     return 0;
   }
   body.replaceChildren(...res.sessions.map(row));
-  document.getElementById("sessions-empty").hidden = res.sessions.length > 0 || offset > 0;
+  const empty = document.getElementById("sessions-empty");
+  empty.hidden = res.sessions.length > 0 || offset > 0;
+  empty.textContent = Object.values(formValues()).some((v) => v !== "")
+    ? "No conversation matches this search."
+    : "No conversations yet: they appear here when customers write to a channel.";
   return res.sessions.length;
 }
 
