@@ -164,6 +164,8 @@ type SessionFilter struct {
 	ChannelID string
 	Number    string
 	Customer  string
+	// Agent selects the sessions assigned to this extension now.
+	Agent string
 	// Visible limits to what an agent sees: sessions assigned to the
 	// extension, and unassigned sessions offered in its queues.
 	Visible *Visibility

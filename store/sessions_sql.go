@@ -358,6 +358,9 @@ func (s *sqlStore) ListSessions(ctx context.Context, f SessionFilter) ([]*Sessio
 	if f.Customer != "" {
 		add("customer = ?", f.Customer)
 	}
+	if f.Agent != "" {
+		add("assignee = ?", f.Agent)
+	}
 	if !f.IncludeRemoved {
 		add("removed = 0")
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 //go:embed pages/*.html
@@ -72,6 +73,7 @@ var pages = []page{
 	{"calls", "GET /calls", admins},
 	{"channels", "GET /channels", admins},
 	{"history", "GET /history", admins},
+	{"history-session", "GET /history/{id}", admins},
 	{"users", "GET /users", admins},
 	{"tokens", "GET /tokens", admins},
 }
@@ -110,7 +112,9 @@ type navLink struct {
 var funcs = template.FuncMap{
 	// nav makes a navigation link, current when it is the page shown.
 	"nav": func(page, name, href, label string) navLink {
-		return navLink{Href: href, Label: label, Current: page == name}
+		// A detail page named "<list>-<what>" (history-session) counts
+		// as its list page.
+		return navLink{Href: href, Label: label, Current: page == name || strings.HasPrefix(page, name+"-")}
 	},
 }
 

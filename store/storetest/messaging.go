@@ -331,6 +331,14 @@ func sessionChanges(t *testing.T, s store.Store) {
 	theirs, err := s.ListSessions(ctx, store.SessionFilter{Visible: &store.Visibility{Extension: other, Queues: []string{"q1"}}})
 	require.NoError(t, err)
 	require.Empty(t, theirs)
+	// The history's search by agent: the extension the session is assigned to.
+	byAgent, err := s.ListSessions(ctx, store.SessionFilter{Agent: won[0]})
+	require.NoError(t, err)
+	require.Len(t, byAgent, 1)
+	require.Equal(t, id, byAgent[0].ID)
+	byAgent, err = s.ListSessions(ctx, store.SessionFilter{Agent: other})
+	require.NoError(t, err)
+	require.Empty(t, byAgent)
 
 	// Transfer to a queue offers it again, history kept.
 	empty, q := "", "q2"

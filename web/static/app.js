@@ -256,4 +256,33 @@ const sb = {
     }
     return rest;
   },
+
+  // confirmInline asks, in the page rather than in a browser dialog,
+  // before a destructive action (added for history and tokens): button
+  // gives way to "question [yes] [Cancel]"; yes runs action() with
+  // progress shown, Cancel or Escape puts button back. action handles its
+  // own errors.
+  confirmInline(button, question, yes, action) {
+    const ok = sb.el("button", { type: "button", class: "danger confirm-yes" }, yes);
+    const no = sb.el("button", { type: "button", class: "secondary confirm-no" }, "Cancel");
+    const box = sb.el("span", { class: "confirm", role: "group", "aria-label": question },
+      sb.el("span", { class: "confirm-question" }, question), ok, no);
+    const close = () => {
+      box.remove();
+      button.hidden = false;
+      if (button.isConnected) button.focus();
+    };
+    button.hidden = true;
+    button.after(box);
+    ok.focus();
+    no.addEventListener("click", close);
+    box.addEventListener("keydown", (e) => { if (e.key === "Escape") close(); });
+    ok.addEventListener("click", async () => {
+      try {
+        await sb.busy(ok, yes + "…", action());
+      } finally {
+        if (box.isConnected) close();
+      }
+    });
+  },
 };
