@@ -33,9 +33,9 @@ type MessageCounts struct {
 	// of the period.
 	ByHour []int
 	// Of the period's messages: the customers' (Received), the agents'
-	// and automatic ones that went out (Sent: sent, delivered or read),
-	// and those that could not be sent (Failed).
-	Received, Sent, Failed int
+	// and automatic ones that went out (Succeeded: sent, delivered or
+	// read), and those that could not be sent (Failed).
+	Received, Succeeded, Failed int
 	// Outbound counts the messages waiting to be sent now (queued or
 	// being sent), whenever they were written.
 	Outbound int
@@ -103,13 +103,13 @@ func (s *sqlStore) MessageCounts(ctx context.Context, p Hours) (MessageCounts, e
 		defer rows.Close()
 		for rows.Next() {
 			var hour int64
-			var n, in, sent, failed int
-			if err := rows.Scan(&hour, &n, &in, &sent, &failed); err != nil {
+			var n, in, succeeded, failed int
+			if err := rows.Scan(&hour, &n, &in, &succeeded, &failed); err != nil {
 				return out, err
 			}
 			addHour(out.ByHour, hour, n)
 			out.Received += in
-			out.Sent += sent
+			out.Succeeded += succeeded
 			out.Failed += failed
 		}
 		if err := rows.Err(); err != nil {
@@ -124,4 +124,11 @@ func (s *sqlStore) MessageCounts(ctx context.Context, p Hours) (MessageCounts, e
 	err := s.db.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM sessions WHERE assignee = '' AND state IN (?, ?) AND queue_id <> '' AND removed = 0"),
 		SessionOpen, SessionArchived).Scan(&out.Offers)
 	return out, err
+}
+
+// LastHours is the period of n whole hours, in UTC, that ends with the
+// hour now is in: the last one is under way.
+func LastHours(now time.Time, n int) Hours {
+	end := now.UTC().Truncate(time.Hour).Add(time.Hour)
+	return Hours{From: end.Add(-time.Duration(n) * time.Hour), Count: n}
 }

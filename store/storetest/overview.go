@@ -92,7 +92,7 @@ func messageCounts(t *testing.T, s store.Store) {
 
 	got, err := s.MessageCounts(ctx, store.Hours{From: from, Count: 4})
 	require.NoError(t, err)
-	require.Equal(t, store.MessageCounts{ByHour: []int{1, 4, 1, 0}, Received: 2, Sent: 2, Failed: 1, Outbound: 2, Offers: 1}, got)
+	require.Equal(t, store.MessageCounts{ByHour: []int{1, 4, 1, 0}, Received: 2, Succeeded: 2, Failed: 1, Outbound: 2, Offers: 1}, got)
 
 	// Taken over, the offer is no longer waiting.
 	taker := "1002"
