@@ -159,12 +159,14 @@ function overviewStatuses(integrations, channels) {
       sb.el("td", {}, sb.el("span", { class: "name" }, overviewTemplates.get(i.templateId) || i.templateId),
         sb.el("span", { class: "reason mono" }, i.id)),
       statusCell(i.status, i.statusReason))));
+  ib.closest(".table-wrap").hidden = integrations.length === 0;
   document.getElementById("integrations-empty").hidden = integrations.length > 0;
   const cb = document.getElementById("channels");
   cb.replaceChildren(...channels.map((c) =>
     sb.el("tr", {},
       sb.el("td", {}, sb.el("span", { class: "name" }, c.name), sb.el("span", { class: "reason" }, overviewTemplates.get(c.templateId) || c.kind || "")),
       statusCell(c.status, c.statusReason))));
+  cb.closest(".table-wrap").hidden = channels.length === 0;
   document.getElementById("channels-empty").hidden = channels.length > 0;
 }
 
