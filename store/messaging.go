@@ -289,6 +289,10 @@ type MessagingStore interface {
 	// NumberStats counts messages per number of a channel created in
 	// [from, to) (zero: unbounded).
 	NumberStats(ctx context.Context, channelID string, from, to time.Time) ([]NumberStats, error)
+	// MessageCounts counts the period's messages of every channel hour by
+	// hour and by outcome, the messages waiting to be sent and the offers
+	// waiting for an agent, for an overview.
+	MessageCounts(ctx context.Context, p Hours) (MessageCounts, error)
 
 	// SetOptOut records that a customer opted out of (or back into)
 	// messages from a number.

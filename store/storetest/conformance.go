@@ -52,6 +52,8 @@ func Run(t *testing.T, open Factory) {
 		"WebSessions":       webSessions,
 		"SetupTokens":       setupTokens,
 		"SetupRace":         setupRace,
+		"CallCounts":        callCounts,
+		"MessageCounts":     messageCounts,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
