@@ -189,6 +189,13 @@ type NumberStats struct {
 	Received  int
 }
 
+// NumberStatsBucket counts a number's messages in one bucket of a
+// series: created in [Start, Start+step).
+type NumberStatsBucket struct {
+	NumberStats
+	Start time.Time
+}
+
 // SessionChange changes a session under conditions, atomically, and adds a
 // timeline event when Event is set.
 type SessionChange struct {
@@ -287,6 +294,10 @@ type MessagingStore interface {
 	// NumberStats counts messages per number of a channel created in
 	// [from, to) (zero: unbounded).
 	NumberStats(ctx context.Context, channelID string, from, to time.Time) ([]NumberStats, error)
+	// NumberStatsSeries counts them per number and per bucket of step
+	// created in [from, to): bucket i starts at from + i*step. Only
+	// buckets with messages are answered, by number then bucket.
+	NumberStatsSeries(ctx context.Context, channelID string, from, to time.Time, step time.Duration) ([]NumberStatsBucket, error)
 
 	// SetOptOut records that a customer opted out of (or back into)
 	// messages from a number.
