@@ -71,6 +71,7 @@ var pages = []page{
 	{"integrations", "GET /integrations", admins},
 	{"calls", "GET /calls", admins},
 	{"channels", "GET /channels", admins},
+	{"channel", "GET /channels/{id}", admins},
 	{"history", "GET /history", admins},
 	{"users", "GET /users", admins},
 	{"tokens", "GET /tokens", admins},
