@@ -231,6 +231,7 @@ function channelForm(o) {
     if (/^numbers\b/.test(d)) return [addNumber, d.replace(/^numbers: /, "")];
     return [null, d];
   };
+  let unplaced = 0; // problems of the last answer said under the form only
   const showErrors = (err) => {
     clearErrors();
     const rest = [];
@@ -248,6 +249,7 @@ function channelForm(o) {
       }
       first = first || control;
     }
+    unplaced = rest.length || !(err.details && err.details.length) ? 1 : 0;
     error.append(sb.el("p", {}, err.details && err.details.length ? err.message + (rest.length ? ":" : " (shown beside each field).") : err.message));
     if (rest.length) error.append(sb.el("ul", {}, ...rest.map((d) => sb.el("li", {}, d))));
     error.hidden = false;
@@ -260,6 +262,7 @@ function channelForm(o) {
     if (!box) return;
     for (const p of box.querySelectorAll(".field-error")) p.remove();
     ev.target.removeAttribute("aria-invalid");
+    if (!unplaced && !form.querySelector(".field-error")) error.hidden = true;
   });
 
   form.addEventListener("submit", async (ev) => {
