@@ -43,3 +43,10 @@ func TestChannelPages(t *testing.T) {
 		require.NotEmpty(t, body)
 	}
 }
+
+// A channel's page is in the Channels section of the navigation.
+func TestChannelPageInNavigation(t *testing.T) {
+	srv := serve(t)
+	_, body := get(t, srv.URL+"/channels/chn_1")
+	require.Contains(t, body, `<a href="/channels" aria-current="page">Channels</a>`)
+}

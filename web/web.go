@@ -109,9 +109,10 @@ type navLink struct {
 }
 
 var funcs = template.FuncMap{
-	// nav makes a navigation link, current when it is the page shown.
+	// nav makes a navigation link, current when it is the page shown or
+	// one of its list's details (page "channel" in "channels").
 	"nav": func(page, name, href, label string) navLink {
-		return navLink{Href: href, Label: label, Current: page == name}
+		return navLink{Href: href, Label: label, Current: page == name || page+"s" == name}
 	},
 }
 

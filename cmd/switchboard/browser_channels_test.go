@@ -228,7 +228,14 @@ func TestBrowserChannelsAndQueues(t *testing.T) {
 	sid := sessions[0].(map[string]any)["id"].(string)
 	as(agent, "POST", "/api/v1/sessions/"+sid+"/takeover", nil)
 	as(agent, "POST", "/api/v1/sessions/"+sid+"/messages", map[string]string{"text": "Yes, it ships today."})
-	require.Eventually(t, func() bool { return prov.count() == 1 }, 10*time.Second, 20*time.Millisecond)
+	page, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
+	require.NoError(t, err)
+	chID := strings.TrimPrefix(page, "/channels/")
+	require.Eventually(t, func() bool {
+		_, st := p.callAs(t, browserAdminToken, "GET", "/api/v1/channels/"+chID+"/stats", nil)
+		n, _ := st["numbers"].([]any)
+		return prov.count() == 1 && len(n) == 1 && n[0].(map[string]any)["succeeded"] == 1.0
+	}, 10*time.Second, 20*time.Millisecond, "the provider accepted the answer")
 
 	// The counters of the last 7 days show both, and the chart draws them.
 	require.NoError(t, chromedp.Do(ctx,

@@ -34,8 +34,6 @@ sb.start(async () => {
     $("verify-token").value = ch.verifyToken;
     $("webhook-copy").replaceChildren(sb.copyButton(ch.webhookUrl, "Copy URL"));
     $("token-copy").replaceChildren(sb.copyButton(ch.verifyToken, "Copy token"));
-    $("webhook-copy").firstChild.setAttribute("aria-label", "Copy the webhook URL");
-    $("token-copy").firstChild.setAttribute("aria-label", "Copy the verify token");
 
     const facts = [
       ["Agents may start conversations", ch.agentInitiated ? "Yes (from the numbers' allowed extensions)" : "No: it only answers customers"],
