@@ -255,6 +255,15 @@ func TestBrowserChannelsAndQueues(t *testing.T) {
 		document.querySelector('.number-stats [data-kind="sent"] .value').textContent === "1"`))
 	require.NoError(t, err)
 	browsertest.Screenshot(t, ctx, "channel")
+	// A custom period of days.
+	require.NoError(t, chromedp.Do(ctx,
+		channelsSetValue("#range", "custom"),
+		chromedp.WaitVisible(chromedp.CSS("#range-from")),
+		chromedp.Click(chromedp.CSS(`#range-form button[type=submit]`)),
+	))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("stats-period").textContent.startsWith("Per day") &&
+		document.querySelectorAll('.number-stats[data-number="+14155550100"] svg g').length === 14`))
+	require.NoError(t, err)
 
 	// Back on the list, the channel is there; its queue cannot go.
 	require.NoError(t, chromedp.Do(ctx,
@@ -268,6 +277,18 @@ func TestBrowserChannelsAndQueues(t *testing.T) {
 	require.Contains(t, list, "+14155550100 → Queue Support")
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#channels td.traffic").textContent === "1 sent · 1 received"`))
 	require.NoError(t, err)
+	// Lee leaves the queue.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#queues tr[data-queue] button.secondary`)),
+		chromedp.WaitVisible(chromedp.CSS("#queue-form")),
+		chromedp.Click(chromedp.CSS(`label[for="queue-agent-1002"]`)),
+		chromedp.Click(chromedp.CSS(`#queue-form button[type=submit]`)),
+		chromedp.WaitNotPresent(chromedp.CSS("#queue-form")),
+	))
+	row, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#queues tr[data-queue]`)))
+	require.NoError(t, err)
+	require.Contains(t, row, "1001 · Dana Reyes")
+	require.NotContains(t, row, "Lee Chen")
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`#queues tr[data-queue] button.danger`)),
 		chromedp.WaitVisible(chromedp.CSS(`#queues tr[data-queue] .confirm-text`)),
