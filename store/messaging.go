@@ -191,6 +191,13 @@ type NumberStats struct {
 	Received  int
 }
 
+// NumberStatsBucket counts a number's messages in one bucket of a
+// series: created in [Start, Start+step).
+type NumberStatsBucket struct {
+	NumberStats
+	Start time.Time
+}
+
 // SessionChange changes a session under conditions, atomically, and adds a
 // timeline event when Event is set.
 type SessionChange struct {
@@ -293,6 +300,10 @@ type MessagingStore interface {
 	// hour and by outcome, the messages waiting to be sent and the offers
 	// waiting for an agent, for an overview.
 	MessageCounts(ctx context.Context, p Hours) (MessageCounts, error)
+	// NumberStatsSeries counts them per number and per bucket of step
+	// created in [from, to): bucket i starts at from + i*step. Only
+	// buckets with messages are answered, by number then bucket.
+	NumberStatsSeries(ctx context.Context, channelID string, from, to time.Time, step time.Duration) ([]NumberStatsBucket, error)
 
 	// SetOptOut records that a customer opted out of (or back into)
 	// messages from a number.

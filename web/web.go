@@ -72,6 +72,7 @@ var pages = []page{
 	{"integrations", "GET /integrations", admins},
 	{"calls", "GET /calls", admins},
 	{"channels", "GET /channels", admins},
+	{"channel", "GET /channels/{id}", admins},
 	{"history", "GET /history", admins},
 	{"history-session", "GET /history/{id}", admins},
 	{"users", "GET /users", admins},
@@ -110,11 +111,11 @@ type navLink struct {
 }
 
 var funcs = template.FuncMap{
-	// nav makes a navigation link, current when it is the page shown.
+	// nav makes a navigation link, current when it is the page shown or
+	// one of its list's details: "channel" in "channels", or one named
+	// "<list>-<what>" ("history-session" in "history").
 	"nav": func(page, name, href, label string) navLink {
-		// A detail page named "<list>-<what>" (history-session) counts
-		// as its list page.
-		return navLink{Href: href, Label: label, Current: page == name || strings.HasPrefix(page, name+"-")}
+		return navLink{Href: href, Label: label, Current: page == name || page+"s" == name || strings.HasPrefix(page, name+"-")}
 	},
 }
 

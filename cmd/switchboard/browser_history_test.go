@@ -299,5 +299,3 @@ func TestBrowserTokens(t *testing.T) {
 	require.Equal(t, 401, st)
 }
 
-// jsString quotes s for a JavaScript expression.
-func jsString(s string) string { return fmt.Sprintf("%q", s) }

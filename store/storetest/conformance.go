@@ -44,6 +44,7 @@ func Run(t *testing.T, open Factory) {
 		"Inbound":           inbound,
 		"InboundRace":       inboundRace,
 		"Outbound":          outbound,
+		"NumberStatsSeries": numberStatsSeries,
 		"SessionChanges":    sessionChanges,
 		"IdleAndHistory":    idleAndHistory,
 		"OptOuts":           optOuts,
