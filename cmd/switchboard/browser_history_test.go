@@ -298,4 +298,3 @@ func TestBrowserTokens(t *testing.T) {
 	st, _ = p.callAs(t, token, "GET", "/api/v1/extensions", nil)
 	require.Equal(t, 401, st)
 }
-
