@@ -70,6 +70,7 @@ var pages = []page{
 	{"workbench", "GET /workbench", admins},
 	{"integrations", "GET /integrations", admins},
 	{"calls", "GET /calls", admins},
+	{"call", "GET /calls/{id}", admins},
 	{"channels", "GET /channels", admins},
 	{"history", "GET /history", admins},
 	{"users", "GET /users", admins},
