@@ -39,8 +39,7 @@ sb.start(async () => {
     const box = document.getElementById("call-runs");
     box.replaceChildren(...runs.map((r) => callRun(r, integration, retry, errorAt)));
     document.getElementById("call-runs-empty").hidden = runs.length > 0;
-    const busy = runs.filter((r) => r.status === "pending" || r.status === "running" ||
-      (r.status === "failed" && (r.jobState === "retryable" || r.jobState === "available" || r.jobState === "scheduled" || r.jobState === "running")));
+    const busy = runs.filter((r) => r.status === "pending" || r.status === "running");
     const state = document.getElementById("call-steps-state");
     state.textContent = busy.length ? "Working on " + busy.length + " step" + (busy.length > 1 ? "s" : "") + "…" : "Updated " + new Date().toLocaleTimeString() + ".";
     if (busy.length) timer = setTimeout(show, 1000);
@@ -139,7 +138,9 @@ function callRun(r, integration, retry, errorAt) {
     const b = sb.el("button", { type: "button", class: "secondary call-retry", "aria-label": "Retry " + (STEP_NAMES[r.step] || r.step) }, "Retry");
     b.addEventListener("click", () => retry(r, b));
     const actions = sb.el("div", { class: "actions" }, b);
-    if (r.jobState) actions.append(sb.el("span", { class: "hint" }, "job " + r.jobState));
+    const later = { retryable: "Switchboard tries it again by itself later; Retry tries now.", scheduled: "Switchboard tries it again by itself later; Retry tries now.",
+      available: "About to be tried again.", running: "Being tried again right now.", cancelled: "Given up: only Retry tries it again.", discarded: "Given up: only Retry tries it again." };
+    if (r.jobState) actions.append(sb.el("span", { class: "hint" }, later[r.jobState] || "Job " + r.jobState + "."));
     card.append(actions);
   }
   if (errorAt && errorAt.id === r.id) card.append(sb.el("p", { class: "error call-retry-error", role: "alert" }, errorAt.message));

@@ -114,12 +114,12 @@ function agentRecentCall(c) {
     who.append(c.name || "Unknown caller");
   }
   const meta = [c.number, states[c.state] || c.state, sb.time(c.startTime || c.createdAt)].filter(Boolean).join(" · ");
-  const li = sb.el("li", { "data-call": c.id }, who, sb.el("div", { class: "hint" }, meta));
+  const side = sb.el("div", { class: "agent-recent-side" });
+  if (!c.contact) side.append(sb.el("span", { class: "status unknown" }, "no contact"));
   if (c.ticket) {
-    li.append(c.ticket.url ? sb.el("a", { href: c.ticket.url, target: "_blank", rel: "noopener", class: "ticket" }, "Ticket #" + c.ticket.id) : sb.el("span", { class: "hint" }, "Ticket #" + c.ticket.id));
+    side.append(c.ticket.url ? sb.el("a", { href: c.ticket.url, target: "_blank", rel: "noopener", class: "ticket" }, "Ticket #" + c.ticket.id) : sb.el("span", { class: "hint" }, "Ticket #" + c.ticket.id));
   }
-  if (!c.contact) li.append(sb.el("span", { class: "status unknown" }, "no contact"));
-  return li;
+  return sb.el("li", { "data-call": c.id }, who, sb.el("div", { class: "hint" }, meta), side);
 }
 
 // popCreateContact is the card's form that creates a contact for an
@@ -148,11 +148,12 @@ function popCreateContact(pop, recent) {
       const c = await sb.busy(button, "Creating…", sb.api("POST", "/api/v1/integrations/" + encodeURIComponent(pop.integrationId) + "/contacts",
         { firstName: first.value.trim(), lastName: last.value.trim(), number: pop.number, callId: pop.callId }));
       const name = [first.value.trim(), last.value.trim()].filter(Boolean).join(" ") || pop.number;
-      result.replaceChildren("Created " + name + ". ",
+      result.replaceChildren("Created " + name + " in the helpdesk. ",
         c.url ? sb.el("a", { href: c.url, target: "_blank", rel: "noopener", class: "contact" }, "Open the contact") : "(contact " + c.contactId + ")");
       result.classList.add("notice");
-      form.querySelector(".pop-create-fields").remove();
-      button.remove();
+      for (const e of form.querySelectorAll(".hint, .pop-create-fields, .actions")) e.remove();
+      const card = form.closest(".pop");
+      if (card) card.querySelector(".who").textContent = name;
       recent.reload();
     } catch (err) {
       result.classList.add("error");
