@@ -40,9 +40,13 @@ function calls(user) {
   document.getElementById("agent-calls").hidden = false;
   document.getElementById("extension").textContent = user.extension || "your extension";
   const state = document.getElementById("stream-state");
-  const es = new EventSource("/api/v1/stream");
-  es.addEventListener("open", () => { state.textContent = "Live: new calls appear here as they ring."; });
-  es.addEventListener("error", () => { state.textContent = "Reconnecting…"; });
+  const es = sb.events((st) => {
+    state.textContent = {
+      "live": "Live: new calls appear here as they ring.",
+      "reconnecting": "Reconnecting…",
+      "signed-out": "Not receiving calls: you are signed out.",
+    }[st];
+  });
   // The service could not replay what happened while the console was away
   // (too long ago): the cards shown may miss a call.
   es.addEventListener("resync", () => { state.textContent = "Live again; calls that rang while the console was away may be missing."; });
