@@ -199,4 +199,7 @@ func TestBrowserCallsPagesAndAgentCalls(t *testing.T) {
 	})()`))
 	require.NoError(t, err)
 	browsertest.Screenshot(t, ctx, "agent-console")
+	// On a phone.
+	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)))
+	browsertest.Screenshot(t, ctx, "agent-console-390")
 }

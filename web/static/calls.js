@@ -34,7 +34,7 @@ sb.start(async () => {
     const filtered = Object.values(filter()).some((v) => v !== "");
     empty.textContent = filtered ? "No call matches these filters." : "No calls yet. Calls appear here as the PBX reports them.";
     empty.hidden = res.calls.length > 0;
-    live.textContent = "Updated " + new Date().toLocaleTimeString() + ".";
+    document.getElementById("calls-updated").textContent = "Updated " + new Date().toLocaleTimeString() + ".";
     return res.calls.length;
   };
   const pager = sb.pager(document.getElementById("calls-pager"), CALLS_PAGE, load);
@@ -54,9 +54,13 @@ sb.start(async () => {
     if (pending) return;
     pending = setTimeout(() => { pending = null; pager.reload(); }, 300);
   };
-  const es = new EventSource("/api/v1/stream");
-  es.addEventListener("open", () => { live.textContent = "Live: the list updates as calls pop up; Refresh for the latest."; });
-  es.addEventListener("error", () => { live.textContent = "Reconnecting…"; });
+  const es = sb.events((st) => {
+    live.textContent = {
+      "live": "Live: the list follows screen pops and refreshes every 15 s.",
+      "reconnecting": "Reconnecting…",
+      "signed-out": "Not updating: you are signed out.",
+    }[st];
+  });
   es.addEventListener("screenPop", soon);
   es.addEventListener("resync", soon);
   setInterval(() => {
