@@ -153,6 +153,9 @@ func TestBrowserCallsPagesAndAgentCalls(t *testing.T) {
 	links, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#call-links")))
 	require.NoError(t, err)
 	require.Contains(t, links, "#4711")
+	retries, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".call-retry").length`))
+	require.NoError(t, err)
+	require.Zero(t, retries, "no step is left to retry")
 	browsertest.Screenshot(t, ctx, "call-page-retried")
 
 	// Dana, the agent of 1001, sees the call among her recent calls.

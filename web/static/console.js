@@ -98,6 +98,10 @@ function agentRecentCalls() {
   pager.reset();
   const refresh = document.getElementById("recent-refresh");
   refresh.addEventListener("click", () => sb.busy(refresh, "Refreshing…", pager.reload()));
+  // Calls that popped nothing up (no contact trigger) come in by the clock.
+  setInterval(() => {
+    if (!document.hidden) pager.reload();
+  }, 30000);
   let pending = null;
   return {
     reload: () => pager.reload(),
