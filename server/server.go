@@ -245,6 +245,7 @@ func (s *Server) routes() {
 	// The PBX's events: API tokens only, never a browser's session.
 	handle("POST /api/v1/events/calls", s.authorizeToken(s.postCallEvent, store.RolePBX, store.RoleAdmin))
 	handle("POST /api/v1/events/yeastar", s.authorizeToken(s.postYeastarEvent, store.RolePBX, store.RoleAdmin))
+	handle("GET /api/v1/calls", s.authorize(s.listCalls, store.RoleAdmin, store.RoleAgent))
 	handle("GET /api/v1/calls/{callId}", admin(s.getCall))
 	handle("GET /api/v1/calls/{callId}/popup", s.authorize(s.callPopup, store.RoleAdmin, store.RoleAgent))
 	handle("GET /api/v1/runs", admin(s.listRuns))

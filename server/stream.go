@@ -101,7 +101,7 @@ func (s *Server) publishMessaging(ctx context.Context, e messaging.Event) {
 func (s *Server) publishScreenPop(ctx context.Context, p calls.ScreenPop) {
 	s.publish(ctx, streamEvent{Type: "screenPop", Extension: p.Extension, Data: map[string]any{
 		"callId": p.CallID, "integrationId": p.IntegrationID, "trigger": p.Trigger, "number": p.Number, "name": p.Name,
-		"url": p.URL, "contactId": p.ContactID, "contactName": p.ContactName,
+		"url": p.URL, "contactId": p.ContactID, "contactName": p.ContactName, "ticketId": p.TicketID, "ticketUrl": p.TicketURL,
 	}})
 }
 

@@ -71,6 +71,7 @@ var pages = []page{
 	{"workbench", "GET /workbench", admins},
 	{"integrations", "GET /integrations", admins},
 	{"calls", "GET /calls", admins},
+	{"call", "GET /calls/{id}", admins},
 	{"channels", "GET /channels", admins},
 	{"channel", "GET /channels/{id}", admins},
 	{"history", "GET /history", admins},
