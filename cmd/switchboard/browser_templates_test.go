@@ -156,7 +156,7 @@ func TestBrowserTemplates(t *testing.T) {
 	require.NoError(t, err)
 	replaced, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#outcome-text")))
 	require.NoError(t, err)
-	require.Contains(t, replaced, "Replaced Zendesk (copy) with Zendesk (copy) (zendesk_copy 2.0.0)")
+	require.Contains(t, replaced, "Replaced Zendesk (copy) (zendesk_copy, now version 2.0.0)")
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#outcome-dismiss"))))
 	browsertest.Screenshot(t, ctx, "templates-list")
 

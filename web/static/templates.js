@@ -58,7 +58,6 @@ function row(t) {
   return sb.el("tr", { "data-id": t.id, "data-key": t.key },
     sb.el("td", {},
       sb.el("span", { class: "tpl-name" }, t.name),
-      t.builtIn ? sb.el("span", { class: "badge" }, "built-in") : "",
       t.remark ? sb.el("span", { class: "reason tpl-remark" }, t.remark) : ""),
     sb.el("td", {}, sb.el("code", {}, t.key)),
     sb.el("td", {}, t.provider, t.authType ? sb.el("span", { class: "reason" }, "auth: " + t.authType) : ""),
@@ -224,13 +223,21 @@ function outcome(kind, title, text, actions, view) {
   document.getElementById("outcome-actions").replaceChildren(...actions, dismiss);
   document.getElementById("outcome-view").replaceChildren(...(view ? [view] : []));
   card.hidden = false;
+  // The XML opens at its first problem; the summary jumps to the others.
+  const first = view && view.querySelector(".xml-line.has-problem");
+  if (first) {
+    const code = first.closest(".xml-code");
+    code.scrollTop = Math.max(0, first.offsetTop - code.clientHeight / 3);
+  }
   card.scrollIntoView({ block: "start" });
   card.focus({ preventScroll: true });
 }
 
 function accepted(file, text, t, replacing, note) {
   const warnings = t.warnings || [];
-  const done = (replacing ? "Replaced " + replacing.name + " with " : "Uploaded ") + t.name + " (" + t.key + " " + t.version + ")";
+  const done = replacing ?
+    "Replaced " + replacing.name + (t.name !== replacing.name ? " with " + t.name : "") + " (" + t.key + ", now version " + t.version + ")" :
+    "Uploaded " + t.name + " (" + t.key + " " + t.version + ")";
   say(done + (warnings.length ? ", with " + warnings.length + (warnings.length === 1 ? " warning." : " warnings.") : "."));
   const lines = [done + " from " + file.name + "."];
   if (note) lines.push(" " + note);
@@ -239,7 +246,7 @@ function accepted(file, text, t, replacing, note) {
     return;
   }
   lines.push(" It loads, but validation warns about " + (warnings.length === 1 ? "one thing" : warnings.length + " things") +
-    " that have no effect or may not do what you mean; each is shown at its line below.");
+    " that may not do what you mean, shown at " + (warnings.length === 1 ? "its line" : "their lines") + " below.");
   outcome("warned", (replacing ? "Replaced" : "Uploaded") + ", with " + warnings.length + (warnings.length === 1 ? " warning" : " warnings"),
     lines, [], sb.xmlView(text, warnings));
 }
