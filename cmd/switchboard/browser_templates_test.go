@@ -40,7 +40,7 @@ func evalTrue(t *testing.T, ctx context.Context, what, js string) {
 // shown at its line of the XML (the line, the column, the message), and
 // the summary jumps to the line; the XML goes to the workbench from
 // there. A valid template is uploaded (its warning shown at its line),
-// downloaded, replaced, and deleted after a confirmation; an empty file
+// downloaded, replaced (also from an upload whose Key is taken), and deleted after a confirmation; an empty file
 // and a file that is not XML are refused with the API's words; a file
 // dropped on the drop zone is uploaded.
 func TestBrowserTemplates(t *testing.T) {
@@ -159,6 +159,22 @@ func TestBrowserTemplates(t *testing.T) {
 	require.Contains(t, replaced, "Replaced Zendesk (copy) (zendesk_copy, now version 2.0.0)")
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#outcome-dismiss"))))
 	browsertest.Screenshot(t, ctx, "templates-list")
+
+	// Uploading it again: the Key is taken, and the page offers to replace
+	// that template with the file.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetUploadFiles(chromedp.CSS("#template-file"), []string{valid}),
+		chromedp.WaitVisible(chromedp.CSS(`#outcome[data-kind="failed"] #replace-taken`)),
+	))
+	taken, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#outcome-text")))
+	require.NoError(t, err)
+	require.Contains(t, taken, `already exists: a template with Key "zendesk_copy"`)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#replace-taken"))))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`(() => {
+		const r = document.querySelector('`+row+`');
+		return !!r && r.children[3].textContent === "1.0.0";
+	})()`))
+	require.NoError(t, err)
 
 	// An empty file and a file that is not XML: the API's words.
 	empty := filepath.Join(dir, "empty.xml")

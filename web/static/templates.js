@@ -111,12 +111,18 @@ function wireUpload() {
     input.value = "";
     input.click();
   });
+  // The input is emptied once its file is taken, so that choosing the
+  // same file again uploads it again.
   input.addEventListener("change", () => {
-    if (input.files.length) upload(input.files[0], null, choose);
+    const file = input.files[0];
+    input.value = "";
+    if (file) upload(file, null, choose);
   });
   document.getElementById("replace-file").addEventListener("change", (ev) => {
     const r = tpl.replacing;
-    if (r && ev.target.files.length) upload(ev.target.files[0], r.template, r.button);
+    const file = ev.target.files[0];
+    ev.target.value = "";
+    if (r && file) upload(file, r.template, r.button);
   });
 
   // Drag and drop: the zone lights up while a file is over it. A file
