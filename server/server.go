@@ -291,6 +291,8 @@ func (s *Server) routes() {
 	handle("DELETE /api/v1/history/sessions/{id}", admin(s.deleteHistorySession))
 	handle("DELETE /api/v1/history/messages/{id}", admin(s.deleteHistoryMessage))
 	handle("GET /api/v1/history/export", admin(s.exportHistory))
+	// The console's overview.
+	handle("GET /api/v1/overview", admin(s.overview))
 	// Operations.
 	handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) }))
 	handle("GET /readyz", s.serve(s.readyz))

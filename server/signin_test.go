@@ -386,3 +386,18 @@ func TestSignOutAndDisableEndStreams(t *testing.T) {
 	admin.e.expect(admin.do("POST", "/api/v1/auth/logout", nil, true), 204)
 	waitEnded(t, adminStream, "signed out")
 }
+
+// A web session's stream ends when the session expires, however busy the
+// stream is: the browser's reconnection is then refused. (The service's
+// clock stands still here, so sign-in and the stream's start cannot race
+// the expiry; only the stream's own timer runs.)
+func TestSessionStreamEndsAtExpiry(t *testing.T) {
+	start := time.Now()
+	e, _, _ := newSignInEnv(t, func(c *server.Config) {
+		c.Now = func() time.Time { return start }
+		c.Accounts.AbsoluteTimeout = 2 * time.Second
+	})
+	agent := e.browser()
+	require.Equal(t, 200, agent.login("dana", password).Status)
+	waitEnded(t, agent.stream(), "expired session")
+}

@@ -76,6 +76,10 @@ type CallStore interface {
 	// FindGroupContacts returns the contacts of an integration under a
 	// number key.
 	FindGroupContacts(ctx context.Context, integrationID, numberKey string) ([]GroupContact, error)
+
+	// CallCounts counts the period's calls hour by hour, its failed runs
+	// and the runs waiting now, for an overview.
+	CallCounts(ctx context.Context, p Hours) (CallCounts, error)
 }
 
 func (s *sqlStore) UpdateCall(ctx context.Context, id string, f func([]byte) ([]byte, error)) ([]byte, error) {

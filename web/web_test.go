@@ -87,6 +87,8 @@ func TestPageAccess(t *testing.T) {
 		{"agent", "/users", 403, ""},
 		{"agent", "/tokens", 403, ""},
 		{"admin", "/tokens", 200, ""},
+		{"agent", "/history/ses_1", 403, ""},
+		{"admin", "/history/ses_1", 200, ""},
 		{"admin", "/inbox", 200, ""},
 	} {
 		c, err := web.New(web.Config{Role: func(*http.Request) string { return tc.role }})

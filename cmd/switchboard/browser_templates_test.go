@@ -210,11 +210,15 @@ func TestBrowserTemplates(t *testing.T) {
 	// Delete, after saying yes.
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(row+" button.delete")),
-		chromedp.WaitVisible(chromedp.CSS(row+" button.confirm-delete")),
-		chromedp.Click(chromedp.CSS(row+" button.cancel-delete")),
+		chromedp.WaitVisible(chromedp.CSS(row+" button.confirm-yes")),
+		chromedp.Click(chromedp.CSS(row+" button.confirm-no")),
 		chromedp.WaitVisible(chromedp.CSS(row+" button.delete")),
 		chromedp.Click(chromedp.CSS(row+" button.delete")),
-		chromedp.Click(chromedp.CSS(row+" button.confirm-delete")),
+		chromedp.WaitVisible(chromedp.CSS(row+" button.confirm-yes")),
+	))
+	browsertest.Screenshot(t, ctx, "templates-delete")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(row+" button.confirm-yes")),
 		chromedp.WaitVisible(chromedp.CSS("#custom-empty")),
 	))
 	gone, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('`+row+`') === null`))

@@ -44,6 +44,7 @@ func Run(t *testing.T, open Factory) {
 		"Inbound":           inbound,
 		"InboundRace":       inboundRace,
 		"Outbound":          outbound,
+		"NumberStatsSeries": numberStatsSeries,
 		"SessionChanges":    sessionChanges,
 		"IdleAndHistory":    idleAndHistory,
 		"OptOuts":           optOuts,
@@ -52,6 +53,8 @@ func Run(t *testing.T, open Factory) {
 		"WebSessions":       webSessions,
 		"SetupTokens":       setupTokens,
 		"SetupRace":         setupRace,
+		"CallCounts":        callCounts,
+		"MessageCounts":     messageCounts,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -67,6 +67,40 @@ const sb = {
     });
   },
 
+  // events opens the event stream as the signed-in person. The browser
+  // reconnects by itself (sending the last event's id, so nothing in
+  // between is missed); but when the service ended the stream because the
+  // person was signed out or disabled, reconnecting cannot help: the page
+  // says so and goes to the sign-in page.
+  events(onState) {
+    const es = new EventSource("/api/v1/stream");
+    const say = onState || (() => {});
+    es.addEventListener("open", () => say("live"));
+    es.addEventListener("error", async () => {
+      say("reconnecting");
+      try {
+        await sb.api("GET", "/api/v1/auth/me");
+      } catch (err) {
+        if (err.status !== 401) return;
+        es.close();
+        say("signed-out");
+        sb.signedOut();
+      }
+    });
+    return es;
+  },
+
+  // signedOut tells the person their session ended, and offers to sign in
+  // again (coming back to this page).
+  signedOut() {
+    if (document.getElementById("signed-out")) return;
+    const again = sb.el("a", { href: "/login?next=" + encodeURIComponent(location.pathname + location.search) }, "Sign in again");
+    const notice = sb.el("p", { id: "signed-out", class: "notice error-notice", role: "alert" },
+      "You were signed out, or your account was disabled. ", again);
+    document.getElementById("main").prepend(notice);
+    document.getElementById("account").hidden = true;
+  },
+
   // el makes an element with text content (never HTML: what the API says
   // is shown as text).
   el(tag, attrs, ...children) {
@@ -222,6 +256,36 @@ const sb = {
     }
     return rest;
   },
+
+  // confirmInline asks, in the page rather than in a browser dialog,
+  // before a destructive action (added for history and tokens): button
+  // gives way to "question [yes] [Cancel]"; yes runs action() with
+  // progress shown, Cancel or Escape puts button back. action handles its
+  // own errors.
+  confirmInline(button, question, yes, action) {
+    const ok = sb.el("button", { type: "button", class: "danger confirm-yes" }, yes);
+    const no = sb.el("button", { type: "button", class: "secondary confirm-no" }, "Cancel");
+    const box = sb.el("span", { class: "confirm", role: "group", "aria-label": question },
+      sb.el("span", { class: "confirm-question" }, question), ok, no);
+    const close = () => {
+      box.remove();
+      button.hidden = false;
+      if (button.isConnected) button.focus();
+    };
+    button.hidden = true;
+    button.after(box);
+    ok.focus();
+    no.addEventListener("click", close);
+    box.addEventListener("keydown", (e) => { if (e.key === "Escape") close(); });
+    ok.addEventListener("click", async () => {
+      try {
+        await sb.busy(ok, yes + "…", action());
+      } finally {
+        if (box.isConnected) close();
+      }
+    });
+  },
+
   // xmlView shows a template's XML read-only, with line numbers and every
   // problem beside its line: problems are the API's
   // [{line, column, path, message, severity}] (an invalid_template's

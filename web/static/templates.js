@@ -47,12 +47,12 @@ function row(t) {
     class: "button-link", href: "/api/v1/templates/" + encodeURIComponent(t.id) + "/xml",
     download: t.key + ".xml", "aria-label": "Download " + t.name + " (" + t.key + ".xml)",
   }, "Download");
-  const actions = sb.el("div", { class: "row-actions" }, download);
+  const actions = sb.el("div", { class: "tpl-actions" }, download);
   if (!t.builtIn) {
     const replace = sb.el("button", { type: "button", class: "secondary replace", "aria-label": "Replace " + t.name + " with another file" }, "Replace…");
     replace.addEventListener("click", () => chooseReplacement(t, replace));
     const del = sb.el("button", { type: "button", class: "danger delete", "aria-label": "Delete " + t.name }, "Delete");
-    del.addEventListener("click", () => confirmDelete(t, actions));
+    del.addEventListener("click", () => confirmDelete(t, del));
     actions.append(replace, del);
   }
   return sb.el("tr", { "data-id": t.id, "data-key": t.key },
@@ -72,25 +72,13 @@ function row(t) {
 
 // confirmDelete asks in the row before deleting; the API's refusal (a
 // built-in template, one in use) is said as the API says it.
-function confirmDelete(t, actions) {
-  const was = [...actions.childNodes];
-  const yes = sb.el("button", { type: "button", class: "danger confirm-delete" }, "Delete " + t.key);
-  const no = sb.el("button", { type: "button", class: "secondary cancel-delete" }, "Cancel");
-  const question = sb.el("span", { class: "confirm-text", role: "alert" }, "Delete “" + t.name + "” for good?");
-  actions.replaceChildren(question, yes, no);
-  no.focus();
-  no.addEventListener("click", () => {
-    actions.replaceChildren(...was);
-    actions.querySelector("button.delete").focus();
-  });
-  yes.addEventListener("click", async () => {
-    no.disabled = true;
+function confirmDelete(t, button) {
+  sb.confirmInline(button, "Delete “" + t.name + "” for good?", "Delete " + t.key, async () => {
     try {
-      await sb.busy(yes, "Deleting…", sb.api("DELETE", "/api/v1/templates/" + encodeURIComponent(t.id)));
+      await sb.api("DELETE", "/api/v1/templates/" + encodeURIComponent(t.id));
       say("Deleted " + t.name + " (" + t.key + ").");
       await load();
     } catch (err) {
-      actions.replaceChildren(...was);
       sb.showError("list-error", err);
     }
   });
@@ -271,7 +259,7 @@ function refused(file, text, err, replacing) {
     outcome("refused", what + " was refused", [
       "Switchboard did not " + (replacing ? "replace the template" : "add it") + ": it has " + errors + (errors === 1 ? " error" : " errors") +
       (warnings ? " and " + warnings + (warnings === 1 ? " warning" : " warnings") : "") +
-      ", each shown at its line below. Fix them in the workbench (it validates as you type), or in your editor and upload the file again.",
+      (err.details.length === 1 ? ", shown at its line below. Fix it" : ", each shown at its line below. Fix them") + " in the workbench (it validates as you type), or in your editor and upload the file again.",
     ], [fix], sb.xmlView(text, err.details));
     return;
   }
