@@ -13,55 +13,11 @@ import (
 
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/messaging"
-	"github.com/switchboard/switchboard/templates"
+	"github.com/switchboard/switchboard/templaterun"
 )
 
-// channelOutcome is what a channel scenario's run means beyond its rows:
-// the channel status VerifyChannel reads, or why SendMessage failed.
-type channelOutcome struct {
-	ChannelStatus string `json:"channelStatus,omitempty"`
-	StatusReason  string `json:"statusReason,omitempty"`
-	SendFailure   string `json:"sendFailure,omitempty"`
-	FailureKind   string `json:"failureKind,omitempty"`
-}
-
-// channelDefaults fills in what the service gives a channel scenario when
-// the command line does not: a fresh challenge, an empty media list.
-func channelDefaults(scenario string, vars engine.Vars) {
-	switch scenario {
-	case templates.ScenarioVerifyChannel:
-		if vars["Challenge"] == "" {
-			vars["Challenge"] = messaging.NewChallenge()
-		}
-	case templates.ScenarioSendMessage:
-		if strings.TrimSpace(vars["MediaUrls"]) == "" {
-			vars["MediaUrls"] = "[]"
-		}
-	}
-}
-
-func channelResult(t *engine.Template, scenario string, res *engine.Result, vars engine.Vars) (*channelOutcome, error) {
-	d, err := messaging.Define(t)
-	if err != nil {
-		return nil, usageErr("%w", err)
-	}
-	switch scenario {
-	case templates.ScenarioVerifyChannel:
-		status, reason := d.ChannelStatus(res, vars)
-		return &channelOutcome{ChannelStatus: status, StatusReason: reason}, nil
-	case templates.ScenarioSendMessage:
-		if f := d.SendFailure(res); f != nil {
-			return &channelOutcome{SendFailure: f.Message, FailureKind: f.Kind}, nil
-		}
-	}
-	return nil, nil
-}
-
-func (o *channelOutcome) failed() bool {
-	return o != nil && (o.SendFailure != "" || (o.ChannelStatus != "" && o.ChannelStatus != messaging.StatusConnected))
-}
-
-func (o *channelOutcome) print(w io.Writer) {
+// printChannel prints what a channel scenario's run means beyond its rows.
+func printChannel(w io.Writer, o *templaterun.ChannelOutcome) {
 	switch {
 	case o == nil:
 	case o.ChannelStatus != "":
