@@ -109,7 +109,6 @@ func TestBrowserWorkbench(t *testing.T) {
 	marked, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#wb-gutter .wb-mark-error, #wb-gutter .wb-mark-warning")].map(e => e.textContent)`))
 	require.NoError(t, err)
 	require.Equal(t, []string{"20", "35", "39"}, marked, "the gutter marks the lines")
-	browsertest.Screenshot(t, ctx, "workbench-problems")
 
 	// Each problem takes the caret to its place; the fix is typed there.
 	fixes := []struct{ where, text, fix string }{
@@ -123,6 +122,9 @@ func TestBrowserWorkbench(t *testing.T) {
 		require.NoError(t, err)
 		line, col, _ := strings.Cut(f.where, ":")
 		require.Equal(t, "Line "+line+", column "+col, caret)
+		if f.where == "35:34" {
+			browsertest.Screenshot(t, ctx, "workbench-problems") // the editor scrolled to the error
+		}
 		dist := workbenchFix(t, ctx, f.text, f.fix)
 		if f.text != "ContactIdd" { // the URLFormat problem points at its Value attribute
 			require.Zero(t, dist, "the caret is on %s", f.text)
@@ -189,4 +191,25 @@ func TestBrowserWorkbench(t *testing.T) {
 	}
 	require.Contains(t, ids, "zendesk_workbench")
 	require.Equal(t, "?template="+ids["zendesk_workbench"], loc, "from now on Save replaces it")
+
+	// Opened again by its id, it loads from the store, and Save replaces it.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(base+"/workbench"+loc),
+		chromedp.WaitVisible(chromedp.CSS("#workbench-page")),
+	))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("wb-check").textContent === "No problems."`))
+	require.NoError(t, err)
+	what, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#wb-what")))
+	require.NoError(t, err)
+	require.Contains(t, what, "Stored template")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#wb-save")),
+		chromedp.WaitVisible(chromedp.CSS("#wb-saved")),
+	))
+	saved, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#wb-saved")))
+	require.NoError(t, err)
+	require.Contains(t, saved, "Saved Zendesk (workbench)")
+	st, list = p.callAs(t, browserAdminToken, "GET", "/api/v1/templates", nil)
+	require.Equal(t, 200, st)
+	require.Len(t, list["templates"], len(ids), "replaced, not added")
 }

@@ -444,7 +444,9 @@ async function loadStored(id) {
   wb.templateId = meta.id;
   wb.builtIn = meta.builtIn;
   $("wb-save").textContent = meta.builtIn ? "Save as a copy" : "Save";
-  setCode(await res.text());
+  const xml = await res.text();
+  $("wb-secrets-note").hidden = !xml.includes("Downloaded without its secrets.");
+  setCode(xml);
 }
 
 // draft answers the rejected upload the templates page left, if any.
