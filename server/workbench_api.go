@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/engine"
@@ -77,6 +79,13 @@ type workbenchRun struct {
 	Fields   map[string]string `json:"fields"`
 	Vars     map[string]string `json:"vars"`
 	Token    string            `json:"token"`
+	// Webhook is what ReceiveMessage and DeliveryReport read, as the
+	// provider sent it.
+	Webhook *struct {
+		Body    string            `json:"body"`
+		Headers map[string]string `json:"headers"`
+		URL     string            `json:"url"`
+	} `json:"webhook"`
 }
 
 // runTemplate runs one scenario of a template as `switchboard template
@@ -102,10 +111,35 @@ func (s *Server) runTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return templateError(err, "")
 	}
+	if templaterun.ReadsWebhook(c, in.Scenario) {
+		return s.readWorkbenchWebhook(w, c, in)
+	}
 	client, tokenHTTP := s.integ.Outbound()
 	out, err := templaterun.Run(r.Context(), c, templaterun.Input{Scenario: in.Scenario, Requests: in.Requests,
 		Fields: engine.Vars(in.Fields), Vars: engine.Vars(in.Vars), Token: in.Token},
 		templaterun.Env{Client: client, Auth: auth.Options{HTTPClient: tokenHTTP}})
+	var ie *templaterun.InputError
+	if errors.As(err, &ie) {
+		return errorf(http.StatusBadRequest, "cannot_run", "%s", ie.Error())
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// readWorkbenchWebhook reads a webhook as a channel would, sending nothing.
+func (s *Server) readWorkbenchWebhook(w http.ResponseWriter, c *engine.Template, in workbenchRun) error {
+	if in.Webhook == nil || strings.TrimSpace(in.Webhook.Body) == "" {
+		return errorf(http.StatusBadRequest, "cannot_run", "%s reads a webhook: give its body (webhook.body), as the provider sent it", in.Scenario)
+	}
+	header := http.Header{}
+	for k, v := range in.Webhook.Headers {
+		header.Set(k, v)
+	}
+	out, err := templaterun.ReadWebhook(c, templaterun.Webhook{Scenario: in.Scenario, Body: []byte(in.Webhook.Body), Header: header,
+		URL: in.Webhook.URL, Fields: engine.Vars(in.Fields), Vars: engine.Vars(in.Vars)}, time.Now())
 	var ie *templaterun.InputError
 	if errors.As(err, &ie) {
 		return errorf(http.StatusBadRequest, "cannot_run", "%s", ie.Error())

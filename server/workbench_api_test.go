@@ -1,7 +1,10 @@
 package server_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"strings"
 	"testing"
 
@@ -110,4 +113,29 @@ func TestRunTemplate(t *testing.T) {
 	meta := e.expect(e.admin("POST", "/api/v1/templates/run", map[string]any{"xml": zendesk, "scenario": "SyncContactAuto",
 		"fields": zendeskFields("http://169.254.169.254"), "vars": map[string]string{"Phone": "+14155550100"}}), 200)
 	require.Contains(t, meta["error"], "address refused")
+}
+
+// A channel's webhook, read from the workbench as `template run --webhook`
+// reads it: the signature checked, the messages parsed, nothing sent.
+func TestRunTemplateReadsAWebhook(t *testing.T) {
+	e := newEnv(t)
+	sms := string(readFile(t, "../examples/sms_generic.xml"))
+	body := `{"data":{"event_type":"message.received","payload":{"id":"in-1","from":{"phone_number":"+8618012121223"},"to":[{"phone_number":"+8618012121222"}],"text":"Hello","media":[],"received_at":"2026-11-22T10:00:00.000+08:00"}}}`
+	mac := hmac.New(sha256.New, []byte("s3cr3t"))
+	mac.Write([]byte(body))
+	fields := map[string]string{"api_key": "k-1", "secret": "s3cr3t", "send_url": "https://sms.test/send", "verify_url": "https://sms.test/verify"}
+	run := func(body string) map[string]any {
+		return e.expect(e.admin("POST", "/api/v1/templates/run", map[string]any{"xml": sms, "scenario": "ReceiveMessage", "fields": fields,
+			"webhook": map[string]any{"body": body, "headers": map[string]string{"X-Signature-256": "sha256=" + hex.EncodeToString(mac.Sum(nil))}}}), 200)
+	}
+	ok := run(body)
+	require.Equal(t, "yes", ok["verified"], ok)
+	require.Equal(t, "Hello", ok["messages"].([]any)[0].(map[string]any)["text"])
+	tampered := run(strings.Replace(body, "Hello", "Hullo", 1))
+	require.Equal(t, "no", tampered["verified"])
+	require.Contains(t, tampered["error"], "does not match the body")
+
+	r := e.admin("POST", "/api/v1/templates/run", map[string]any{"xml": sms, "scenario": "ReceiveMessage", "fields": fields})
+	require.Equal(t, 400, r.Status)
+	require.Contains(t, r.String(), "give its body")
 }

@@ -123,7 +123,7 @@ func Check(t *engine.Template, in Input) error {
 		return inputErr("the template has no runnable scenario %q; it has %s", in.Scenario, strings.Join(runnable(t), ", "))
 	}
 	if t.Source.IsChannel() && templates.ReadsWebhook(in.Scenario) {
-		return inputErr("%s reads a webhook as the provider sent it and sends nothing; check it with 'switchboard template run --webhook FILE'", in.Scenario)
+		return inputErr("%s reads a webhook as the provider sent it and sends nothing: give the webhook to read (ReadWebhook)", in.Scenario)
 	}
 	if err := CheckFields(t.Source, in.Fields); err != nil {
 		return err

@@ -2,6 +2,9 @@ package main_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -212,4 +215,30 @@ func TestBrowserWorkbench(t *testing.T) {
 	st, list = p.callAs(t, browserAdminToken, "GET", "/api/v1/templates", nil)
 	require.Equal(t, 200, st)
 	require.Len(t, list["templates"], len(ids), "replaced, not added")
+
+	// A channel template's ReceiveMessage reads a webhook, sending nothing.
+	hook := `{"data":{"event_type":"message.received","payload":{"id":"in-1","from":{"phone_number":"+8618012121223"},"to":[{"phone_number":"+8618012121222"}],"text":"Hello from the webhook","media":[]}}}`
+	mac := hmac.New(sha256.New, []byte("wb-webhook-secret"))
+	mac.Write([]byte(hook))
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(base+"/workbench?template=builtin_sms_generic"),
+		chromedp.WaitVisible(chromedp.CSS("#workbench-page")),
+	))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("wb-check").textContent.startsWith("Valid") || document.getElementById("wb-check").textContent === "No problems."`))
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#wb-scenario"), "ReceiveMessage"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("wb-scenario").dispatchEvent(new Event("change"))`),
+		chromedp.WaitVisible(chromedp.CSS("#wb-webhook-body")),
+		chromedp.SendKeys(chromedp.CSS("#field-secret"), "wb-webhook-secret"),
+		chromedp.SetValue(chromedp.CSS("#wb-webhook-body"), hook),
+		chromedp.SendKeys(chromedp.CSS("#wb-webhook-headers"), "X-Signature-256: sha256="+hex.EncodeToString(mac.Sum(nil))),
+		chromedp.Click(chromedp.CSS("#wb-run")),
+		chromedp.WaitVisible(chromedp.CSS("#wb-result .wb-row")),
+	))
+	read, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#wb-result")))
+	require.NoError(t, err)
+	require.Contains(t, read, "signature yes")
+	require.Contains(t, read, "Hello from the webhook")
+	browsertest.Screenshot(t, ctx, "workbench-webhook")
 }

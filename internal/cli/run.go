@@ -15,7 +15,6 @@ import (
 	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/templaterun"
-	"github.com/switchboard/switchboard/templates"
 )
 
 type runFlags struct {
@@ -99,10 +98,7 @@ func runScenario(cmd *cobra.Command, file string, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	if tmpl.Source.IsChannel() && templates.ReadsWebhook(f.scenario) && tmpl.Scenario(f.scenario) != nil {
-		if err := templaterun.CheckFields(tmpl.Source, fields); err != nil {
-			return usageErr("--%w", err)
-		}
+	if templaterun.ReadsWebhook(tmpl, f.scenario) {
 		return readWebhook(cmd, tmpl, f, fields, vars)
 	}
 	if f.webhook != "" {

@@ -307,7 +307,17 @@ function offerVars(scenario) {
   for (const name of SCENARIO_VARS[scenario] || []) if (!have.has(name)) addVar(name, "");
 }
 
+// readsWebhook: the scenario reads a webhook instead of sending requests.
+function readsWebhook() {
+  const kind = wb.check && wb.check.kind;
+  const s = $("wb-scenario").value;
+  return (kind === "sms" || kind === "messaging") && (s === "ReceiveMessage" || s === "DeliveryReport");
+}
+
 function updateRunButton() {
+  const hook = readsWebhook();
+  $("wb-webhook").hidden = !hook;
+  $("wb-run").textContent = hook ? "Read the webhook" : "Run";
   const ok = wb.check && wb.check.valid && $("wb-scenario").value !== "";
   $("wb-run").disabled = !ok;
   $("wb-run-state").textContent = ok ? "" : (wb.check && !wb.check.valid ? "Fix the errors to run." : "");
@@ -326,6 +336,14 @@ function runBody() {
   const body = { xml: $("wb-code").value, scenario: $("wb-scenario").value, fields, vars };
   const token = $("wb-token").value;
   if (!$("wb-token-block").hidden && token) body.token = token;
+  if (readsWebhook()) {
+    const headers = {};
+    for (const line of $("wb-webhook-headers").value.split("\n")) {
+      const i = line.indexOf(":");
+      if (i > 0) headers[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+    }
+    body.webhook = { body: $("wb-webhook-body").value, headers, url: $("wb-webhook-url").value.trim() };
+  }
   return body;
 }
 
@@ -337,7 +355,7 @@ async function run(ev) {
   try {
     const out = await sb.busy($("wb-run"), "Running…", sb.api("POST", "/api/v1/templates/run", body));
     $("wb-run-state").textContent = "";
-    showResult(out);
+    if (out.verified !== undefined) showWebhookResult(out); else showResult(out);
   } catch (err) {
     $("wb-run-state").textContent = "";
     if (err.code === "invalid_template" && Array.isArray(err.details)) {
@@ -431,6 +449,28 @@ function showResult(out) {
   if (!out.trace || out.trace.length === 0) ex.append(sb.el("p", { class: "empty" }, "Nothing was sent."));
   (out.trace || []).forEach((e, i) => ex.append(exchangeBlock(e, i)));
   body.append(ex);
+  $("wb-result").hidden = false;
+  $("wb-result").scrollIntoView({ block: "start" });
+}
+
+// showWebhookResult shows what a channel read from a webhook.
+function showWebhookResult(out) {
+  const body = $("wb-result-body");
+  body.replaceChildren(sb.el("p", { class: "wb-outcome" },
+    sb.el("span", { class: "status " + (out.error ? "failed" : "connected") }, out.error ? "failed" : "ok"),
+    " " + out.scenario + " · signature " + out.verified));
+  if (out.error) body.append(sb.el("p", { class: "error", id: "wb-result-error" }, out.error));
+  for (const w of out.warnings || []) body.append(sb.el("p", { class: "wb-warn" }, "Warning: " + w));
+  const cols = sb.el("div", { class: "wb-result-cols" });
+  const list = (title, items, label) => {
+    const sec = sb.el("section", {}, sb.el("h3", { class: "wb-sub" }, title));
+    if (!items || items.length === 0) sec.append(sb.el("p", { class: "empty" }, "None."));
+    (items || []).forEach((m, i) => sec.append(sb.el("div", { class: "wb-row" },
+      sb.el("p", { class: "wb-row-title" }, label + " " + (i + 1)), pairsList(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])), label + " " + (i + 1)))));
+    return sec;
+  };
+  cols.append(list("Messages", out.messages, "Message"), list("Delivery reports", out.reports, "Report"));
+  body.append(cols);
   $("wb-result").hidden = false;
   $("wb-result").scrollIntoView({ block: "start" });
 }
