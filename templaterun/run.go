@@ -60,7 +60,8 @@ type Env struct {
 	// Retry. Auth, Vars and Secrets are set by Run.
 	Client engine.ClientConfig
 	// Auth is where tokens are kept and fetched (Store, HTTPClient). Token
-	// is set by Run. Default store: in memory, for this run only.
+	// is set by Run. Default store: in memory, for this run only; an
+	// oauth2 template then needs Input.Token.
 	Auth auth.Options
 }
 
@@ -166,6 +167,9 @@ func Run(ctx context.Context, t *engine.Template, in Input, env Env) (*Outcome, 
 	opts := env.Auth
 	opts.Token = in.Token
 	if opts.Store == nil {
+		if t.Source.AuthType == "oauth2" && in.Token == "" {
+			return nil, inputErr("the template authorizes with oauth2 and no token is kept for this run: give an access token")
+		}
 		opts.Store = &auth.MemoryStore{}
 	}
 	authz, err := auth.New(t, fields, opts)

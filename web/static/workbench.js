@@ -10,6 +10,7 @@ const wb = {
   seq: 0,           // the latest validation asked for; older answers are dropped
   timer: 0,
   check: null,      // the latest validation's answer
+  dirty: false,     // edited since opened or saved
   fieldsKey: "",    // what the field form was built from
   scenariosKey: "",
 };
@@ -512,6 +513,7 @@ async function save() {
       : sendXML("POST", "/api/v1/templates", xml));
     wb.templateId = t.id;
     wb.builtIn = false;
+    wb.dirty = false;
     $("wb-save").textContent = "Save";
     if (wb.fromDraft) sessionStorage.removeItem("sb.workbench.draft");
     wb.fromDraft = false;
@@ -549,6 +551,7 @@ async function listStored() {
 sb.start(async () => {
   const code = $("wb-code");
   code.addEventListener("input", () => {
+    wb.dirty = true;
     $("wb-saved").hidden = true;
     renderGutter();
     showCaret();
@@ -574,6 +577,8 @@ sb.start(async () => {
   $("wb-add-var").addEventListener("click", () => addVar("", "").querySelector("input").focus());
   $("wb-run-form").addEventListener("submit", run);
   $("wb-save").addEventListener("click", save);
+  // Edits not saved are not lost to a stray click.
+  window.addEventListener("beforeunload", (e) => { if (wb.dirty) e.preventDefault(); });
   $("wb-open").addEventListener("change", () => {
     const id = $("wb-open").value;
     if (id) location.assign("/workbench?template=" + encodeURIComponent(id));
