@@ -93,6 +93,15 @@ func TestBrowserWorkbench(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx,
 		signIn(base, "ada", "admin password 1"),
 		chromedp.WaitVisible(chromedp.CSS("#admin-overview")),
+		chromedp.Navigate(base+"/workbench"),
+		chromedp.WaitVisible(chromedp.CSS("#workbench-page")),
+	))
+	// Opened by itself, it starts empty and says what to do.
+	empty, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#wb-check")))
+	require.NoError(t, err)
+	require.Equal(t, "Type or paste a template to check it.", empty)
+	browsertest.Screenshot(t, ctx, "workbench-empty")
+	require.NoError(t, chromedp.Do(ctx,
 		// The templates page leaves a rejected upload here.
 		chromedp.Evaluate[chromedp.Void](`sessionStorage.setItem("sb.workbench.draft", `+string(draft)+`)`),
 		chromedp.Navigate(base+"/workbench?draft=1"),

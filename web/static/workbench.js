@@ -506,6 +506,10 @@ async function save() {
   $("wb-save-error").hidden = true;
   $("wb-saved").hidden = true;
   const xml = $("wb-code").value;
+  if (xml.trim() === "") {
+    sb.showError("wb-save-error", { message: "Not saved: the editor is empty; paste or type a template first." });
+    return;
+  }
   const replace = wb.templateId && !wb.builtIn;
   try {
     const t = await sb.busy($("wb-save"), "Saving…", replace
