@@ -204,6 +204,8 @@ func (s *Server) routes() {
 	// Templates.
 	handle("POST /api/v1/templates", admin(s.createTemplate))
 	handle("GET /api/v1/templates", admin(s.listTemplates))
+	handle("POST /api/v1/templates/validate", admin(s.validateTemplate))
+	handle("POST /api/v1/templates/run", admin(s.runTemplate))
 	handle("GET /api/v1/templates/{id}", admin(s.getTemplate))
 	handle("GET /api/v1/templates/{id}/xml", admin(s.downloadTemplate))
 	handle("PUT /api/v1/templates/{id}", admin(s.replaceTemplate))
