@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -83,13 +82,11 @@ func TestBrowserWorkbench(t *testing.T) {
 	p := &proc{addr: addr}
 	st, res := p.callAs(t, browserAdminToken, "POST", "/api/v1/users", map[string]any{"name": "ada", "role": "admin", "password": "admin password 1"})
 	require.Equal(t, 201, st, "%v", res)
-	broken, err := os.ReadFile("testdata/workbench-three-problems.xml")
+	brokenPath, err := filepath.Abs("testdata/workbench-three-problems.xml")
 	require.NoError(t, err)
 	const secret = "wb-secret-api-token-7"
 
 	ctx := browsertest.New(t)
-	draft, err := json.Marshal(string(broken))
-	require.NoError(t, err)
 	require.NoError(t, chromedp.Do(ctx,
 		signIn(base, "ada", "admin password 1"),
 		chromedp.WaitVisible(chromedp.CSS("#admin-overview")),
@@ -101,10 +98,19 @@ func TestBrowserWorkbench(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "Type or paste a template to check it.", empty)
 	browsertest.Screenshot(t, ctx, "workbench-empty")
+	// The upload is refused on the templates page, its problem shown at
+	// its line; "Fix in the workbench" opens the file there.
 	require.NoError(t, chromedp.Do(ctx,
-		// The templates page leaves a rejected upload here.
-		chromedp.Evaluate[chromedp.Void](`sessionStorage.setItem("sb.workbench.draft", `+string(draft)+`)`),
-		chromedp.Navigate(base+"/workbench?draft=1"),
+		chromedp.Navigate(base+"/templates"),
+		chromedp.WaitVisible(chromedp.CSS("#builtin-templates")),
+		chromedp.SetUploadFiles(chromedp.CSS("#template-file"), []string{brokenPath}),
+		chromedp.WaitVisible(chromedp.CSS(`#outcome[data-kind="refused"] .xml-view`)),
+	))
+	refused, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#outcome .xml-line[data-line="35"]`)))
+	require.NoError(t, err)
+	require.Contains(t, refused, `Method "GTE"`)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#fix-in-workbench")),
 		chromedp.WaitVisible(chromedp.CSS("#workbench-page")),
 	))
 
