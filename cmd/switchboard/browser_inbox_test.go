@@ -261,6 +261,46 @@ func TestBrowserInboxJourney(t *testing.T) {
 	require.Equal(t, "+14155550199", gjson.Get(bodies[2], "to").String())
 	waitTrue(t, ann, `document.querySelectorAll("#sessions li.session").length === 2`)
 
+	// Ann transfers it to Bob: it leaves her inbox and shows in his.
+	require.NoError(t, chromedp.Do(ann,
+		chromedp.Click(chromedp.CSS("#show-transfer")),
+		chromedp.WaitVisible(chromedp.CSS("#transfer-ext")),
+		chromedp.SendKeys(chromedp.CSS("#transfer-ext"), "1002"),
+		chromedp.Click(chromedp.CSS(`#transfer button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#conv-notice")),
+	))
+	waitTrue(t, ann, `document.getElementById("conv-notice").textContent.includes("extension 1002") && document.querySelectorAll("#sessions li.session").length === 1`)
+	require.NoError(t, chromedp.Do(bob,
+		chromedp.WaitVisible(chromedp.CSS(`#sessions li.session button`)),
+		chromedp.Click(chromedp.CSS(`#sessions li.session button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#timeline .tl-event[data-type="transferred"]`)),
+	))
+	moved, err := chromedp.Run(bob, chromedp.Text(chromedp.CSS(`#timeline .tl-event[data-type="transferred"]`)))
+	require.NoError(t, err)
+	require.Contains(t, moved, "from extension 1001 to extension 1002")
+
+	// Bob archives it (it leaves the open ones), brings it back, and
+	// closes it (asked twice): nothing more can be written in it.
+	require.NoError(t, chromedp.Do(bob,
+		chromedp.Click(chromedp.CSS("#archive")),
+		chromedp.WaitVisible(chromedp.CSS("#unarchive")),
+	))
+	waitTrue(t, bob, `document.querySelectorAll("#sessions li.session").length === 0`)
+	require.NoError(t, chromedp.Do(bob,
+		chromedp.Click(chromedp.CSS("#unarchive")),
+		chromedp.WaitVisible(chromedp.CSS("#archive")),
+	))
+	waitTrue(t, bob, `document.querySelectorAll("#sessions li.session").length === 1`)
+	require.NoError(t, chromedp.Do(bob,
+		chromedp.Click(chromedp.CSS("#close")),
+	))
+	waitTrue(t, bob, `document.getElementById("close").textContent === "Really close?"`)
+	require.NoError(t, chromedp.Do(bob,
+		chromedp.Click(chromedp.CSS("#close")),
+		chromedp.WaitVisible(chromedp.CSS(`#timeline .tl-event[data-type="closed"]`)),
+	))
+	waitTrue(t, bob, `document.getElementById("reply").hidden && document.getElementById("conv-notice").textContent.includes("closed")`)
+
 	// A phone's width: the list, then the conversation with a way back.
 	require.NoError(t, chromedp.Do(ann,
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),

@@ -171,6 +171,8 @@ function upsert(s) {
   if (inbox.current && inbox.current.id === s.id) {
     const before = inbox.current;
     inbox.current = Object.assign({}, inbox.current, s);
+    inbox.current.gone = false;
+    if (before.gone && sees(s)) notice("");
     if (!sees(s)) {
       const who = s.assignee ? "extension " + s.assignee : "queue " + queueName(s.queueId);
       notice((before.offered && s.assignee ? "Extension " + s.assignee + " took this conversation over." : "This conversation went to " + who + ".") +
@@ -200,7 +202,15 @@ function connect() {
     state.textContent = "Reconnecting…";
     state.classList.remove("live");
     if (es.readyState === EventSource.CLOSED) {
-      setTimeout(() => {
+      setTimeout(async () => {
+        try {
+          await sb.api("GET", "/api/v1/auth/me");
+        } catch (err) {
+          if (err.status === 401) {
+            location.assign("/login"); // signed out, or the account was disabled
+            return;
+          }
+        }
         connect();
         resync();
       }, 3000);
@@ -523,6 +533,12 @@ async function refreshSessionOrDrop(id) {
   }
 }
 
+function disarm(b) {
+  b.dataset.armed = "false";
+  b.textContent = "Close";
+  b.removeAttribute("title");
+}
+
 function wireConversation() {
   $("back").addEventListener("click", () => show("list"));
   const take = async (ev) => {
@@ -537,7 +553,16 @@ function wireConversation() {
   $("take-over").addEventListener("click", take);
   for (const [id, path, label] of [["archive", "/archive", "Archiving…"], ["unarchive", "/unarchive", "Bringing back…"], ["close", "/close", "Closing…"]]) {
     $(id).addEventListener("click", async (ev) => {
-      if (id === "close" && !confirm("Close this conversation? Nothing more can be sent in it; the customer's next message opens a new one.")) return;
+      const b = ev.currentTarget;
+      // Closing is final: the first press asks, the second closes.
+      if (id === "close" && b.dataset.armed !== "true") {
+        b.dataset.armed = "true";
+        b.textContent = "Really close?";
+        b.title = "Nothing more can be sent in it; the customer's next message opens a new one.";
+        setTimeout(() => disarm(b), 5000);
+        return;
+      }
+      if (id === "close") disarm(b);
       const got = await act(ev.currentTarget, label, path);
       if (got) {
         upsert(got);
