@@ -308,6 +308,10 @@ func TestBrowserInboxJourney(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#sessions li.session`)),
 	))
 	waitTrue(t, ann, `getComputedStyle(document.querySelector(".inbox-pane")).display === "none" && document.documentElement.scrollWidth <= 390`)
+	waitTrue(t, ann, `document.getElementById("inbox-body").dataset.unread === "counted"`)
+	unread, err := chromedp.Run(ann, chromedp.Evaluate[int](`document.querySelectorAll(".inbox-badge").length`))
+	require.NoError(t, err)
+	require.Zero(t, unread, "what Ann read stays read")
 	browsertest.Screenshot(t, ann, "inbox-phone-list")
 	require.NoError(t, chromedp.Do(ann,
 		chromedp.Click(chromedp.CSS(`#sessions li.session:last-child button`)),

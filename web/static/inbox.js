@@ -100,12 +100,13 @@ function seenKey(id) {
 // countUnread counts, for the sessions whose customer wrote since the
 // conversation was last open here, the messages written since.
 async function countUnread(list) {
+  $("inbox-body").dataset.unread = "counting";
   for (const s of list) {
-    const seen = localStorage.getItem(seenKey(s.id)) || "";
-    if (!s.lastInboundAt || (seen && s.lastInboundAt <= seen) || (inbox.current && inbox.current.id === s.id)) continue;
+    const seen = seenAt(s.id);
+    if (!s.lastInboundAt || ms(s.lastInboundAt) <= seen || (inbox.current && inbox.current.id === s.id)) continue;
     try {
       const msgs = (await sb.api("GET", "/api/v1/sessions/" + encodeURIComponent(s.id) + "/messages")).messages;
-      const n = msgs.filter((m) => m.direction === "in" && (!seen || m.createdAt > seen)).length;
+      const n = msgs.filter((m) => m.direction === "in" && ms(m.createdAt) > seen).length;
       if (n > 0) {
         inbox.unread.set(s.id, n);
         renderList();
@@ -114,13 +115,23 @@ async function countUnread(list) {
       // Gone meanwhile: the stream says so.
     }
   }
+  $("inbox-body").dataset.unread = "counted";
+}
+
+// Times are compared in milliseconds: the stream and the API may write
+// the same instant with different precision.
+function ms(iso) {
+  return Date.parse(iso) || 0;
+}
+
+function seenAt(id) {
+  return Number(localStorage.getItem(seenKey(id))) || 0;
 }
 
 function markRead(s, at) {
   inbox.unread.delete(s.id);
-  const t = at || s.lastInboundAt || new Date().toISOString();
-  const was = localStorage.getItem(seenKey(s.id)) || "";
-  if (t > was) localStorage.setItem(seenKey(s.id), t);
+  const t = ms(at || s.lastInboundAt) || Date.now();
+  if (t > seenAt(s.id)) localStorage.setItem(seenKey(s.id), String(t));
 }
 
 function renderList() {
@@ -307,12 +318,14 @@ async function openSession(id, keepScroll) {
       inbox.sessions.delete(id);
       renderList();
     }
+    inbox.current = null;
     $("conversation").hidden = true;
     $("no-conversation").hidden = false;
     $("no-conversation").textContent = err.status === 404 ? "This conversation is no longer yours to see." : "The conversation could not load: " + err.message;
     show("conversation");
     return;
   }
+  $("no-conversation").textContent = "Choose a conversation, or start a new one.";
   $("conversation").hidden = false;
   $("conversation").dataset.session = id;
   markRead(inbox.current);
