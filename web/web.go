@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 //go:embed pages/*.html
@@ -70,8 +71,11 @@ var pages = []page{
 	{"workbench", "GET /workbench", admins},
 	{"integrations", "GET /integrations", admins},
 	{"calls", "GET /calls", admins},
+	{"call", "GET /calls/{id}", admins},
 	{"channels", "GET /channels", admins},
+	{"channel", "GET /channels/{id}", admins},
 	{"history", "GET /history", admins},
+	{"history-session", "GET /history/{id}", admins},
 	{"users", "GET /users", admins},
 	{"tokens", "GET /tokens", admins},
 }
@@ -108,9 +112,11 @@ type navLink struct {
 }
 
 var funcs = template.FuncMap{
-	// nav makes a navigation link, current when it is the page shown.
+	// nav makes a navigation link, current when it is the page shown or
+	// one of its list's details: "channel" in "channels", or one named
+	// "<list>-<what>" ("history-session" in "history").
 	"nav": func(page, name, href, label string) navLink {
-		return navLink{Href: href, Label: label, Current: page == name}
+		return navLink{Href: href, Label: label, Current: page == name || page+"s" == name || strings.HasPrefix(page, name+"-")}
 	},
 }
 
