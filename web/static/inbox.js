@@ -518,8 +518,8 @@ async function act(button, label, path, body) {
   $("conv-error").hidden = true;
   const s = inbox.current;
   try {
-    const got = await sb.busy(button, label, sb.api("POST", "/api/v1/sessions/" + encodeURIComponent(s.id) + path, body));
-    return got;
+    const call = sb.api("POST", "/api/v1/sessions/" + encodeURIComponent(s.id) + path, body);
+    return button ? await sb.busy(button, label, call) : await call;
   } catch (err) {
     const why = refused(err);
     if (why) notice(why, "refused");
@@ -546,12 +546,6 @@ async function refreshSessionOrDrop(id) {
   }
 }
 
-function disarm(b) {
-  b.dataset.armed = "false";
-  b.textContent = "Close";
-  b.removeAttribute("title");
-}
-
 function wireConversation() {
   $("back").addEventListener("click", () => show("list"));
   const take = async (ev) => {
@@ -566,21 +560,22 @@ function wireConversation() {
   $("take-over").addEventListener("click", take);
   for (const [id, path, label] of [["archive", "/archive", "Archiving…"], ["unarchive", "/unarchive", "Bringing back…"], ["close", "/close", "Closing…"]]) {
     $(id).addEventListener("click", async (ev) => {
-      const b = ev.currentTarget;
-      // Closing is final: the first press asks, the second closes.
-      if (id === "close" && b.dataset.armed !== "true") {
-        b.dataset.armed = "true";
-        b.textContent = "Really close?";
-        b.title = "Nothing more can be sent in it; the customer's next message opens a new one.";
-        setTimeout(() => disarm(b), 5000);
+      const done = async (got) => {
+        if (got) {
+          upsert(got);
+          await loadEvents();
+        }
+      };
+      if (id !== "close") {
+        await done(await act(ev.currentTarget, label, path));
         return;
       }
-      if (id === "close") disarm(b);
-      const got = await act(ev.currentTarget, label, path);
-      if (got) {
-        upsert(got);
-        await loadEvents();
-      }
+      // Closing is final: asked in the page first. (The question puts the
+      // button back when it goes: the header is shown again after.)
+      sb.confirmInline(ev.currentTarget, "Close for good?", "Close it", async () => {
+        await done(await act(null, label, path));
+        setTimeout(showHeader, 0);
+      });
     });
   }
   $("show-transfer").addEventListener("click", () => {
