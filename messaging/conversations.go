@@ -221,7 +221,7 @@ func (s *Service) StartSession(ctx context.Context, a Actor, req NewSession) (*s
 	if err != nil {
 		return nil, nil, err
 	}
-	s.publish(ctx, EventSessionCreated, []string{a.Extension}, ViewSession(got))
+	s.publish(ctx, EventSessionCreated, []string{a.Extension}, s.View(ctx, got))
 	s.publish(ctx, EventMessageCreated, []string{a.Extension}, ViewMessage(m))
 	s.wake(ctx, ch.ID)
 	return got, m, nil
@@ -289,7 +289,7 @@ func (s *Service) TakeOver(ctx context.Context, a Actor, id string) (*store.Sess
 		return nil, changeProblem(err, "it cannot be taken over")
 	}
 	// The queue's other agents learn it is gone from their offers.
-	s.publish(ctx, EventSessionUpdated, before, ViewSession(got))
+	s.publish(ctx, EventSessionUpdated, before, s.View(ctx, got))
 	return got, nil
 }
 
@@ -339,7 +339,7 @@ func (s *Service) Transfer(ctx context.Context, a Actor, id string, to Target) (
 	if err != nil {
 		return nil, changeProblem(err, "it cannot be transferred")
 	}
-	s.publish(ctx, EventSessionUpdated, union(before, s.audience(ctx, got)), ViewSession(got))
+	s.publish(ctx, EventSessionUpdated, union(before, s.audience(ctx, got)), s.View(ctx, got))
 	return got, nil
 }
 
@@ -387,7 +387,7 @@ func (s *Service) SetState(ctx context.Context, a Actor, id, state string) (*sto
 	if err != nil {
 		return nil, changeProblem(err, fmt.Sprintf("it cannot be made %s", state))
 	}
-	s.publish(ctx, EventSessionUpdated, s.audience(ctx, got), ViewSession(got))
+	s.publish(ctx, EventSessionUpdated, s.audience(ctx, got), s.View(ctx, got))
 	return got, nil
 }
 
@@ -410,6 +410,6 @@ func (s *Service) Remove(ctx context.Context, a Actor, id string) error {
 	if err != nil {
 		return changeProblem(err, "it cannot be removed")
 	}
-	s.publish(ctx, EventSessionUpdated, s.audience(ctx, got), ViewSession(got))
+	s.publish(ctx, EventSessionUpdated, s.audience(ctx, got), s.View(ctx, got))
 	return nil
 }

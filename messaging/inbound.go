@@ -133,7 +133,7 @@ func (s *Service) receive(ctx context.Context, ch *store.Channel, res *resolved,
 	s.cfg.Count(ch.ID, "in", store.MessageReceived)
 	to := s.audience(ctx, result.Session)
 	if result.Created {
-		s.publish(ctx, EventSessionCreated, to, ViewSession(result.Session))
+		s.publish(ctx, EventSessionCreated, to, s.View(ctx, result.Session))
 	}
 	s.publish(ctx, EventMessageCreated, to, ViewMessage(result.Message))
 	if res.def.Rules.OptOutKeywords {

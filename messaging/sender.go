@@ -513,7 +513,7 @@ func (s *Service) CloseIdle(ctx context.Context) {
 			continue
 		}
 		for _, ses := range closed {
-			s.publish(ctx, EventSessionUpdated, s.audience(ctx, ses), ViewSession(ses))
+			s.publish(ctx, EventSessionUpdated, s.audience(ctx, ses), s.View(ctx, ses))
 		}
 	}
 }

@@ -22,6 +22,15 @@ type SessionView struct {
 	LastMessageAt time.Time `json:"lastMessageAt"`
 	LastInboundAt time.Time `json:"lastInboundAt,omitzero"`
 	ClosedAt      time.Time `json:"closedAt,omitzero"`
+	// What the session's channel allows (Service.View fills them in):
+	// its name and kind (sms or messaging), the longest text it carries
+	// (0: no limit) and, on channels that only answer within a time of the
+	// customer's last message (WhatsApp's 24 hours), when that window
+	// closes.
+	ChannelName       string    `json:"channelName,omitempty"`
+	Kind              string    `json:"kind,omitempty"`
+	MaxTextLength     int       `json:"maxTextLength,omitempty"`
+	ReplyWindowEndsAt time.Time `json:"replyWindowEndsAt,omitzero"`
 }
 
 // ViewSession is the view of a session.

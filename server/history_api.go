@@ -45,7 +45,7 @@ func (s *Server) historySessions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeSessions(w, list)
+	s.writeSessions(w, r, list)
 	return nil
 }
 
@@ -60,7 +60,7 @@ func (s *Server) sessionTimeline(w http.ResponseWriter, r *http.Request) error {
 	for _, e := range events {
 		out = append(out, messaging.ViewEvent(e))
 	}
-	writeJSON(w, 200, map[string]any{"session": messaging.ViewSession(ses), "timeline": out})
+	writeJSON(w, 200, map[string]any{"session": s.msg.View(r.Context(), ses), "timeline": out})
 	return nil
 }
 

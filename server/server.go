@@ -277,9 +277,11 @@ func (s *Server) routes() {
 	agentOrAdmin := func(h handler) http.Handler { return s.authorize(h, store.RoleAdmin, store.RoleAgent) }
 	handle("GET /api/v1/sessions", agentOrAdmin(s.listSessions))
 	handle("POST /api/v1/sessions", agentOrAdmin(s.startSession))
+	handle("GET /api/v1/sessions/numbers", agentOrAdmin(s.startNumbers))
 	handle("GET /api/v1/sessions/{id}", agentOrAdmin(s.getSession))
 	handle("DELETE /api/v1/sessions/{id}", agentOrAdmin(s.removeSession))
 	handle("GET /api/v1/sessions/{id}/messages", agentOrAdmin(s.sessionMessages))
+	handle("GET /api/v1/sessions/{id}/events", agentOrAdmin(s.sessionEvents))
 	handle("POST /api/v1/sessions/{id}/messages", agentOrAdmin(s.sendMessage))
 	handle("GET /api/v1/sessions/{id}/messages/{messageId}/media/{n}", agentOrAdmin(s.messageMedia))
 	handle("POST /api/v1/sessions/{id}/takeover", agentOrAdmin(s.takeOver))

@@ -46,17 +46,14 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeSessions(w, list)
+	s.writeSessions(w, r, list)
 	return nil
 }
 
-// writeSessions answers {"sessions": [...]}.
-func writeSessions(w http.ResponseWriter, list []*store.Session) {
-	out := make([]messaging.SessionView, 0, len(list))
-	for _, ses := range list {
-		out = append(out, messaging.ViewSession(ses))
-	}
-	writeJSON(w, 200, map[string]any{"sessions": out})
+// writeSessions answers {"sessions": [...]}, each with its channel's
+// rules.
+func (s *Server) writeSessions(w http.ResponseWriter, r *http.Request, list []*store.Session) {
+	writeJSON(w, 200, map[string]any{"sessions": s.msg.Views(r.Context(), list)})
 }
 
 // paging reads ?limit= (1 to 1000, default 100) and ?offset=.
@@ -84,7 +81,7 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, 200, messaging.ViewSession(ses))
+	writeJSON(w, 200, s.msg.View(r.Context(), ses))
 	return nil
 }
 
@@ -150,7 +147,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"session": messaging.ViewSession(ses), "message": messaging.ViewMessage(m)})
+	writeJSON(w, http.StatusCreated, map[string]any{"session": s.msg.View(r.Context(), ses), "message": messaging.ViewMessage(m)})
 	return nil
 }
 
@@ -159,7 +156,7 @@ func (s *Server) takeOver(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, 200, messaging.ViewSession(ses))
+	writeJSON(w, 200, s.msg.View(r.Context(), ses))
 	return nil
 }
 
@@ -174,7 +171,7 @@ func (s *Server) transferSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, 200, messaging.ViewSession(ses))
+	writeJSON(w, 200, s.msg.View(r.Context(), ses))
 	return nil
 }
 
@@ -185,7 +182,7 @@ func (s *Server) setSessionState(state string) handler {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, 200, messaging.ViewSession(ses))
+		writeJSON(w, 200, s.msg.View(r.Context(), ses))
 		return nil
 	}
 }
@@ -195,5 +192,31 @@ func (s *Server) removeSession(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// sessionEvents is a session's timeline as its agents see it: created,
+// transferred, taken over, closed.
+func (s *Server) sessionEvents(w http.ResponseWriter, r *http.Request) error {
+	events, err := s.msg.SessionEvents(r.Context(), actor(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := make([]messaging.EventView, 0, len(events))
+	for _, e := range events {
+		out = append(out, messaging.ViewEvent(e))
+	}
+	writeJSON(w, 200, map[string]any{"events": out})
+	return nil
+}
+
+// startNumbers lists the numbers the caller's extension may start
+// sessions from (agents cannot read the channels).
+func (s *Server) startNumbers(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.msg.StartNumbers(r.Context(), actor(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, map[string]any{"numbers": list})
 	return nil
 }
