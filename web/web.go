@@ -69,6 +69,7 @@ var pages = []page{
 	{"templates", "GET /templates", admins},
 	{"workbench", "GET /workbench", admins},
 	{"integrations", "GET /integrations", admins},
+	{"integration", "GET /integrations/{id}", admins},
 	{"calls", "GET /calls", admins},
 	{"channels", "GET /channels", admins},
 	{"history", "GET /history", admins},
@@ -108,9 +109,10 @@ type navLink struct {
 }
 
 var funcs = template.FuncMap{
-	// nav makes a navigation link, current when it is the page shown.
+	// nav makes a navigation link, current when it is the page shown or
+	// one of its detail pages ("integration" is under "integrations").
 	"nav": func(page, name, href, label string) navLink {
-		return navLink{Href: href, Label: label, Current: page == name}
+		return navLink{Href: href, Label: label, Current: page == name || page+"s" == name}
 	},
 }
 
