@@ -90,7 +90,7 @@ const integ = {
   // problem beside it, the rest in the error paragraph.
   showFieldErrors(form, fields, err, errorP) {
     const rest = sb.fieldErrors(form, integ.fieldProblems(fields, err.details));
-    errorP.textContent = rest.length ? err.message + ": " + rest.join("; ") : (err.details && err.details.length ? "Check the fields marked below." : err.message);
+    errorP.textContent = rest.length ? err.message + ": " + rest.join("; ") : (err.details && err.details.length ? "Check the fields marked above." : err.message);
     errorP.hidden = false;
     const first = form.querySelector('[aria-invalid="true"]');
     if (first) first.focus();
