@@ -136,6 +136,9 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) error {
 	case c.Integration.Status != store.StatusConnected:
 		return page(http.StatusBadGateway, "Authorized, but the integration failed: "+c.Integration.StatusReason)
 	}
+	if back != "/channels" {
+		back += "?connected=1"
+	}
 	return page(http.StatusOK, "Switchboard is connected. Taking you back to the integration…")
 }
 

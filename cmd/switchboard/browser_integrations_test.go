@@ -2,7 +2,9 @@ package main_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/switchboard/switchboard/internal/browsertest"
+	"github.com/switchboard/switchboard/internal/testpeers"
 )
 
 // integrationsDesk is a Zendesk-like helpdesk with two agents, for the
@@ -125,7 +128,10 @@ func TestBrowserAdminConnectsZendesk(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#field-base_url"), desk.URL),
 		chromedp.Click(chromedp.CSS("#connect-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#integ-status .status")),
-	), "%s", func() string { s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " " + document.body.innerText`)); return s }())
+	), "%s", func() string {
+		s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " " + document.body.innerText`))
+		return s
+	}())
 	require.Equal(t, "Connected", text("#integ-status .status"), text("#integ-status"))
 	id, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname.split("/")[2]`))
 	require.NoError(t, err)
@@ -227,4 +233,86 @@ func TestBrowserAdminConnectsZendesk(t *testing.T) {
 	))
 	st2, _ := p.callAs(t, browserAdminToken, "GET", "/api/v1/integrations/"+id, nil)
 	require.Equal(t, 404, st2)
+}
+
+// oauthDeskTemplate is a helpdesk that signs in with OAuth2 (as in the
+// server's OAuth tests).
+const oauthDeskTemplate = `<Information Provider="helpdesk" Name="OAuth Desk" Key="oauth_desk" AuthType="oauth2"><Scenarios>
+<Scenario Id="AuthMethod" Type="AUTH"><Parameters>
+  <Parameter Name="AuthEndPoint" Value="{{.issuer}}/authorize"/>
+  <Parameter Name="TokenEndPoint" Value="{{.issuer}}/token"/>
+  <Parameter Name="Scope" Value="contacts.read"/>
+  <Parameter Father="CustomFieldList" Name="issuer" Title="Issuer URL"/><Parameter Father="CustomFieldList" Name="api" Title="API URL"/>
+  <Parameter Father="CustomFieldList" Name="client_id" Title="Client ID"/><Parameter Father="CustomFieldList" Name="client_secret" Title="Client secret" Editor="password"/>
+</Parameters></Scenario>
+<Scenario Id="SyncContactAuto" Type="REST"><Requests>
+  <Request Name="contacts" Method="GET" URLFormat="{{.api}}/contacts"><Outputs>
+    <Output Name="ContactsId" Path="data.#.id"/><Output Name="FirstName" Path="data.#.name"/><Output Name="MobileNumber" Path="data.#.phone"/>
+  </Outputs></Request>
+</Requests></Scenario>
+</Scenarios></Information>`
+
+// An OAuth2 helpdesk's button signs in at the provider, which sends the
+// browser back through the callback to the integration's page, connected.
+func TestBrowserAdminSignsInWithOAuth2(t *testing.T) {
+	mock := testpeers.StartOAuth2Mock(t)
+	addr, _ := serveFresh(t)
+	base := "http://" + addr
+	p := &proc{addr: addr}
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"data":[]}`)
+	}))
+	t.Cleanup(api.Close)
+	st, _ := p.callAs(t, browserAdminToken, "POST", "/api/v1/users", map[string]any{"name": "ada", "role": "admin", "password": "admin password 1"})
+	require.Equal(t, 201, st)
+	req, err := http.NewRequest("POST", base+"/api/v1/templates", strings.NewReader(oauthDeskTemplate))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+browserAdminToken)
+	req.Header.Set("Content-Type", "application/xml")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var tpl struct{ ID string }
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, 201, res.StatusCode, string(body))
+	require.NoError(t, json.Unmarshal(body, &tpl))
+
+	ctx := browsertest.New(t)
+	require.NoError(t, chromedp.Do(ctx,
+		signIn(base, "ada", "admin password 1"),
+		chromedp.WaitVisible(chromedp.CSS("#admin-overview")),
+		chromedp.Navigate(base+"/integrations"),
+		pickOption("#template", tpl.ID),
+		chromedp.WaitVisible(chromedp.CSS("#field-client_secret")),
+		chromedp.SendKeys(chromedp.CSS("#field-issuer"), mock.URL),
+		chromedp.SendKeys(chromedp.CSS("#field-api"), api.URL),
+		chromedp.SendKeys(chromedp.CSS("#field-client_id"), "sb-app"),
+		chromedp.SendKeys(chromedp.CSS("#field-client_secret"), "sb-app-secret"),
+	))
+	label, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#connect-submit")))
+	require.NoError(t, err)
+	require.Equal(t, "Sign in with OAuth Desk", label)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#connect-submit"))))
+	// The mock authorizes at once; the callback's page takes the browser
+	// back to the integration's page.
+	require.NoError(t, pollThroughNavigations(ctx, `location.pathname.startsWith("/integrations/int_") &&
+		document.querySelector("#integ-status .status.connected") !== null`))
+	notice, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#integ-notice")))
+	require.NoError(t, err)
+	require.Contains(t, notice, "Connected to OAuth Desk")
+	require.Equal(t, "authorization_code", mock.TokenRequests(t, 1)[0].GrantType)
+	browsertest.Screenshot(t, ctx, "integration-oauth2")
+}
+
+// pollThroughNavigations waits until the expression is true on whatever
+// page the browser shows: a poll that a navigation ends is begun again on
+// the next page.
+func pollThroughNavigations(ctx context.Context, expr string) error {
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr))
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+	}
 }

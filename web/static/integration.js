@@ -319,6 +319,11 @@ function usersSection() {
   const result = document.getElementById("users-result");
   const errorP = document.getElementById("users-error");
   const limit = 25;
+  if (!page.tpl.scenarios.includes("UserAssociation")) {
+    document.getElementById("users-sync").hidden = true;
+    document.getElementById("users-autobind").hidden = true;
+    empty.textContent = "This template does not read the helpdesk's users (it has no UserAssociation scenario), so there is nobody to bind.";
+  }
   const row = (u) => {
     const sel = sb.el("select", { "aria-label": "Extension of " + userName(u), name: "extension" });
     sel.append(sb.el("option", { value: "" }, "Not bound"));
