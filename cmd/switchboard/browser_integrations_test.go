@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,10 +20,14 @@ import (
 )
 
 // integrationsDesk is a Zendesk-like helpdesk with two agents, for the
-// integrations journey (popDesk with one more agent).
+// integrations journey (popDesk with one more agent, and a password).
 func integrationsDesk(t *testing.T) *httptest.Server {
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("admin@acme.test/token:zd-token"))
 	d := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
+		case r.Header.Get("Authorization") != auth:
+			w.WriteHeader(401)
+			fmt.Fprint(w, `{"error":"Couldn't authenticate you"}`)
 		case r.URL.Path == "/api/v2/users.json" && r.Method == "GET":
 			fmt.Fprint(w, `{"users":[{"id":361,"name":"Dana Agent","email":"dana@acme.test"},{"id":362,"name":"Eli Agent","email":"eli@acme.test"}]}`)
 		case r.URL.Path == "/api/v2/search.json":
@@ -137,6 +142,21 @@ func TestBrowserAdminConnectsZendesk(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(id, "int_"), id)
 	require.Contains(t, text("#integ-notice"), "Connected to Zendesk")
+
+	// A wrong token fails the connection, with the helpdesk's reason; the
+	// right one (typed again: a secret is never shown) connects again.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#field-api_token"), "wrong"),
+		chromedp.Click(chromedp.CSS("#fields-save")),
+		chromedp.WaitVisible(chromedp.CSS("#integ-status .status.failed")),
+	))
+	require.Contains(t, text("#integ-status .reason"), "401")
+	browsertest.Screenshot(t, ctx, "integration-failed")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#field-api_token"), "zd-token"),
+		chromedp.Click(chromedp.CSS("#fields-save")),
+		chromedp.WaitVisible(chromedp.CSS("#integ-status .status.connected")),
+	))
 
 	// Extension 1001, added here; the helpdesk's users, synced.
 	require.NoError(t, chromedp.Do(ctx,

@@ -45,9 +45,10 @@ function notice(text) {
 function showIntegration(inv) {
   page.inv = inv;
   document.getElementById("integ-status").replaceChildren(integ.status(inv));
-  document.getElementById("conn-when").textContent = inv.connectedAt
-    ? "The connection check last passed " + sb.time(inv.connectedAt) + "."
-    : "The connection check has not passed yet.";
+  const when = inv.connectedAt ? "The connection check last passed " + sb.time(inv.connectedAt) + "." : "The connection check has not passed yet.";
+  const p = document.getElementById("conn-when");
+  p.textContent = inv.status === "failed" ? when + " It fails now: correct the fields below and save to try again." : when;
+  p.classList.toggle("integ-failed", inv.status === "failed");
 }
 
 function oauth() {
@@ -84,7 +85,8 @@ function fieldsForm() {
     for (const i of form.querySelectorAll('input[type="password"]')) i.value = "";
     document.getElementById("fields-inputs").replaceChildren(...integ.fieldInputs(page.tpl.fields, inv.fields, inv.secretFields));
     label();
-    notice(inv.status === "connected" ? "Saved; the connection check passed." : "Saved, but the connection failed: " + (inv.statusReason || inv.status));
+    // A failure's reason is in the status, above.
+    notice(inv.status === "connected" ? "Saved; the connection check passed." : "");
   });
 }
 

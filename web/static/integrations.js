@@ -86,6 +86,9 @@ function connectForm(helpdesks) {
     submit.textContent = chosen.authType === "oauth2" ? "Sign in with " + chosen.name : "Connect";
     submit.disabled = false;
   };
+  // /integrations?template=<id> opens the form of that template.
+  const pre = new URLSearchParams(location.search).get("template");
+  if (pre && helpdesks.some((t) => t.id === pre)) select.value = pre;
   select.addEventListener("change", choose);
   if (select.value) choose();
 
