@@ -177,7 +177,7 @@ func TestBrowserAdminConnectsZendesk(t *testing.T) {
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#users-list tr[data-user="361"] .integ-said').textContent === "Bound to 1001"`))
 	require.NoError(t, err)
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#users-autobind"))))
-	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("users-result").textContent.includes("362 → 1002")`))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("users-result").textContent.includes("Eli Agent → 1002")`))
 	require.NoError(t, err)
 
 	// The features: a ticket needs its call types, said beside them.

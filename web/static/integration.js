@@ -394,7 +394,10 @@ function usersSection() {
   const autoBtn = document.getElementById("users-autobind");
   autoBtn.addEventListener("click", () => run(autoBtn, "Binding…", "POST", base + "/autobind", (res) =>
     res.bound.length
-      ? "Bound " + res.bound.map((b) => b.userId + " → " + b.extension).join(", ") + "."
+      ? "Bound " + res.bound.map((b) => {
+        const u = page.users.find((x) => x.id === b.userId);
+        return (u ? userName(u) : b.userId) + " → " + b.extension;
+      }).join(", ") + "."
       : "No new binding: no unbound user has the e-mail address of an extension."));
 }
 
