@@ -28,6 +28,7 @@ type NewContact struct {
 // CreatedContact is a contact the helpdesk created.
 type CreatedContact struct {
 	ID, Type string
+	URL      string      // its page in the helpdesk, when the template formats contact URLs
 	Outputs  engine.Vars // of the CreateNewContact run
 }
 
@@ -70,6 +71,10 @@ func (s *Service) CreateContact(ctx context.Context, in *store.Integration, nc N
 		return CreatedContact{}, &integrations.RemoteError{Op: "creating the contact", Err: res.Err, Trace: res.Trace}
 	}
 	created := CreatedContact{ID: res.Vars["ContactId"], Type: nc.ContactType, Outputs: res.Vars}
+	if created.ID != "" {
+		created.URL = scenarios.ContactURL(conn.Client, vars, scenarios.Contact{Type: created.Type,
+			Values: map[string]string{"ContactsId": created.ID, "FirstName": nc.FirstName, "LastName": nc.LastName}})
+	}
 	return created, s.keepContact(ctx, in.ID, nc, created)
 }
 
@@ -80,6 +85,7 @@ func (s *Service) keepContact(ctx context.Context, integrationID string, nc NewC
 	if nc.CallID != "" {
 		if _, err := s.store.UpdateCallLink(ctx, nc.CallID, integrationID, func(m map[string]string) {
 			m["ContactId"], m["ContactSyncType"], m["ContactCreated"] = c.ID, c.Type, "1"
+			m["ContactUrl"], m["FirstName"], m["LastName"] = c.URL, nc.FirstName, nc.LastName
 		}); err != nil {
 			return err
 		}

@@ -42,6 +42,7 @@ func TestCreateContactJoinsTheCallAndTheGroup(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "9001", c.ID)
 	require.Equal(t, "contacts", c.Type)
+	require.Equal(t, f.desk.URL+"/agent/users/9001", c.URL, "the page the template's URLFormat gives")
 	require.Equal(t, "9001", c.Outputs["ContactId"])
 	f.desk.mu.Lock()
 	body := f.desk.bodies["POST /api/v2/users.json"][0]
@@ -50,7 +51,8 @@ func TestCreateContactJoinsTheCallAndTheGroup(t *testing.T) {
 
 	links, err := f.st.CallLinks(t.Context(), "c9")
 	require.NoError(t, err)
-	require.Equal(t, map[string]string{"ContactId": "9001", "ContactSyncType": "contacts", "ContactCreated": "1"}, links[f.integ])
+	require.Equal(t, map[string]string{"ContactId": "9001", "ContactSyncType": "contacts", "ContactCreated": "1",
+		"ContactUrl": f.desk.URL + "/agent/users/9001", "FirstName": "Cy", "LastName": "New"}, links[f.integ])
 
 	group, err := f.svc.ContactGroup(t.Context(), f.integ, "(155) 50001")
 	require.NoError(t, err)
@@ -169,4 +171,44 @@ func mustJSON(t *testing.T, v any) []byte {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return b
+}
+
+// The calls list: an admin sees every call, an agent only their own
+// extension's, whatever extension they ask for; each call carries the
+// contact it was given and its steps counted by status.
+func TestListCallsAgentSeesOwnExtension(t *testing.T) {
+	f := newFixture(t, true)
+	f.storeCall(t, "c1")
+	_, err := f.st.UpdateCall(t.Context(), "c2", func([]byte) ([]byte, error) {
+		return json.Marshal(scenarios.Call{ID: "c2", Extension: "1002", State: "ringing", External: scenarios.Party{Number: "+15550002"}})
+	})
+	require.NoError(t, err)
+	_, err = f.svc.CreateContact(t.Context(), f.integration(t), calls.NewContact{FirstName: "Cy", Number: "+15550001", CallID: "c1"})
+	require.NoError(t, err)
+
+	ids := func(v calls.Viewer, fl store.CallFilter) []string {
+		t.Helper()
+		list, err := f.svc.ListCalls(t.Context(), v, fl)
+		require.NoError(t, err)
+		out := []string{}
+		for _, c := range list {
+			out = append(out, c.Call.ID)
+		}
+		return out
+	}
+	admin := calls.Viewer{Admin: true}
+	require.Equal(t, []string{"c2", "c1"}, ids(admin, store.CallFilter{}))
+	require.Equal(t, []string{"c2"}, ids(admin, store.CallFilter{Extension: "1002"}))
+	agent := calls.Viewer{Extension: "1001"}
+	require.Equal(t, []string{"c1"}, ids(agent, store.CallFilter{}))
+	require.Equal(t, []string{"c1"}, ids(agent, store.CallFilter{Extension: "1002"}), "an agent's list stays their own")
+	require.Equal(t, []string{}, ids(calls.Viewer{}, store.CallFilter{}), "an agent with no extension sees none")
+
+	list, err := f.svc.ListCalls(t.Context(), agent, store.CallFilter{})
+	require.NoError(t, err)
+	require.Equal(t, &calls.FoundContact{IntegrationID: f.integ, ID: "9001", Name: "Cy", URL: f.desk.URL + "/agent/users/9001"}, list[0].Contact)
+
+	_, err = f.svc.ListCalls(t.Context(), admin, store.CallFilter{State: "gone"})
+	var invalid *calls.InvalidError
+	require.ErrorAs(t, err, &invalid)
 }

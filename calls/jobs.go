@@ -226,7 +226,7 @@ func (s *Service) screenPop(ctx context.Context, call *scenarios.Call, in *store
 	}
 	s.cfg.Publish(ctx, ScreenPop{CallID: call.ID, IntegrationID: in.ID, Trigger: call.State, Extension: call.Extension,
 		Number: call.External.Number, Name: call.External.Name, URL: link["ContactUrl"], ContactID: link["ContactId"],
-		ContactName: strings.TrimSpace(link["FirstName"] + " " + link["LastName"])})
+		ContactName: strings.TrimSpace(link["FirstName"] + " " + link["LastName"]), TicketID: link["TicketId"], TicketURL: link["TicketUrl"]})
 	return nil
 }
 

@@ -39,6 +39,7 @@ type ScreenPop struct {
 	Extension                      string // whose screen
 	Number, Name                   string // the caller, as the PBX says
 	URL, ContactID, ContactName    string // the contact, as the helpdesk says
+	TicketID, TicketURL            string // the call's ticket, when one was made
 }
 
 // Config configures a Service. Zero values take the defaults noted.

@@ -200,7 +200,8 @@ func TestCallRunsEachStepOnce(t *testing.T) {
 
 	pop := f.nextPop(t)
 	require.Equal(t, calls.ScreenPop{CallID: "c1", IntegrationID: f.integ, Trigger: "ringing", Extension: "1001",
-		Number: "+14155550100", Name: "Ann Lee", URL: f.desk.URL + "/agent/users/17", ContactID: "17", ContactName: "Ann Lee"}, pop)
+		Number: "+14155550100", Name: "Ann Lee", URL: f.desk.URL + "/agent/users/17", ContactID: "17", ContactName: "Ann Lee",
+		TicketID: "4711", TicketURL: f.desk.URL + "/agent/tickets/4711"}, pop)
 
 	hangup := event("hangup")
 	hangup.EndTime, hangup.Disposition = time.Now().UTC(), "ANSWERED"

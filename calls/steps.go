@@ -236,8 +236,38 @@ func (r *stepRun) do(ctx context.Context) (map[string]string, *engine.Result, er
 	out := map[string]string{}
 	if t := res.Vars["TicketId"]; t != "" {
 		out["TicketId"] = t
+		if u := r.ticketURL(t, res.Vars); u != "" {
+			out["TicketUrl"] = u
+		}
 	}
 	return out, res, nil
+}
+
+// ticketURL is the helpdesk page of a ticket the step made: the
+// request's TicketUrl output, else the scenario's TicketURLFormat
+// rendered over the step's variables and the ticket's id; "" when the
+// template says neither.
+func (r *stepRun) ticketURL(id string, outputs engine.Vars) string {
+	if u := strings.TrimSpace(outputs["TicketUrl"]); u != "" {
+		return u
+	}
+	sc := r.conn.Client.Template().Scenario(r.step.Scenario)
+	if sc == nil || sc.Text("TicketURLFormat") == nil {
+		return ""
+	}
+	v := engine.Vars{}
+	for k, x := range r.conn.Client.Vars() {
+		v[k] = x
+	}
+	for k, x := range r.vars {
+		v[k] = x
+	}
+	v["TicketId"] = id
+	u, err := sc.Text("TicketURLFormat").Render(v)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(u)
 }
 
 // splitName splits "Ann Lee" into first and last name.

@@ -76,7 +76,7 @@ var authTexts = []string{"AuthEndPoint", "TokenEndPoint", "Base64EncodedCredenti
 	"ClientId", "ClientSecret", "TokenRequestBody"}
 
 // scenarioTexts are the scenario settings that are templates.
-var scenarioTexts = []string{"Subject", "Description", "URLFormat"}
+var scenarioTexts = []string{"Subject", "Description", "URLFormat", "TicketURLFormat"}
 
 // Load reads, validates and compiles a template: the one way every caller
 // loads one. Problems holds every error and warning; the template is nil

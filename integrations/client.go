@@ -1,6 +1,7 @@
 package integrations
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/switchboard/switchboard/auth"
@@ -61,4 +62,14 @@ func (rt *Runtime) newClient(c *engine.Template, in *store.Integration) (*engine
 		cfg.Shared = &slotLimiter{st: rt.store, id: in.ID, n: limit, ttl: rt.cfg.RequestTimeout + slotLease, now: rt.cfg.Now}
 	}
 	return engine.NewClient(c, cfg), authz, nil
+}
+
+// Outbound is how a run of a template that belongs to no integration (the
+// console's template workbench) reaches the remote API: the same base
+// transport as every integration (no link-local or cloud metadata
+// addresses, the configured proxy), per-attempt timeout and retries, and
+// the HTTP client for token requests. It has no concurrency limit of its
+// own: such a run is one person's test.
+func (rt *Runtime) Outbound() (engine.ClientConfig, *http.Client) {
+	return engine.ClientConfig{Transport: rt.transport, Timeout: rt.cfg.RequestTimeout, Retry: rt.cfg.Retry}, rt.tokenHTTP
 }

@@ -118,3 +118,18 @@ func renderContactURL(pop *engine.Scenario, base, vars engine.Vars, ct Contact) 
 	}
 	return strings.TrimSpace(u)
 }
+
+// ContactURL is the page of a contact known by its values (a created one,
+// say) when the template formats contact URLs (ContactUrlType
+// specify_url_format); "" when it reads them from the contact instead or
+// has no SyncContactAuto.
+func ContactURL(c *engine.Client, vars engine.Vars, ct Contact) string {
+	pop := c.Template().Scenario(templates.ScenarioSyncContact)
+	if pop == nil {
+		return ""
+	}
+	if t := strings.TrimSpace(pop.Setting("ContactUrlType")); t != "" && t != "specify_url_format" {
+		return ""
+	}
+	return renderContactURL(pop, c.Vars(), vars, ct)
+}

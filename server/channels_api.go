@@ -186,8 +186,27 @@ func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// numberStats are one number's counts, in a period or in one bucket of a
+// series.
+type numberStats struct {
+	Number    string `json:"number,omitempty"`
+	From      string `json:"from,omitempty"` // a bucket's start
+	Sent      int    `json:"sent"`
+	Succeeded int    `json:"succeeded"`
+	Failed    int    `json:"failed"`
+	Received  int    `json:"received"`
+	// Series is the period's buckets, oldest first, with ?bucket=.
+	Series []numberStats `json:"series,omitempty"`
+}
+
+// maxBuckets bounds a series: 31 days of hours, or years of days.
+const maxBuckets = 1000
+
 // channelStats counts each number's messages in a period: sent in all
-// (succeeded and failed), succeeded, failed, received.
+// (succeeded and failed), succeeded, failed, received. With ?bucket=hour
+// or day each number also has its series: one bucket per hour or per 24
+// hours from ?from= (required then; ?to= defaults to now), empty buckets
+// included.
 func (s *Server) channelStats(w http.ResponseWriter, r *http.Request) error {
 	ch, err := s.msg.Channel(r.Context(), r.PathValue("id"))
 	if err != nil {
@@ -197,20 +216,30 @@ func (s *Server) channelStats(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	step, err := bucketStep(r.URL.Query().Get("bucket"))
+	if err != nil {
+		return err
+	}
+	if step > 0 {
+		if to.IsZero() {
+			to = s.now()
+		}
+		switch {
+		case from.IsZero():
+			return badRequest("bucket needs from: the series starts there")
+		case !to.After(from):
+			return badRequest("to must be after from")
+		case to.Sub(from) > maxBuckets*step:
+			return badRequest("the period holds more than %d buckets of %s; choose a shorter period or bucket=day", maxBuckets, step)
+		}
+	}
 	stats, err := s.store.NumberStats(r.Context(), ch.ID, from, to)
 	if err != nil {
 		return err
 	}
-	type numberStats struct {
-		Number    string `json:"number"`
-		Sent      int    `json:"sent"`
-		Succeeded int    `json:"succeeded"`
-		Failed    int    `json:"failed"`
-		Received  int    `json:"received"`
-	}
 	by := map[string]numberStats{}
 	for _, st := range stats {
-		by[st.Number] = numberStats{st.Number, st.Sent, st.Succeeded, st.Failed, st.Received}
+		by[st.Number] = numberStats{Number: st.Number, Sent: st.Sent, Succeeded: st.Succeeded, Failed: st.Failed, Received: st.Received}
 	}
 	out := []numberStats{}
 	for _, n := range ch.Numbers {
@@ -228,7 +257,53 @@ func (s *Server) channelStats(w http.ResponseWriter, r *http.Request) error {
 	for _, n := range rest {
 		out = append(out, by[n])
 	}
-	writeJSON(w, 200, map[string]any{"channelId": ch.ID, "from": optTime(from), "to": optTime(to), "numbers": out})
+	answer := map[string]any{"channelId": ch.ID, "from": optTime(from), "to": optTime(to), "numbers": out}
+	if step > 0 {
+		if err := s.fillSeries(r.Context(), ch.ID, out, from, to, step); err != nil {
+			return err
+		}
+		answer["bucket"] = r.URL.Query().Get("bucket")
+	}
+	writeJSON(w, 200, answer)
+	return nil
+}
+
+// bucketStep reads ?bucket=: hour, day, or nothing (0).
+func bucketStep(v string) (time.Duration, error) {
+	switch strings.TrimSpace(v) {
+	case "":
+		return 0, nil
+	case "hour":
+		return time.Hour, nil
+	case "day":
+		return 24 * time.Hour, nil
+	}
+	return 0, badRequest("bucket %q: hour or day", v)
+}
+
+// fillSeries gives each number its series in [from, to), every bucket
+// there, empty ones at zero.
+func (s *Server) fillSeries(ctx context.Context, channelID string, numbers []numberStats, from, to time.Time, step time.Duration) error {
+	buckets, err := s.store.NumberStatsSeries(ctx, channelID, from, to, step)
+	if err != nil {
+		return err
+	}
+	type key struct {
+		number string
+		start  int64
+	}
+	found := map[key]store.NumberStats{}
+	for _, b := range buckets {
+		found[key{b.Number, b.Start.UnixMilli()}] = b.NumberStats
+	}
+	for i := range numbers {
+		numbers[i].Series = []numberStats{}
+		for start := from.UTC(); start.Before(to); start = start.Add(step) {
+			st := found[key{numbers[i].Number, start.UnixMilli()}]
+			numbers[i].Series = append(numbers[i].Series, numberStats{From: start.Format(time.RFC3339Nano), Sent: st.Sent,
+				Succeeded: st.Succeeded, Failed: st.Failed, Received: st.Received})
+		}
+	}
 	return nil
 }
 

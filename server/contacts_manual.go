@@ -47,7 +47,7 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return domainError(r, err)
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"contactId": c.ID, "contactType": c.Type, "outputs": c.Outputs})
+	writeJSON(w, http.StatusCreated, map[string]any{"contactId": c.ID, "contactType": c.Type, "url": c.URL, "outputs": c.Outputs})
 	return nil
 }
 

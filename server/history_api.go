@@ -15,11 +15,13 @@ import (
 )
 
 // historyFilter reads the history's search conditions: ?channelId=
-// &number= &customer= &state= &from= &to= (sessions created in the
+// &number= &customer= &agent= (the extension a session is assigned to)
+// &state= &from= &to= (sessions created in the
 // period), &limit= &offset=. Removed sessions are part of the history.
 func historyFilter(r *http.Request) (store.SessionFilter, error) {
 	q := r.URL.Query()
-	f := store.SessionFilter{ChannelID: q.Get("channelId"), Number: q.Get("number"), Customer: q.Get("customer"), IncludeRemoved: true}
+	f := store.SessionFilter{ChannelID: q.Get("channelId"), Number: q.Get("number"), Customer: q.Get("customer"), Agent: q.Get("agent"),
+		IncludeRemoved: true}
 	if v := q.Get("state"); v != "" {
 		if !slices.Contains(sessionStates, v) {
 			return f, badRequest("state %q is not one of open, archived, closed", v)

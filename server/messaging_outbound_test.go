@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -101,6 +102,25 @@ func TestOutboundFailures(t *testing.T) {
 	require.Contains(t, chv["statusReason"], "Authentication failed")
 	stats := e.expect(e.admin("GET", "/api/v1/channels/"+ch["id"].(string)+"/stats", nil), 200)["numbers"].([]any)[0].(map[string]any)
 	require.Equal(t, map[string]any{"number": smsNumber, "sent": 3.0, "succeeded": 1.0, "failed": 2.0, "received": 1.0}, stats)
+
+	// The same counts per hour: every bucket from ?from= to now, empty ones
+	// at zero, adding up to the period's counts.
+	from := time.Now().Add(-90 * time.Minute).UTC().Truncate(time.Second)
+	path := "/api/v1/channels/" + ch["id"].(string) + "/stats?bucket=hour&from=" + url.QueryEscape(from.Format(time.RFC3339))
+	hourly := e.expect(e.admin("GET", path, nil), 200)
+	require.Equal(t, "hour", hourly["bucket"])
+	num := hourly["numbers"].([]any)[0].(map[string]any)
+	series := num["series"].([]any)
+	require.Len(t, series, 2)
+	require.Equal(t, from.Format(time.RFC3339), series[0].(map[string]any)["from"])
+	require.Equal(t, from.Add(time.Hour).Format(time.RFC3339), series[1].(map[string]any)["from"])
+	require.Equal(t, map[string]any{"from": from.Add(time.Hour).Format(time.RFC3339), "sent": 3.0, "succeeded": 1.0, "failed": 2.0, "received": 1.0},
+		series[1], "the messages of the last hour")
+	require.Equal(t, map[string]any{"from": from.Format(time.RFC3339), "sent": 0.0, "succeeded": 0.0, "failed": 0.0, "received": 0.0}, series[0])
+	for _, bad := range []string{"?bucket=week&from=2026-11-01", "?bucket=hour", "?bucket=hour&from=2026-01-01&to=2026-03-01",
+		"?bucket=day&from=2026-11-02&to=2026-11-01"} {
+		e.expect(e.admin("GET", "/api/v1/channels/"+ch["id"].(string)+"/stats"+bad, nil), 400)
+	}
 
 	// Checking the connection again reports it too.
 	chv = e.expect(e.admin("POST", "/api/v1/channels/"+ch["id"].(string)+"/verify", nil), 200)

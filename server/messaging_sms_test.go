@@ -95,6 +95,11 @@ func genericSMSConversation(t *testing.T, e *env) {
 	// 1001 takes over; 1002 is too late and loses sight of it.
 	taken := e.expect(e.do("POST", "/api/v1/sessions/"+sid+"/takeover", a1, nil), 200)
 	require.Equal(t, "1001", taken["assignee"])
+	// The history finds it by its agent.
+	byAgent := e.expect(e.admin("GET", "/api/v1/history/sessions?agent=1001", nil), 200)["sessions"].([]any)
+	require.Len(t, byAgent, 1)
+	require.Equal(t, sid, byAgent[0].(map[string]any)["id"])
+	require.Empty(t, e.expect(e.admin("GET", "/api/v1/history/sessions?agent=1002", nil), 200)["sessions"])
 	require.Equal(t, "1001", s2.next("session.updated", nil)["assignee"], "the other agents learn it is taken")
 	r = e.do("POST", "/api/v1/sessions/"+sid+"/takeover", a2, nil)
 	require.Equal(t, 404, r.Status, "no longer offered to 1002: %s", r.Body)

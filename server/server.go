@@ -204,6 +204,8 @@ func (s *Server) routes() {
 	// Templates.
 	handle("POST /api/v1/templates", admin(s.createTemplate))
 	handle("GET /api/v1/templates", admin(s.listTemplates))
+	handle("POST /api/v1/templates/validate", admin(s.validateTemplate))
+	handle("POST /api/v1/templates/run", admin(s.runTemplate))
 	handle("GET /api/v1/templates/{id}", admin(s.getTemplate))
 	handle("GET /api/v1/templates/{id}/xml", admin(s.downloadTemplate))
 	handle("PUT /api/v1/templates/{id}", admin(s.replaceTemplate))
@@ -245,6 +247,7 @@ func (s *Server) routes() {
 	// The PBX's events: API tokens only, never a browser's session.
 	handle("POST /api/v1/events/calls", s.authorizeToken(s.postCallEvent, store.RolePBX, store.RoleAdmin))
 	handle("POST /api/v1/events/yeastar", s.authorizeToken(s.postYeastarEvent, store.RolePBX, store.RoleAdmin))
+	handle("GET /api/v1/calls", s.authorize(s.listCalls, store.RoleAdmin, store.RoleAgent))
 	handle("GET /api/v1/calls/{callId}", admin(s.getCall))
 	handle("GET /api/v1/calls/{callId}/popup", s.authorize(s.callPopup, store.RoleAdmin, store.RoleAgent))
 	handle("GET /api/v1/runs", admin(s.listRuns))
@@ -291,6 +294,8 @@ func (s *Server) routes() {
 	handle("DELETE /api/v1/history/sessions/{id}", admin(s.deleteHistorySession))
 	handle("DELETE /api/v1/history/messages/{id}", admin(s.deleteHistoryMessage))
 	handle("GET /api/v1/history/export", admin(s.exportHistory))
+	// The console's overview.
+	handle("GET /api/v1/overview", admin(s.overview))
 	// Operations.
 	handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) }))
 	handle("GET /readyz", s.serve(s.readyz))

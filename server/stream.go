@@ -101,7 +101,7 @@ func (s *Server) publishMessaging(ctx context.Context, e messaging.Event) {
 func (s *Server) publishScreenPop(ctx context.Context, p calls.ScreenPop) {
 	s.publish(ctx, streamEvent{Type: "screenPop", Extension: p.Extension, Data: map[string]any{
 		"callId": p.CallID, "integrationId": p.IntegrationID, "trigger": p.Trigger, "number": p.Number, "name": p.Name,
-		"url": p.URL, "contactId": p.ContactID, "contactName": p.ContactName,
+		"url": p.URL, "contactId": p.ContactID, "contactName": p.ContactName, "ticketId": p.TicketID, "ticketUrl": p.TicketURL,
 	}})
 }
 
@@ -164,6 +164,16 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	heartbeat := time.NewTicker(25 * time.Second)
 	defer heartbeat.Stop()
 	shutdown := shuttingDown(r.Context())
+	// A web session's stream ends when the session does, however busy:
+	// the browser's reconnection is then refused and the page says the
+	// person is signed out. (An open console is use, so the idle expiry
+	// does not end it; signing out and disabling do, through revoke.)
+	var expired <-chan time.Time
+	if p.session != nil {
+		t := time.NewTimer(p.session.ExpiresAt.Sub(s.now()))
+		defer t.Stop()
+		expired = t.C
+	}
 	for {
 		select {
 		case <-r.Context().Done():
@@ -172,6 +182,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 			return nil // the server shuts down: the client reconnects to another replica, or later
 		case <-sub.revoked:
 			return nil // the credential was revoked: the stream ends
+		case <-expired:
+			return nil // the web session expired
 		case <-heartbeat.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
 		case b := <-sub.events:

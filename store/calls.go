@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -55,8 +56,13 @@ type GroupContact struct {
 type CallStore interface {
 	// UpdateCall changes a call's data under a lock: f gets the stored JSON
 	// (nil for a new call) and returns the new one.
+	// A call's data is JSON whose keys "extension", "state" and
+	// "external"."number" are copied to columns ListCalls filters on.
 	UpdateCall(ctx context.Context, id string, f func(data []byte) ([]byte, error)) ([]byte, error)
 	GetCall(ctx context.Context, id string) ([]byte, error)
+	// ListCalls lists calls newest first, each with what its
+	// integrations learned and the count of its runs by status.
+	ListCalls(ctx context.Context, f CallFilter) ([]*CallSummary, error)
 	// UpdateCallLink changes what an integration learned about a call.
 	UpdateCallLink(ctx context.Context, callID, integrationID string, f func(map[string]string)) (map[string]string, error)
 	CallLinks(ctx context.Context, callID string) (map[string]map[string]string, error)
@@ -76,6 +82,10 @@ type CallStore interface {
 	// FindGroupContacts returns the contacts of an integration under a
 	// number key.
 	FindGroupContacts(ctx context.Context, integrationID, numberKey string) ([]GroupContact, error)
+
+	// CallCounts counts the period's calls hour by hour, its failed runs
+	// and the runs waiting now, for an overview.
+	CallCounts(ctx context.Context, p Hours) (CallCounts, error)
 }
 
 func (s *sqlStore) UpdateCall(ctx context.Context, id string, f func([]byte) ([]byte, error)) ([]byte, error) {
@@ -103,7 +113,9 @@ func (s *sqlStore) UpdateCall(ctx context.Context, id string, f func([]byte) ([]
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, s.q("UPDATE calls SET data = ?, updated_at = ? WHERE id = ?"), string(out), now, id); err != nil {
+	ix := indexOf(out)
+	if _, err := tx.ExecContext(ctx, s.q("UPDATE calls SET data = ?, updated_at = ?, extension = ?, number = ?, number_key = ?, state = ? WHERE id = ?"),
+		string(out), now, ix.Extension, ix.External.Number, digits(ix.External.Number), ix.State, id); err != nil {
 		return nil, err
 	}
 	return out, tx.Commit()
@@ -283,4 +295,148 @@ func (s *sqlStore) forUpdate() string {
 		return " FOR UPDATE"
 	}
 	return ""
+}
+
+// CallFilter selects calls.
+type CallFilter struct {
+	Extension string // empty: any
+	// Number matches calls whose external number holds its digits (or,
+	// when it has none, its text).
+	Number        string
+	State         string // empty: any
+	Limit, Offset int    // Limit default 100
+}
+
+// CallSummary is one call of a list.
+type CallSummary struct {
+	ID                   string
+	Data                 []byte // the call's JSON
+	CreatedAt, UpdatedAt time.Time
+	Links                map[string]map[string]string // by integration, as CallLinks
+	Steps                map[string]int               // runs by status
+}
+
+// callIndex is what UpdateCall copies from a call's JSON to its columns.
+type callIndex struct {
+	Extension string `json:"extension"`
+	State     string `json:"state"`
+	External  struct {
+		Number string `json:"number"`
+	} `json:"external"`
+}
+
+// indexOf reads the indexed keys of a call's JSON; data that is not a
+// JSON object indexes as empty.
+func indexOf(data []byte) callIndex {
+	var ix callIndex
+	_ = json.Unmarshal(data, &ix)
+	return ix
+}
+
+// digits keeps the digits of a number.
+func digits(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if c >= '0' && c <= '9' {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
+
+// likeEscape escapes LIKE's wildcards (the escape character is \).
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func (s *sqlStore) ListCalls(ctx context.Context, f CallFilter) ([]*CallSummary, error) {
+	q := "SELECT id, data, created_at, updated_at FROM calls WHERE data <> ''"
+	var args []any
+	if f.Extension != "" {
+		q += " AND extension = ?"
+		args = append(args, f.Extension)
+	}
+	if n := strings.TrimSpace(f.Number); n != "" {
+		if d := digits(n); d != "" {
+			q += ` AND number_key LIKE ? ESCAPE '\'`
+			args = append(args, "%"+d+"%")
+		} else {
+			q += ` AND number LIKE ? ESCAPE '\'`
+			args = append(args, "%"+likeEscape(n)+"%")
+		}
+	}
+	if f.State != "" {
+		q += " AND state = ?"
+		args = append(args, f.State)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	q += " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+	args = append(args, f.Limit, max(f.Offset, 0))
+	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*CallSummary{}
+	byID := map[string]*CallSummary{}
+	for rows.Next() {
+		var c CallSummary
+		var data string
+		var created, updated int64
+		if err := rows.Scan(&c.ID, &data, &created, &updated); err != nil {
+			return nil, err
+		}
+		c.Data, c.CreatedAt, c.UpdatedAt = []byte(data), fromMS(created), fromMS(updated)
+		c.Links, c.Steps = map[string]map[string]string{}, map[string]int{}
+		out = append(out, &c)
+		byID[c.ID] = &c
+	}
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	return out, s.callExtras(ctx, byID)
+}
+
+// callExtras adds the links and run counts of the listed calls.
+func (s *sqlStore) callExtras(ctx context.Context, byID map[string]*CallSummary) error {
+	ids := make([]any, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	in := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")"
+	rows, err := s.db.QueryContext(ctx, s.q("SELECT call_id, integration_id, data FROM call_links WHERE call_id IN "+in), ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var callID, integration, raw string
+		if err := rows.Scan(&callID, &integration, &raw); err != nil {
+			return err
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal([]byte(raw), &m); err != nil {
+			return err
+		}
+		byID[callID].Links[integration] = m
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	counts, err := s.db.QueryContext(ctx, s.q("SELECT call_id, status, COUNT(*) FROM runs WHERE call_id IN "+in+" GROUP BY call_id, status"), ids...)
+	if err != nil {
+		return err
+	}
+	defer counts.Close()
+	for counts.Next() {
+		var callID, status string
+		var n int
+		if err := counts.Scan(&callID, &status, &n); err != nil {
+			return err
+		}
+		byID[callID].Steps[status] = n
+	}
+	return counts.Err()
 }

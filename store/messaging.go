@@ -164,6 +164,8 @@ type SessionFilter struct {
 	ChannelID string
 	Number    string
 	Customer  string
+	// Agent selects the sessions assigned to this extension now.
+	Agent string
 	// Visible limits to what an agent sees: sessions assigned to the
 	// extension, and unassigned sessions offered in its queues.
 	Visible *Visibility
@@ -187,6 +189,13 @@ type NumberStats struct {
 	Succeeded int // sent, delivered or read
 	Failed    int
 	Received  int
+}
+
+// NumberStatsBucket counts a number's messages in one bucket of a
+// series: created in [Start, Start+step).
+type NumberStatsBucket struct {
+	NumberStats
+	Start time.Time
 }
 
 // SessionChange changes a session under conditions, atomically, and adds a
@@ -287,6 +296,14 @@ type MessagingStore interface {
 	// NumberStats counts messages per number of a channel created in
 	// [from, to) (zero: unbounded).
 	NumberStats(ctx context.Context, channelID string, from, to time.Time) ([]NumberStats, error)
+	// MessageCounts counts the period's messages of every channel hour by
+	// hour and by outcome, the messages waiting to be sent and the offers
+	// waiting for an agent, for an overview.
+	MessageCounts(ctx context.Context, p Hours) (MessageCounts, error)
+	// NumberStatsSeries counts them per number and per bucket of step
+	// created in [from, to): bucket i starts at from + i*step. Only
+	// buckets with messages are answered, by number then bucket.
+	NumberStatsSeries(ctx context.Context, channelID string, from, to time.Time, step time.Duration) ([]NumberStatsBucket, error)
 
 	// SetOptOut records that a customer opted out of (or back into)
 	// messages from a number.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,6 +31,9 @@ type Queue interface {
 	Retry(ctx context.Context, id int64) error
 	// Job returns a stored job.
 	Job(ctx context.Context, id int64) (*rivertype.JobRow, error)
+	// Waiting counts the jobs waiting to be worked: available now,
+	// scheduled for later, or to be retried (not those running or done).
+	Waiting(ctx context.Context) (int, error)
 	// Start begins working jobs; Stop waits for running jobs to finish, or
 	// returns ctx's error when it ends first (the jobs still run);
 	// StopAndCancel cancels the running jobs' contexts and waits for them.
@@ -110,6 +114,7 @@ func (c QueueConfig) Validate() error {
 
 type riverQueue[TTx any] struct {
 	client *river.Client[TTx]
+	db     *sql.DB // the same database, for counting
 }
 
 // OpenQueue migrates River's tables and returns the queue over the store's
@@ -124,9 +129,9 @@ func OpenQueue(ctx context.Context, st Store, cfg QueueConfig) (Queue, error) {
 	}
 	cfg = cfg.WithDefaults()
 	if s.pool != nil {
-		return newRiverQueue(ctx, riverpgxv5.New(s.pool), cfg)
+		return newRiverQueue(ctx, riverpgxv5.New(s.pool), s.db, cfg)
 	}
-	q, err := newRiverQueue(ctx, riversqlite.New(s.db), cfg)
+	q, err := newRiverQueue(ctx, riversqlite.New(s.db), s.db, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +144,7 @@ func OpenQueue(ctx context.Context, st Store, cfg QueueConfig) (Queue, error) {
 	return q, nil
 }
 
-func newRiverQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg QueueConfig) (Queue, error) {
+func newRiverQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], db *sql.DB, cfg QueueConfig) (Queue, error) {
 	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: discardIfNil(cfg.Logger)})
 	if err != nil {
 		return nil, err
@@ -165,7 +170,7 @@ func newRiverQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx],
 	if err != nil {
 		return nil, err
 	}
-	return &riverQueue[TTx]{client: client}, nil
+	return &riverQueue[TTx]{client: client, db: db}, nil
 }
 
 func discardIfNil(l *slog.Logger) *slog.Logger {
@@ -197,6 +202,14 @@ func (q *riverQueue[TTx]) Job(ctx context.Context, id int64) (*rivertype.JobRow,
 		return nil, ErrNotFound
 	}
 	return j, err
+}
+
+// Waiting reads River's table directly: River's API lists jobs but does
+// not count them. River's index on (state, queue, …) makes it cheap.
+func (q *riverQueue[TTx]) Waiting(ctx context.Context) (int, error) {
+	var n int
+	err := q.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM river_job WHERE state IN ('available', 'scheduled', 'retryable')").Scan(&n)
+	return n, err
 }
 
 func (q *riverQueue[TTx]) Start(ctx context.Context) error { return q.client.Start(ctx) }

@@ -61,6 +61,12 @@ func queueSuite(t *testing.T, st store.Store) {
 	require.NoError(t, err)
 	require.True(t, dup, "the same job twice is stored once")
 	require.Equal(t, id1, id2)
+	// Waiting: the job stored once, and one scheduled for tomorrow.
+	_, _, err = q.Enqueue(ctx, echoArgs{Key: "tomorrow"}, &river.InsertOpts{ScheduledAt: time.Now().Add(24 * time.Hour)})
+	require.NoError(t, err)
+	waiting, err := q.Waiting(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, waiting)
 
 	w.fails.Store(1) // the first attempt fails, the retry succeeds
 	require.NoError(t, q.Start(ctx))
@@ -78,6 +84,9 @@ func queueSuite(t *testing.T, st store.Store) {
 	j, err := q.Job(ctx, id1)
 	require.NoError(t, err)
 	require.Equal(t, 2, j.Attempt)
+	waiting, err = q.Waiting(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, waiting, "a completed job no longer waits; tomorrow's does")
 
 	// A completed unique job is not stored again; Retry runs it again.
 	_, dup, err = q.Enqueue(ctx, echoArgs{Key: "a"}, unique)

@@ -358,6 +358,9 @@ func (s *sqlStore) ListSessions(ctx context.Context, f SessionFilter) ([]*Sessio
 	if f.Customer != "" {
 		add("customer = ?", f.Customer)
 	}
+	if f.Agent != "" {
+		add("assignee = ?", f.Agent)
+	}
 	if !f.IncludeRemoved {
 		add("removed = 0")
 	}
@@ -526,13 +529,14 @@ func (s *sqlStore) Timeline(ctx context.Context, sessionID string) ([]*SessionEv
 	return out, rows.Err()
 }
 
+// numberCounts are the four counts of NumberStats, as SQL.
+const numberCounts = "SUM(CASE WHEN direction <> 'in' AND status IN ('sent', 'delivered', 'read', 'failed') THEN 1 ELSE 0 END), " +
+	"SUM(CASE WHEN direction <> 'in' AND status IN ('sent', 'delivered', 'read') THEN 1 ELSE 0 END), " +
+	"SUM(CASE WHEN direction <> 'in' AND status = 'failed' THEN 1 ELSE 0 END), " +
+	"SUM(CASE WHEN direction = 'in' THEN 1 ELSE 0 END) "
+
 func (s *sqlStore) NumberStats(ctx context.Context, channelID string, from, to time.Time) ([]NumberStats, error) {
-	q := "SELECT number, " +
-		"SUM(CASE WHEN direction <> 'in' AND status IN ('sent', 'delivered', 'read', 'failed') THEN 1 ELSE 0 END), " +
-		"SUM(CASE WHEN direction <> 'in' AND status IN ('sent', 'delivered', 'read') THEN 1 ELSE 0 END), " +
-		"SUM(CASE WHEN direction <> 'in' AND status = 'failed' THEN 1 ELSE 0 END), " +
-		"SUM(CASE WHEN direction = 'in' THEN 1 ELSE 0 END) " +
-		"FROM messages WHERE channel_id = ?"
+	q := "SELECT number, " + numberCounts + "FROM messages WHERE channel_id = ?"
 	args := []any{channelID}
 	if !from.IsZero() {
 		q += " AND created_at >= ?"
@@ -553,6 +557,32 @@ func (s *sqlStore) NumberStats(ctx context.Context, channelID string, from, to t
 		if err := rows.Scan(&st.Number, &st.Sent, &st.Succeeded, &st.Failed, &st.Received); err != nil {
 			return nil, err
 		}
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+func (s *sqlStore) NumberStatsSeries(ctx context.Context, channelID string, from, to time.Time, step time.Duration) ([]NumberStatsBucket, error) {
+	size := step.Milliseconds()
+	if size <= 0 {
+		return nil, fmt.Errorf("a series needs a step of a millisecond or more, not %s", step)
+	}
+	// Integer division: both databases truncate, and created_at >= from.
+	q := "SELECT number, (created_at - ?) / ? AS bucket, " + numberCounts +
+		"FROM messages WHERE channel_id = ? AND created_at >= ? AND created_at < ? GROUP BY number, bucket ORDER BY number, bucket"
+	rows, err := s.db.QueryContext(ctx, s.q(q), ms(from), size, channelID, ms(from), ms(to))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []NumberStatsBucket
+	for rows.Next() {
+		st := NumberStatsBucket{NumberStats: NumberStats{ChannelID: channelID}}
+		var bucket int64
+		if err := rows.Scan(&st.Number, &bucket, &st.Sent, &st.Succeeded, &st.Failed, &st.Received); err != nil {
+			return nil, err
+		}
+		st.Start = from.UTC().Add(time.Duration(bucket) * step)
 		out = append(out, st)
 	}
 	return out, rows.Err()

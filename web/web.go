@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 //go:embed pages/*.html
@@ -71,8 +72,11 @@ var pages = []page{
 	{"integrations", "GET /integrations", admins},
 	{"integration", "GET /integrations/{id}", admins},
 	{"calls", "GET /calls", admins},
+	{"call", "GET /calls/{id}", admins},
 	{"channels", "GET /channels", admins},
+	{"channel", "GET /channels/{id}", admins},
 	{"history", "GET /history", admins},
+	{"history-session", "GET /history/{id}", admins},
 	{"users", "GET /users", admins},
 	{"tokens", "GET /tokens", admins},
 }
@@ -110,9 +114,10 @@ type navLink struct {
 
 var funcs = template.FuncMap{
 	// nav makes a navigation link, current when it is the page shown or
-	// one of its detail pages ("integration" is under "integrations").
+	// one of its list's details: "channel" in "channels", or one named
+	// "<list>-<what>" ("history-session" in "history").
 	"nav": func(page, name, href, label string) navLink {
-		return navLink{Href: href, Label: label, Current: page == name || page+"s" == name}
+		return navLink{Href: href, Label: label, Current: page == name || page+"s" == name || strings.HasPrefix(page, name+"-")}
 	},
 }
 

@@ -56,7 +56,7 @@ func TestPagesRender(t *testing.T) {
 // is a 404, and nothing outside the folder is reachable.
 func TestStaticFiles(t *testing.T) {
 	srv := serve(t)
-	for _, f := range []string{"style.css", "app.js", "login.js", "setup.js", "console.js", "users.js", "inbox.js", "templates.js", "workbench.js", "integrations.js", "calls.js", "channels.js", "history.js", "tokens.js"} {
+	for _, f := range []string{"style.css", "app.js", "login.js", "setup.js", "console.js", "users.js", "inbox.js", "templates.js", "workbench.js", "integrations.js", "calls.js", "call.js", "channels.js", "history.js", "tokens.js"} {
 		res, body := get(t, srv.URL+"/static/"+f)
 		require.Equal(t, 200, res.StatusCode, f)
 		require.NotEmpty(t, body)
@@ -86,7 +86,11 @@ func TestPageAccess(t *testing.T) {
 		{"agent", "/templates", 403, ""},
 		{"agent", "/users", 403, ""},
 		{"agent", "/tokens", 403, ""},
+		{"agent", "/calls/c-1", 403, ""},
+		{"admin", "/calls/c-1", 200, ""},
 		{"admin", "/tokens", 200, ""},
+		{"agent", "/history/ses_1", 403, ""},
+		{"admin", "/history/ses_1", 200, ""},
 		{"admin", "/inbox", 200, ""},
 	} {
 		c, err := web.New(web.Config{Role: func(*http.Request) string { return tc.role }})

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -128,4 +129,10 @@ func signIn(base, login, password string) chromedp.Action[chromedp.Void] {
 		chromedp.SendKeys(chromedp.CSS("#password"), password),
 		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
 	)
+}
+
+// jsString quotes s as a JavaScript string literal, for a test's script.
+func jsString(s string) string {
+	b, _ := json.Marshal(s) // a string always marshals
+	return string(b)
 }

@@ -119,7 +119,8 @@ func TestStoreDependsOnNoDomainPackage(t *testing.T) {
 }
 
 // Each layer imports only those below it: templates ← engine ← auth,
-// scenarios ← integrations ← calls, messaging, accounts ← server ← cli.
+// scenarios ← integrations ← calls, messaging, accounts ← server ← cli;
+// messaging ← templaterun (template runs of the CLI and the workbench).
 func TestLayers(t *testing.T) {
 	all := packages(t)
 	below := map[string][]string{
@@ -130,6 +131,7 @@ func TestLayers(t *testing.T) {
 		"integrations": {"auth", "engine", "scenarios", "store", "templates"},
 		"calls":        {"auth", "engine", "integrations", "scenarios", "store", "templates"},
 		"messaging":    {"auth", "engine", "scenarios", "store", "templates"},
+		"templaterun":  {"auth", "engine", "messaging", "scenarios", "store", "templates"},
 		"accounts":     {"store"},
 		"web":          {},
 	}

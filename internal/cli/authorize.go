@@ -16,6 +16,7 @@ import (
 
 	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/templaterun"
 )
 
 type authorizeFlags struct {
@@ -68,8 +69,8 @@ func authorize(cmd *cobra.Command, file string, f authorizeFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := checkFields(tmpl.Source, fields); err != nil {
-		return err
+	if err := templaterun.CheckFields(tmpl.Source, fields); err != nil {
+		return usageErr("--%w", err)
 	}
 	o, err := auth.NewOAuth2(tmpl, fields, auth.Options{Store: &auth.FileStore{Path: f.tokenFile}})
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -15,8 +14,7 @@ import (
 
 	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/engine"
-	"github.com/switchboard/switchboard/scenarios"
-	"github.com/switchboard/switchboard/templates"
+	"github.com/switchboard/switchboard/templaterun"
 )
 
 type runFlags struct {
@@ -96,42 +94,25 @@ func runScenario(cmd *cobra.Command, file string, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := checkFields(tmpl.Source, fields); err != nil {
-		return err
-	}
-	for _, cf := range tmpl.Source.CustomFields() {
-		if d := cf.DefaultValue(); d != "" && strings.TrimSpace(fields[cf.Name]) == "" {
-			fields[cf.Name] = d
-		}
-	}
 	vars, err := pairs("--var", f.vars)
 	if err != nil {
 		return err
 	}
-	if tmpl.Scenario(f.scenario) == nil || f.scenario == templates.ScenarioAuth {
-		return usageErr("the template has no runnable scenario %q; it has %s", f.scenario, strings.Join(tmpl.ScenarioIDs(), ", "))
-	}
-	if tmpl.Source.IsChannel() && templates.ReadsWebhook(f.scenario) {
+	if templaterun.ReadsWebhook(tmpl, f.scenario) {
 		return readWebhook(cmd, tmpl, f, fields, vars)
 	}
 	if f.webhook != "" {
 		return usageErr("--webhook is for the ReceiveMessage and DeliveryReport scenarios of channel templates")
 	}
-	sc := tmpl.Scenario(f.scenario)
-	for _, r := range f.requests {
-		if sc.Request(r) == nil {
-			return usageErr("scenario %s has no request %q; it has %s", f.scenario, r, strings.Join(sc.RequestNames(), ", "))
-		}
-	}
-	requests, err := defaultRequests(sc, f.scenario, f.requests)
-	if err != nil {
-		return err
+	in := templaterun.Input{Scenario: f.scenario, Requests: f.requests, Fields: fields, Vars: vars, Token: f.token, NoGlobalInfo: f.noGlobalInfo}
+	if err := templaterun.Check(tmpl, in); err != nil {
+		return runInputErr(err)
 	}
 	// Only oauth2 tokens are kept between runs: they come from a browser
 	// authorization. A bearer token is fetched again by each run.
-	var store auth.TokenStore = &auth.MemoryStore{}
+	env := templaterun.Env{Client: engine.ClientConfig{Timeout: f.timeout}}
 	if tmpl.Source.AuthType == "oauth2" && f.token == "" {
-		store = &auth.FileStore{Path: f.tokenFile}
+		store := &auth.FileStore{Path: f.tokenFile}
 		tok, err := store.Load(cmd.Context(), tmpl.Source.Key)
 		if err != nil {
 			return usageErr("%w", err)
@@ -139,74 +120,34 @@ func runScenario(cmd *cobra.Command, file string, f runFlags) error {
 		if tok == nil {
 			return usageErr("oauth2: no token for %q in %s; run 'switchboard template authorize %s' first, or pass one with --token", tmpl.Source.Key, f.tokenFile, file)
 		}
+		env.Auth.Store = store
 	}
-	authz, err := auth.New(tmpl, fields, auth.Options{Store: store, Token: f.token})
+	res, err := templaterun.Run(cmd.Context(), tmpl, in, env)
 	if err != nil {
-		return usageErr("%w", err)
-	}
-	cfg := engine.ClientConfig{Auth: authz, Vars: fields, Timeout: f.timeout}
-	if f.token != "" {
-		cfg.Secrets = append(cfg.Secrets, f.token)
-	}
-	client := engine.NewClient(tmpl, cfg)
-
-	res := &engine.Result{Scenario: f.scenario}
-	var pre []engine.Exchange
-	if f.scenario != templates.ScenarioGlobalInfo && !f.noGlobalInfo {
-		if gi := scenarios.GlobalInfo(cmd.Context(), client); gi != nil {
-			pre = gi.Trace
-			if gi.Err != nil {
-				res = &engine.Result{Scenario: f.scenario, Rows: []engine.Row{}, Vars: engine.Vars{}, Trace: gi.Trace,
-					Err: gi.Err, Error: "GetGlobalInfo: " + gi.Error}
-			} else {
-				for k, v := range gi.Vars {
-					fields[k] = v
-				}
-				client = engine.NewClient(tmpl, engine.ClientConfig{Auth: authz, Vars: fields, Secrets: cfg.Secrets, Timeout: f.timeout})
-			}
-		}
-	}
-	var channel *channelOutcome
-	var rows []runRow
-	if res.Err == nil {
-		if tmpl.Source.IsChannel() {
-			channelDefaults(f.scenario, vars)
-		}
-		if isLookup(f.scenario) && !tmpl.Source.IsChannel() {
-			res, rows = runLookup(cmd.Context(), client, f.scenario, vars, requests)
-		} else {
-			res = client.Run(cmd.Context(), f.scenario, vars, engine.RunOptions{Requests: requests})
-			rows = rowsOf(res)
-		}
-		res.Trace = append(pre, res.Trace...)
-		if tmpl.Source.IsChannel() {
-			if channel, err = channelResult(tmpl, f.scenario, res, vars); err != nil {
-				return err
-			}
-		}
-	}
-
-	if rows == nil {
-		rows = rowsOf(res)
+		return runInputErr(err)
 	}
 	out := cmd.OutOrStdout()
 	if f.asJSON {
-		// Rows shadows the result's own: the same rows, with contactUrl.
-		if err := writeJSON(out, struct {
-			*engine.Result
-			Rows []runRow `json:"rows"`
-			*channelOutcome
-		}{res, rows, channel}); err != nil {
+		if err := writeJSON(out, res); err != nil {
 			return err
 		}
 	} else {
-		printResult(out, res, rows)
-		channel.print(out)
+		printResult(out, res.Result, res.Rows)
+		printChannel(out, res.ChannelOutcome)
 	}
-	if res.Err != nil || channel.failed() {
+	if res.Failed() {
 		return &exitError{code: ExitFailed}
 	}
 	return nil
+}
+
+// runInputErr is a run that could not start: bad usage. Field errors name
+// the flag.
+func runInputErr(err error) error {
+	if strings.HasPrefix(err.Error(), "field ") {
+		return usageErr("--%w", err)
+	}
+	return usageErr("%w", err)
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -229,22 +170,7 @@ func pairs(flag string, in []string) (engine.Vars, error) {
 	return out, nil
 }
 
-// checkFields rejects --field names the template does not define: a typo
-// there would otherwise run with an empty field.
-func checkFields(t *templates.Template, fields engine.Vars) error {
-	var names []string
-	for _, f := range t.CustomFields() {
-		names = append(names, f.Name)
-	}
-	for k := range fields {
-		if !slices.Contains(names, k) {
-			return usageErr("--field %s: the template has no such custom field%s; its fields are %s", k, templates.DidYouMean(k, names), strings.Join(names, ", "))
-		}
-	}
-	return nil
-}
-
-func printResult(w io.Writer, res *engine.Result, rows []runRow) {
+func printResult(w io.Writer, res *engine.Result, rows []templaterun.Row) {
 	status := "ok"
 	if res.Err != nil {
 		status = "failed"

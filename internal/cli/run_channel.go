@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,56 +11,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/switchboard/switchboard/engine"
-	"github.com/switchboard/switchboard/messaging"
-	"github.com/switchboard/switchboard/templates"
+	"github.com/switchboard/switchboard/templaterun"
 )
 
-// channelOutcome is what a channel scenario's run means beyond its rows:
-// the channel status VerifyChannel reads, or why SendMessage failed.
-type channelOutcome struct {
-	ChannelStatus string `json:"channelStatus,omitempty"`
-	StatusReason  string `json:"statusReason,omitempty"`
-	SendFailure   string `json:"sendFailure,omitempty"`
-	FailureKind   string `json:"failureKind,omitempty"`
-}
-
-// channelDefaults fills in what the service gives a channel scenario when
-// the command line does not: a fresh challenge, an empty media list.
-func channelDefaults(scenario string, vars engine.Vars) {
-	switch scenario {
-	case templates.ScenarioVerifyChannel:
-		if vars["Challenge"] == "" {
-			vars["Challenge"] = messaging.NewChallenge()
-		}
-	case templates.ScenarioSendMessage:
-		if strings.TrimSpace(vars["MediaUrls"]) == "" {
-			vars["MediaUrls"] = "[]"
-		}
-	}
-}
-
-func channelResult(t *engine.Template, scenario string, res *engine.Result, vars engine.Vars) (*channelOutcome, error) {
-	d, err := messaging.Define(t)
-	if err != nil {
-		return nil, usageErr("%w", err)
-	}
-	switch scenario {
-	case templates.ScenarioVerifyChannel:
-		status, reason := d.ChannelStatus(res, vars)
-		return &channelOutcome{ChannelStatus: status, StatusReason: reason}, nil
-	case templates.ScenarioSendMessage:
-		if f := d.SendFailure(res); f != nil {
-			return &channelOutcome{SendFailure: f.Message, FailureKind: f.Kind}, nil
-		}
-	}
-	return nil, nil
-}
-
-func (o *channelOutcome) failed() bool {
-	return o != nil && (o.SendFailure != "" || (o.ChannelStatus != "" && o.ChannelStatus != messaging.StatusConnected))
-}
-
-func (o *channelOutcome) print(w io.Writer) {
+// printChannel prints what a channel scenario's run means beyond its rows.
+func printChannel(w io.Writer, o *templaterun.ChannelOutcome) {
 	switch {
 	case o == nil:
 	case o.ChannelStatus != "":
@@ -73,16 +27,6 @@ func (o *channelOutcome) print(w io.Writer) {
 	case o.SendFailure != "":
 		fmt.Fprintf(w, "send failed (%s): %s\n", o.FailureKind, o.SendFailure)
 	}
-}
-
-// webhookResult is what reading a webhook gives.
-type webhookResult struct {
-	Scenario string              `json:"scenario"`
-	Verified string              `json:"verified"` // "yes", or why not
-	Messages []messaging.Inbound `json:"messages"`
-	Reports  []messaging.Report  `json:"reports"`
-	Warnings []string            `json:"warnings,omitempty"`
-	Error    string              `json:"error"`
 }
 
 // readWebhook checks a webhook's signature as the channel would and reads
@@ -109,35 +53,13 @@ func readWebhook(cmd *cobra.Command, t *engine.Template, f runFlags, fields, var
 		}
 		header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
 	}
-	d, err := messaging.Define(t)
+	res, err := templaterun.ReadWebhook(t, templaterun.Webhook{Scenario: f.scenario, Body: body, Header: header, URL: f.webhookURL,
+		Fields: fields, Vars: vars}, time.Now())
 	if err != nil {
-		return usageErr("%w", err)
+		return runInputErr(err)
 	}
-	for k, v := range vars {
-		fields[k] = v
-	}
-	res := webhookResult{Scenario: f.scenario, Verified: "yes", Messages: []messaging.Inbound{}, Reports: []messaging.Report{}}
-	switch {
-	case d.Webhook.Verification == "none":
-		res.Verified = "the template declares no verification"
-	case len(header) == 0 && f.webhookURL == "":
-		res.Verified = "not checked: give the webhook's headers with --header"
-	default:
-		u := f.webhookURL
-		if u == "" {
-			u = "https://switchboard.invalid/webhooks/channels/cli"
-		}
-		if err := d.VerifyWebhook(messaging.WebhookRequest{URL: u, Header: header, Body: bytes.Clone(body)}, fields, time.Now()); err != nil {
-			res.Verified, res.Error = "no", err.Error()
-		}
-	}
-	if res.Error == "" {
-		parsed, err := d.Parse(body, fields)
-		if err != nil {
-			res.Error = err.Error()
-		} else {
-			res.Messages, res.Reports, res.Warnings = parsed.Messages, parsed.Reports, parsed.Warnings
-		}
+	if strings.HasPrefix(res.Verified, "not checked") {
+		res.Verified += "; give them with --header"
 	}
 	out := cmd.OutOrStdout()
 	if f.asJSON {

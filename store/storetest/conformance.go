@@ -35,6 +35,7 @@ func Run(t *testing.T, open Factory) {
 		"DeleteCascades":    deleteCascades,
 		"TemplateInUse":     templateInUse,
 		"Calls":             calls,
+		"ListCalls":         listCalls,
 		"Runs":              runs,
 		"GroupContacts":     groupContacts,
 		"Leases":            leases,
@@ -44,6 +45,7 @@ func Run(t *testing.T, open Factory) {
 		"Inbound":           inbound,
 		"InboundRace":       inboundRace,
 		"Outbound":          outbound,
+		"NumberStatsSeries": numberStatsSeries,
 		"SessionChanges":    sessionChanges,
 		"IdleAndHistory":    idleAndHistory,
 		"OptOuts":           optOuts,
@@ -52,6 +54,8 @@ func Run(t *testing.T, open Factory) {
 		"WebSessions":       webSessions,
 		"SetupTokens":       setupTokens,
 		"SetupRace":         setupRace,
+		"CallCounts":        callCounts,
+		"MessageCounts":     messageCounts,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -368,6 +372,68 @@ func calls(t *testing.T, s store.Store) {
 	all, err := s.CallLinks(ctx, "c1")
 	require.NoError(t, err)
 	require.Equal(t, map[string]map[string]string{"i1": {"TicketId": "7", "ContactId": "c"}}, all)
+}
+
+// listCalls: the list is newest first, filtered on the columns copied
+// from each call's JSON, with its links and its runs counted by status.
+func listCalls(t *testing.T, s store.Store) {
+	put := func(id, ext, number, state string) {
+		t.Helper()
+		_, err := s.UpdateCall(ctx, id, func([]byte) ([]byte, error) {
+			return []byte(fmt.Sprintf(`{"id":%q,"extension":%q,"state":%q,"external":{"number":%q}}`, id, ext, state, number)), nil
+		})
+		require.NoError(t, err)
+	}
+	list, err := s.ListCalls(ctx, store.CallFilter{})
+	require.NoError(t, err)
+	require.Empty(t, list)
+	put("a", "1001", "+1 (415) 555-0100", "hangup")
+	time.Sleep(2 * time.Millisecond) // created_at is in milliseconds
+	put("b", "1002", "+49 30 1234", "ringing")
+	time.Sleep(2 * time.Millisecond)
+	put("c", "1001", "anonymous", "answered")
+	put("a", "1001", "+1 (415) 555-0100", "hangup") // an update keeps its place
+	// A row that is only reserved (empty data) is not a call yet.
+	_, err = s.UpdateCall(ctx, "d", func([]byte) ([]byte, error) { return nil, errors.New("no") })
+	require.Error(t, err)
+
+	ids := func(f store.CallFilter) []string {
+		t.Helper()
+		list, err := s.ListCalls(ctx, f)
+		require.NoError(t, err)
+		out := []string{}
+		for _, c := range list {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	require.Equal(t, []string{"c", "b", "a"}, ids(store.CallFilter{}))
+	require.Equal(t, []string{"c", "a"}, ids(store.CallFilter{Extension: "1001"}))
+	require.Equal(t, []string{"a"}, ids(store.CallFilter{Number: "4155550"}))
+	require.Equal(t, []string{"a"}, ids(store.CallFilter{Number: "+1 415-555"}))
+	require.Equal(t, []string{"c"}, ids(store.CallFilter{Number: "anon"}))
+	require.Equal(t, []string{}, ids(store.CallFilter{Number: "%"}))
+	require.Equal(t, []string{"b"}, ids(store.CallFilter{State: "ringing"}))
+	require.Equal(t, []string{"b"}, ids(store.CallFilter{Limit: 1, Offset: 1}))
+	require.Equal(t, []string{}, ids(store.CallFilter{Extension: "1001", State: "ringing"}))
+
+	_, err = s.UpdateCallLink(ctx, "a", "i1", func(m map[string]string) { m["ContactId"] = "17" })
+	require.NoError(t, err)
+	for i, st := range []string{store.RunFailed, store.RunSucceeded, store.RunFailed} {
+		require.NoError(t, s.SaveRun(ctx, &store.Run{ID: fmt.Sprint("ra", i), CallID: "a", IntegrationID: "i1", Step: fmt.Sprint("s", i),
+			Scenario: "x", Status: st, CreatedAt: now(), UpdatedAt: now()}))
+	}
+	list, err = s.ListCalls(ctx, store.CallFilter{Extension: "1001"})
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	a := list[1]
+	require.Equal(t, "a", a.ID)
+	require.JSONEq(t, `{"id":"a","extension":"1001","state":"hangup","external":{"number":"+1 (415) 555-0100"}}`, string(a.Data))
+	require.Equal(t, map[string]map[string]string{"i1": {"ContactId": "17"}}, a.Links)
+	require.Equal(t, map[string]int{store.RunFailed: 2, store.RunSucceeded: 1}, a.Steps)
+	require.False(t, a.CreatedAt.IsZero())
+	require.Empty(t, list[0].Links)
+	require.Empty(t, list[0].Steps)
 }
 
 func runs(t *testing.T, s store.Store) {

@@ -331,6 +331,14 @@ func sessionChanges(t *testing.T, s store.Store) {
 	theirs, err := s.ListSessions(ctx, store.SessionFilter{Visible: &store.Visibility{Extension: other, Queues: []string{"q1"}}})
 	require.NoError(t, err)
 	require.Empty(t, theirs)
+	// The history's search by agent: the extension the session is assigned to.
+	byAgent, err := s.ListSessions(ctx, store.SessionFilter{Agent: won[0]})
+	require.NoError(t, err)
+	require.Len(t, byAgent, 1)
+	require.Equal(t, id, byAgent[0].ID)
+	byAgent, err = s.ListSessions(ctx, store.SessionFilter{Agent: other})
+	require.NoError(t, err)
+	require.Empty(t, byAgent)
 
 	// Transfer to a queue offers it again, history kept.
 	empty, q := "", "q2"
@@ -452,4 +460,50 @@ func deadLetters(t *testing.T, s store.Store) {
 	limited, err := s.ListDeadLetters(ctx, "", 2)
 	require.NoError(t, err)
 	require.Len(t, limited, 2)
+}
+
+// numberStatsSeries counts each number's messages per bucket: a bucket
+// starts at from plus a multiple of the step, and only buckets with
+// messages are answered.
+func numberStatsSeries(t *testing.T, s store.Store) {
+	channel(t, s, "cs")
+	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	res, err := s.ReceiveInbound(ctx, inboundMsg("cs", "+14155550100", "+15553333", "in-s1", "Hi", t0.Add(5*time.Minute)))
+	require.NoError(t, err)
+	_, err = s.ReceiveInbound(ctx, inboundMsg("cs", "+14155550100", "+15553333", "in-s2", "Again", t0.Add(2*time.Hour+59*time.Minute)))
+	require.NoError(t, err)
+	_, err = s.ReceiveInbound(ctx, inboundMsg("cs", "+14155550199", "+15554444", "in-s3", "Queue", t0.Add(30*time.Minute)))
+	require.NoError(t, err)
+	for i, st := range []string{store.MessageDelivered, store.MessageFailed} {
+		m := &store.Message{ID: store.NewID("msg"), SessionID: res.Session.ID, ChannelID: "cs", Number: "+14155550100", Customer: "+15553333",
+			Direction: store.DirectionOut, Author: "1001", Text: "reply", Status: store.MessageQueued, CreatedAt: t0.Add(time.Duration(10+i) * time.Minute)}
+		require.NoError(t, s.QueueOutbound(ctx, m))
+		m.Status, m.Attempts, m.UpdatedAt = st, 1, now()
+		require.NoError(t, s.UpdateDelivery(ctx, m))
+	}
+	// Before from and at to: not counted.
+	_, err = s.ReceiveInbound(ctx, inboundMsg("cs", "+14155550100", "+15553333", "in-s4", "Early", t0.Add(-time.Minute)))
+	require.NoError(t, err)
+	_, err = s.ReceiveInbound(ctx, inboundMsg("cs", "+14155550100", "+15553333", "in-s5", "Late", t0.Add(3*time.Hour)))
+	require.NoError(t, err)
+
+	series, err := s.NumberStatsSeries(ctx, "cs", t0, t0.Add(3*time.Hour), time.Hour)
+	require.NoError(t, err)
+	bucket := func(number string, start time.Time, sent, ok, failed, received int) store.NumberStatsBucket {
+		return store.NumberStatsBucket{Start: start,
+			NumberStats: store.NumberStats{ChannelID: "cs", Number: number, Sent: sent, Succeeded: ok, Failed: failed, Received: received}}
+	}
+	require.Equal(t, []store.NumberStatsBucket{
+		bucket("+14155550100", t0, 2, 1, 1, 1),
+		bucket("+14155550100", t0.Add(2*time.Hour), 0, 0, 0, 1),
+		bucket("+14155550199", t0, 0, 0, 0, 1),
+	}, series)
+
+	// A step that does not divide the period: the last bucket is cut at to.
+	series, err = s.NumberStatsSeries(ctx, "cs", t0.Add(20*time.Minute), t0.Add(3*time.Hour), 2*time.Hour)
+	require.NoError(t, err)
+	require.Equal(t, []store.NumberStatsBucket{
+		bucket("+14155550100", t0.Add(2*time.Hour+20*time.Minute), 0, 0, 0, 1),
+		bucket("+14155550199", t0.Add(20*time.Minute), 0, 0, 0, 1),
+	}, series)
 }

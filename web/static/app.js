@@ -67,6 +67,40 @@ const sb = {
     });
   },
 
+  // events opens the event stream as the signed-in person. The browser
+  // reconnects by itself (sending the last event's id, so nothing in
+  // between is missed); but when the service ended the stream because the
+  // person was signed out or disabled, reconnecting cannot help: the page
+  // says so and goes to the sign-in page.
+  events(onState) {
+    const es = new EventSource("/api/v1/stream");
+    const say = onState || (() => {});
+    es.addEventListener("open", () => say("live"));
+    es.addEventListener("error", async () => {
+      say("reconnecting");
+      try {
+        await sb.api("GET", "/api/v1/auth/me");
+      } catch (err) {
+        if (err.status !== 401) return;
+        es.close();
+        say("signed-out");
+        sb.signedOut();
+      }
+    });
+    return es;
+  },
+
+  // signedOut tells the person their session ended, and offers to sign in
+  // again (coming back to this page).
+  signedOut() {
+    if (document.getElementById("signed-out")) return;
+    const again = sb.el("a", { href: "/login?next=" + encodeURIComponent(location.pathname + location.search) }, "Sign in again");
+    const notice = sb.el("p", { id: "signed-out", class: "notice error-notice", role: "alert" },
+      "You were signed out, or your account was disabled. ", again);
+    document.getElementById("main").prepend(notice);
+    document.getElementById("account").hidden = true;
+  },
+
   // el makes an element with text content (never HTML: what the API says
   // is shown as text).
   el(tag, attrs, ...children) {
@@ -221,5 +255,128 @@ const sb = {
       input.after(p);
     }
     return rest;
+  },
+
+  // confirmInline asks, in the page rather than in a browser dialog,
+  // before a destructive action (added for history and tokens): button
+  // gives way to "question [yes] [Cancel]"; yes runs action() with
+  // progress shown, Cancel or Escape puts button back. action handles its
+  // own errors.
+  confirmInline(button, question, yes, action) {
+    const ok = sb.el("button", { type: "button", class: "danger confirm-yes" }, yes);
+    const no = sb.el("button", { type: "button", class: "secondary confirm-no" }, "Cancel");
+    const box = sb.el("span", { class: "confirm", role: "group", "aria-label": question },
+      sb.el("span", { class: "confirm-question" }, question), ok, no);
+    const close = () => {
+      box.remove();
+      button.hidden = false;
+      if (button.isConnected) button.focus();
+    };
+    button.hidden = true;
+    button.after(box);
+    ok.focus();
+    no.addEventListener("click", close);
+    box.addEventListener("keydown", (e) => { if (e.key === "Escape") close(); });
+    ok.addEventListener("click", async () => {
+      try {
+        await sb.busy(ok, yes + "…", action());
+      } finally {
+        if (box.isConnected) close();
+      }
+    });
+  },
+
+  // xmlView shows a template's XML read-only, with line numbers and every
+  // problem beside its line: problems are the API's
+  // [{line, column, path, message, severity}] (an invalid_template's
+  // details, an upload's warnings). A problem's line is highlighted, its
+  // column marked, its message under the line; a summary above lists the
+  // errors, then the warnings apart, each entry a link that scrolls to its
+  // line and focuses it. Each line's element carries data-line. Answers
+  // the element; the templates page and the workbench both use it.
+  xmlView(xmlText, problems) {
+    sb.xmlView.count = (sb.xmlView.count || 0) + 1;
+    const uid = "xv" + sb.xmlView.count + "-L";
+    const lines = String(xmlText || "").split("\n").map((l) => Array.from(l.endsWith("\r") ? l.slice(0, -1) : l));
+    // A final line break ends the last line rather than starting one.
+    if (lines.length > 1 && lines[lines.length - 1].length === 0 && !(problems || []).some((p) => p.line === lines.length)) lines.pop();
+    const all = (problems || []).slice().sort((a, b) => (a.line - b.line) || (a.column - b.column));
+    const errors = all.filter((p) => p.severity !== "warning");
+    const warnings = all.filter((p) => p.severity === "warning");
+    const byLine = new Map();
+    for (const p of all) {
+      if (p.line >= 1 && p.line <= lines.length) {
+        if (!byLine.has(p.line)) byLine.set(p.line, []);
+        byLine.get(p.line).push(p);
+      }
+    }
+    const plural = (n, one) => n + " " + one + (n === 1 ? "" : "s");
+    const where = (p) => p.line >= 1 ? "Line " + p.line + (p.column >= 1 ? ", column " + p.column : "") : "Whole file";
+
+    const code = sb.el("div", { class: "xml-code", role: "region", "aria-label": "The template's XML (read-only), " + plural(lines.length, "line"), tabindex: "0" });
+    const jump = (line) => (ev) => {
+      const row = code.querySelector('[data-line="' + line + '"]');
+      if (!row) return;
+      ev.preventDefault();
+      row.scrollIntoView({ block: "center" });
+      row.focus({ preventScroll: true });
+    };
+    const summary = sb.el("div", { class: "xml-summary" });
+    for (const [list, title] of [[errors, "error"], [warnings, "warning"]]) {
+      if (!list.length) continue;
+      const ol = sb.el("ol", { class: "xml-problems is-" + title });
+      for (const p of list) {
+        const inFile = byLine.has(p.line);
+        const place = inFile ? sb.el("a", { href: "#" + uid + p.line }, where(p)) : sb.el("span", {}, where(p));
+        if (inFile) place.addEventListener("click", jump(p.line));
+        ol.append(sb.el("li", { class: "is-" + title }, place, ": " + p.message, p.path ? sb.el("span", { class: "xml-path" }, p.path) : ""));
+      }
+      summary.append(sb.el("h3", { class: "xml-summary-title is-" + title }, plural(list.length, title)), ol);
+    }
+
+    lines.forEach((chars, i) => {
+      const n = i + 1;
+      const here = byLine.get(n);
+      const row = sb.el("div", { class: "xml-line", "data-line": String(n) }, sb.el("span", { class: "xml-ln" }, String(n)));
+      const src = sb.el("code", { class: "xml-src" });
+      if (!here) {
+        src.textContent = chars.join("");
+        row.append(src);
+        code.append(row);
+        return;
+      }
+      const sev = here.some((p) => p.severity !== "warning") ? "error" : "warning";
+      row.classList.add("has-problem", "is-" + sev);
+      row.id = uid + n;
+      row.setAttribute("tabindex", "-1");
+      // The marked columns, each once, with the worst severity there.
+      const cols = new Map();
+      for (const p of here) {
+        const c = Math.max(1, p.column || 1);
+        if (cols.get(c) !== "error") cols.set(c, p.severity === "warning" ? "warning" : "error");
+      }
+      let at = 0;
+      for (const c of [...cols.keys()].sort((a, b) => a - b)) {
+        const k = c - 1;
+        if (k > at) src.append(chars.slice(at, k).join(""));
+        const mark = sb.el("mark", { class: "xml-col is-" + cols.get(c), title: "column " + c }, k < chars.length ? chars[k] : " ");
+        if (k >= chars.length) mark.classList.add("eol");
+        src.append(mark);
+        at = Math.max(at, k + 1);
+      }
+      if (at < chars.length) src.append(chars.slice(at).join(""));
+      const msgs = sb.el("ul", { class: "xml-msgs" });
+      for (const p of here) {
+        const s = p.severity === "warning" ? "warning" : "error";
+        msgs.append(sb.el("li", { class: "xml-msg is-" + s },
+          sb.el("span", { class: "xml-sev" }, s === "error" ? "Error" : "Warning"),
+          sb.el("span", { class: "xml-where" }, "column " + (p.column || 1)),
+          sb.el("span", { class: "xml-text" }, p.message),
+          p.path ? sb.el("span", { class: "xml-path" }, p.path) : ""));
+      }
+      row.append(src, msgs);
+      code.append(row);
+    });
+    return sb.el("div", { class: "xml-view" }, summary, code);
   },
 };
