@@ -3,7 +3,7 @@
 // the extensions, and deleting it.
 "use strict";
 
-const page = {
+const intPage = {
   id: decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || ""),
   inv: null,
   tpl: null,
@@ -12,15 +12,15 @@ const page = {
 };
 
 sb.start(async () => {
-  const inv = await sb.api("GET", "/api/v1/integrations/" + encodeURIComponent(page.id));
+  const inv = await sb.api("GET", "/api/v1/integrations/" + encodeURIComponent(intPage.id));
   const [tpl, users, exts] = await Promise.all([
     sb.api("GET", "/api/v1/templates/" + encodeURIComponent(inv.templateId)),
-    sb.api("GET", "/api/v1/integrations/" + encodeURIComponent(page.id) + "/users"),
+    sb.api("GET", "/api/v1/integrations/" + encodeURIComponent(intPage.id) + "/users"),
     sb.api("GET", "/api/v1/extensions"),
   ]);
-  page.tpl = tpl;
-  page.users = users.users;
-  page.extensions = exts.extensions;
+  intPage.tpl = tpl;
+  intPage.users = users.users;
+  intPage.extensions = exts.extensions;
   showIntegration(inv);
   document.getElementById("integ-name").textContent = tpl.name;
   document.title = tpl.name + " · Switchboard";
@@ -43,7 +43,7 @@ function notice(text) {
 
 // showIntegration shows what the API answered of the integration.
 function showIntegration(inv) {
-  page.inv = inv;
+  intPage.inv = inv;
   document.getElementById("integ-status").replaceChildren(integ.status(inv));
   const when = inv.connectedAt ? "The connection check last passed " + sb.time(inv.connectedAt) + "." : "The connection check has not passed yet.";
   const p = document.getElementById("conn-when");
@@ -52,7 +52,7 @@ function showIntegration(inv) {
 }
 
 function oauth() {
-  return page.tpl.authType === "oauth2";
+  return intPage.tpl.authType === "oauth2";
 }
 
 // fieldsForm edits the connection's fields; saving connects again (an
@@ -62,19 +62,19 @@ function fieldsForm() {
   const save = document.getElementById("fields-save");
   const errorP = document.getElementById("fields-error");
   const label = () => {
-    if (oauth()) save.textContent = (page.inv.status === "connected" ? "Save and sign in again with " : "Sign in with ") + page.tpl.name;
+    if (oauth()) save.textContent = (intPage.inv.status === "connected" ? "Save and sign in again with " : "Sign in with ") + intPage.tpl.name;
   };
-  document.getElementById("fields-inputs").replaceChildren(...integ.fieldInputs(page.tpl.fields, page.inv.fields, page.inv.secretFields));
+  document.getElementById("fields-inputs").replaceChildren(...integ.fieldInputs(intPage.tpl.fields, intPage.inv.fields, intPage.inv.secretFields));
   label();
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     integ.clearErrors(form, errorP);
     let inv;
     try {
-      inv = await sb.busy(save, "Connecting…", sb.api("PUT", "/api/v1/integrations/" + encodeURIComponent(page.id) + "/fields",
-        { fields: integ.fieldValues(form, page.tpl.fields) }));
+      inv = await sb.busy(save, "Connecting…", sb.api("PUT", "/api/v1/integrations/" + encodeURIComponent(intPage.id) + "/fields",
+        { fields: integ.fieldValues(form, intPage.tpl.fields) }));
     } catch (err) {
-      integ.showFieldErrors(form, page.tpl.fields, err, errorP);
+      integ.showFieldErrors(form, intPage.tpl.fields, err, errorP);
       return;
     }
     if (inv.status === "authorizing" && inv.authorizeUrl) {
@@ -83,7 +83,7 @@ function fieldsForm() {
     }
     showIntegration(inv);
     for (const i of form.querySelectorAll('input[type="password"]')) i.value = "";
-    document.getElementById("fields-inputs").replaceChildren(...integ.fieldInputs(page.tpl.fields, inv.fields, inv.secretFields));
+    document.getElementById("fields-inputs").replaceChildren(...integ.fieldInputs(intPage.tpl.fields, inv.fields, inv.secretFields));
     label();
     // A failure's reason is in the status, above.
     notice(inv.status === "connected" ? "Saved; the connection check passed." : "");
@@ -174,8 +174,8 @@ function feature(name, title, about, on, options) {
 function settingsForm() {
   const form = document.getElementById("settings-form");
   const holder = document.getElementById("settings-inputs");
-  const offer = page.tpl.settingsOffer;
-  const st = page.inv.settings || {};
+  const offer = intPage.tpl.settingsOffer;
+  const st = intPage.inv.settings || {};
   const parts = [];
   if (!offer) {
     holder.replaceChildren(sb.el("p", { class: "empty" }, "This template offers no features."));
@@ -256,7 +256,7 @@ function settingsForm() {
     integ.clearErrors(form, errorP);
     saved.textContent = "";
     // Settings the form does not show (scenario parameters) stay as they are.
-    const body = JSON.parse(JSON.stringify(page.inv.settings || {}));
+    const body = JSON.parse(JSON.stringify(intPage.inv.settings || {}));
     if (offer.contactSync) {
       body.contactSync = { enabled: on("contactSync"), alwaysQuery: val("contactSync.alwaysQuery").checked };
       if (typesFs && checked(typesFs).length) body.contactSync.contactTypes = checked(typesFs);
@@ -283,7 +283,7 @@ function settingsForm() {
     }
     let inv;
     try {
-      inv = await sb.busy(saveBtn, "Saving…", sb.api("PUT", "/api/v1/integrations/" + encodeURIComponent(page.id) + "/settings", body));
+      inv = await sb.busy(saveBtn, "Saving…", sb.api("PUT", "/api/v1/integrations/" + encodeURIComponent(intPage.id) + "/settings", body));
     } catch (err) {
       const rest = sb.fieldErrors(form, err.details);
       errorP.textContent = rest.length ? err.message + ": " + rest.join("; ") : (err.details && err.details.length ? err.message + ": see the marks below." : err.message);
@@ -292,7 +292,7 @@ function settingsForm() {
       if (first) first.scrollIntoView({ block: "center" });
       return;
     }
-    page.inv = inv;
+    intPage.inv = inv;
     saved.textContent = "Saved " + new Date().toLocaleTimeString() + ".";
     warnings.replaceChildren();
     if (inv.warnings && inv.warnings.length) {
@@ -314,14 +314,14 @@ function extName(e) {
 }
 
 function usersSection() {
-  const base = "/api/v1/integrations/" + encodeURIComponent(page.id) + "/users";
+  const base = "/api/v1/integrations/" + encodeURIComponent(intPage.id) + "/users";
   const body = document.querySelector("#users-list tbody");
   const table = document.getElementById("users-list");
   const empty = document.getElementById("users-empty");
   const result = document.getElementById("users-result");
   const errorP = document.getElementById("users-error");
   const limit = 25;
-  if (!page.tpl.scenarios.includes("UserAssociation")) {
+  if (!intPage.tpl.scenarios.includes("UserAssociation")) {
     document.getElementById("users-sync").hidden = true;
     document.getElementById("users-autobind").hidden = true;
     empty.textContent = "This template does not read the helpdesk's users (it has no UserAssociation scenario), so there is nobody to bind.";
@@ -329,7 +329,7 @@ function usersSection() {
   const row = (u) => {
     const sel = sb.el("select", { "aria-label": "Extension of " + userName(u), name: "extension" });
     sel.append(sb.el("option", { value: "" }, "Not bound"));
-    for (const e of page.extensions) sel.append(sb.el("option", { value: e.number }, extName(e)));
+    for (const e of intPage.extensions) sel.append(sb.el("option", { value: e.number }, extName(e)));
     if (u.extensions.length > 1) sel.append(sb.el("option", { value: u.extensions.join(",") }, u.extensions.join(", ")));
     sel.value = u.extensions.join(",");
     const btn = sb.el("button", { type: "button", class: "secondary" }, "Bind");
@@ -355,19 +355,19 @@ function usersSection() {
       sb.el("td", {}, btn, said));
   };
   const pager = sb.pager(document.getElementById("users-pager"), limit, async (offset) => {
-    const rows = page.users.slice(offset, offset + limit);
+    const rows = intPage.users.slice(offset, offset + limit);
     body.replaceChildren(...rows.map(row));
     return rows.length;
   });
   const show = () => {
-    empty.hidden = page.users.length > 0;
-    table.hidden = page.users.length === 0;
-    document.getElementById("users-pager").hidden = page.users.length <= limit;
+    empty.hidden = intPage.users.length > 0;
+    table.hidden = intPage.users.length === 0;
+    document.getElementById("users-pager").hidden = intPage.users.length <= limit;
     return pager.reset();
   };
-  page.showUsers = show;
+  intPage.showUsers = show;
   const reload = async () => {
-    page.users = (await sb.api("GET", base)).users;
+    intPage.users = (await sb.api("GET", base)).users;
     await show();
   };
   show();
@@ -395,7 +395,7 @@ function usersSection() {
   autoBtn.addEventListener("click", () => run(autoBtn, "Binding…", "POST", base + "/autobind", (res) =>
     res.bound.length
       ? "Bound " + res.bound.map((b) => {
-        const u = page.users.find((x) => x.id === b.userId);
+        const u = intPage.users.find((x) => x.id === b.userId);
         return (u ? userName(u) : b.userId) + " → " + b.extension;
       }).join(", ") + "."
       : "No new binding: no unbound user has the e-mail address of an extension."));
@@ -412,9 +412,9 @@ function extensionsSection() {
   const saved = document.getElementById("ext-saved");
   const input = (id) => document.getElementById(id);
   const show = () => {
-    table.hidden = page.extensions.length === 0;
-    empty.hidden = page.extensions.length > 0;
-    body.replaceChildren(...page.extensions.map((e) => {
+    table.hidden = intPage.extensions.length === 0;
+    empty.hidden = intPage.extensions.length > 0;
+    body.replaceChildren(...intPage.extensions.map((e) => {
       const edit = sb.el("button", { type: "button", class: "secondary", "aria-label": "Edit extension " + e.number }, "Edit");
       edit.addEventListener("click", () => {
         input("ext-number").value = e.number;
@@ -452,9 +452,9 @@ function extensionsSection() {
       else sb.showError("ext-error", err);
       return;
     }
-    page.extensions = (await sb.api("GET", "/api/v1/extensions")).extensions;
+    intPage.extensions = (await sb.api("GET", "/api/v1/extensions")).extensions;
     show();
-    if (page.showUsers) page.showUsers(); // the binding lists offer the new extension
+    if (intPage.showUsers) intPage.showUsers(); // the binding lists offer the new extension
     saved.textContent = "Extension " + number + " saved.";
     form.reset();
   });
@@ -465,7 +465,7 @@ function extensionsSection() {
 function deleteSection() {
   const ask = document.getElementById("delete-ask");
   const confirmBox = document.getElementById("delete-confirm");
-  document.getElementById("delete-question").textContent = "Delete " + page.tpl.name + " (" + page.id + ") for good?";
+  document.getElementById("delete-question").textContent = "Delete " + intPage.tpl.name + " (" + intPage.id + ") for good?";
   document.getElementById("delete-start").addEventListener("click", () => {
     ask.hidden = true;
     confirmBox.hidden = false;
@@ -479,8 +479,8 @@ function deleteSection() {
   const yes = document.getElementById("delete-yes");
   yes.addEventListener("click", async () => {
     try {
-      await sb.busy(yes, "Deleting…", sb.api("DELETE", "/api/v1/integrations/" + encodeURIComponent(page.id)));
-      location.assign("/integrations?deleted=" + encodeURIComponent(page.id));
+      await sb.busy(yes, "Deleting…", sb.api("DELETE", "/api/v1/integrations/" + encodeURIComponent(intPage.id)));
+      location.assign("/integrations?deleted=" + encodeURIComponent(intPage.id));
     } catch (err) {
       sb.showError("delete-error", err);
     }
