@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -101,10 +102,19 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The page says how it went and takes the browser back to the
+	// integration's console page, which shows the status and its reason.
+	back := "/integrations/" + url.PathEscape(id)
+	if ch, err := s.isChannel(r.Context(), id); err != nil {
+		return err
+	} else if ch {
+		back = "/channels"
+	}
 	page := func(status int, msg string) error {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(status)
-		_, err := fmt.Fprintf(w, "<!doctype html><title>Switchboard</title><p>%s</p>", html.EscapeString(msg))
+		_, err := fmt.Fprintf(w, `<!doctype html><meta http-equiv="refresh" content="2;url=%[1]s"><title>Switchboard</title><p>%[2]s</p><p><a href="%[1]s">Back to Switchboard</a></p>`,
+			html.EscapeString(back), html.EscapeString(msg))
 		return err
 	}
 	if e := q.Get("error"); e != "" {
@@ -126,7 +136,10 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) error {
 	case c.Integration.Status != store.StatusConnected:
 		return page(http.StatusBadGateway, "Authorized, but the integration failed: "+c.Integration.StatusReason)
 	}
-	return page(http.StatusOK, "Switchboard is connected. You can close this page.")
+	if back != "/channels" {
+		back += "?connected=1"
+	}
+	return page(http.StatusOK, "Switchboard is connected. Taking you back to the integration…")
 }
 
 // integrationByID returns a helpdesk or CRM integration. A channel's

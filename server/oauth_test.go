@@ -77,6 +77,7 @@ func TestOAuth2ThroughTheCallbackRoute(t *testing.T) {
 	res.Body.Close()
 	require.Equal(t, 200, res.StatusCode, string(page))
 	require.Contains(t, string(page), "Switchboard is connected")
+	require.Contains(t, string(page), `url=/integrations/`+id, "the page takes the browser back to the integration's console page")
 	require.Equal(t, "authorization_code", mock.TokenRequests(t, 1)[0].GrantType)
 
 	got := e.expect(e.admin("GET", "/api/v1/integrations/"+id, nil), 200)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/integrations"
+	"github.com/switchboard/switchboard/scenarios"
 	"github.com/switchboard/switchboard/store"
 	"github.com/switchboard/switchboard/templates"
 )
@@ -43,16 +44,19 @@ type fieldView struct {
 }
 
 type templateView struct {
-	ID        string        `json:"id"`
-	Key       string        `json:"key"`
-	Name      string        `json:"name"`
-	Provider  string        `json:"provider"`
-	Version   string        `json:"version"`
-	AuthType  string        `json:"authType"`
-	Remark    string        `json:"remark,omitempty"`
-	BuiltIn   bool          `json:"builtIn"`
-	Scenarios []string      `json:"scenarios"`
-	Fields    []fieldView   `json:"fields"`
+	ID        string      `json:"id"`
+	Key       string      `json:"key"`
+	Name      string      `json:"name"`
+	Provider  string      `json:"provider"`
+	Version   string      `json:"version"`
+	AuthType  string      `json:"authType"`
+	Remark    string      `json:"remark,omitempty"`
+	BuiltIn   bool        `json:"builtIn"`
+	Scenarios []string    `json:"scenarios"`
+	Fields    []fieldView `json:"fields"`
+	// Offer is what an integration's settings may choose with this
+	// template (helpdesk and CRM templates): the console's settings form.
+	Offer     *offerView    `json:"settingsOffer,omitempty"`
 	Warnings  []problemView `json:"warnings,omitempty"`
 	CreatedAt time.Time     `json:"createdAt"`
 	UpdatedAt time.Time     `json:"updatedAt"`
@@ -67,8 +71,43 @@ func viewTemplate(t *store.Template, c *engine.Template) templateView {
 			v.Fields = append(v.Fields, fieldView{Name: f.Name, Title: f.Title, Editor: f.EditorKind(), Secret: f.IsSecret(),
 				Required: f.Required(), Options: f.Options(), Default: f.DefaultValue()})
 		}
+		if !c.Source.IsChannel() {
+			v.Offer = viewOffer(scenarios.Offered(c))
+		}
 	}
 	return v
+}
+
+type offerView struct {
+	ContactSync     bool            `json:"contactSync"`
+	ContactTypes    []string        `json:"contactTypes"`
+	ContactCreation bool            `json:"contactCreation"`
+	CreatableTypes  []string        `json:"creatableTypes"`
+	Ticket          *textsOfferView `json:"ticket,omitempty"`
+	CallJournal     *textsOfferView `json:"callJournal,omitempty"`
+	PlayRecording   bool            `json:"playRecording"`
+	BeforeCallTypes []string        `json:"beforeCallTypes"`
+	AfterCallTypes  []string        `json:"afterCallTypes"`
+	PopTriggers     []string        `json:"popTriggers"`
+}
+
+type textsOfferView struct {
+	Subject         string `json:"subject"`
+	Description     string `json:"description"`
+	EditSubject     bool   `json:"editSubject"`
+	EditDescription bool   `json:"editDescription"`
+}
+
+func viewOffer(o scenarios.Offer) *offerView {
+	texts := func(t *scenarios.TextsOffer) *textsOfferView {
+		if t == nil {
+			return nil
+		}
+		return &textsOfferView{t.Subject, t.Description, t.EditSubject, t.EditDescription}
+	}
+	return &offerView{ContactSync: o.ContactSync, ContactTypes: o.ContactTypes, ContactCreation: o.ContactCreation,
+		CreatableTypes: o.CreatableTypes, Ticket: texts(o.Ticket), CallJournal: texts(o.CallJournal), PlayRecording: o.PlayRecording,
+		BeforeCallTypes: o.BeforeCallTypes, AfterCallTypes: o.AfterCallTypes, PopTriggers: o.PopTriggers}
 }
 
 // readTemplateBody reads an upload: the raw XML, or the multipart field

@@ -70,6 +70,7 @@ var pages = []page{
 	{"templates", "GET /templates", admins},
 	{"workbench", "GET /workbench", admins},
 	{"integrations", "GET /integrations", admins},
+	{"integration", "GET /integrations/{id}", admins},
 	{"calls", "GET /calls", admins},
 	{"call", "GET /calls/{id}", admins},
 	{"channels", "GET /channels", admins},
