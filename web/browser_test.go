@@ -31,3 +31,21 @@ func TestSignInPageInTheBrowser(t *testing.T) {
 	require.False(t, disabled)
 	browsertest.Screenshot(t, ctx, "login-error")
 }
+
+// A link whose address comes from a helpdesk is left without it when the
+// address would run script: sb.el drops javascript:, data: and vbscript:
+// hrefs, however they are spelled, and keeps every other address.
+func TestLinksNeverRunScript(t *testing.T) {
+	srv := serve(t)
+	ctx := browsertest.New(t)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/login"),
+		chromedp.WaitVisible(chromedp.CSS("#login-form")),
+	))
+	kept, err := chromedp.Run(ctx, chromedp.Evaluate[[]bool](`[
+		"javascript:alert(1)", " JaVaScRiPt:alert(1)", "java\tscript:alert(1)", "data:text/html,<script>1</script>", "vbscript:x",
+		"https://desk.example.com/agent/users/17", "/calls/c-1", "?offset=20", "mailto:ann@example.com",
+	].map(u => sb.el("a", {href: u}).hasAttribute("href"))`))
+	require.NoError(t, err)
+	require.Equal(t, []bool{false, false, false, false, false, true, true, true, true}, kept)
+}

@@ -103,13 +103,25 @@ const sb = {
 
   // el makes an element with text content (never HTML: what the API says
   // is shown as text).
+  // A link's address comes from the API, and through it from a helpdesk
+  // or a template: one that would run script (javascript:, data:) is left
+  // out rather than trusted to the content security policy alone.
   el(tag, attrs, ...children) {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
-      if (k === "class") e.className = v; else e.setAttribute(k, v);
+      if (k === "class") e.className = v;
+      else if ((k === "href" || k === "src") && sb.unsafeURL(v)) continue;
+      else e.setAttribute(k, v);
     }
     for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(c == null ? "" : String(c)));
     return e;
+  },
+
+  // unsafeURL reports whether a link's address would run script or
+  // content of its own when followed.
+  unsafeURL(v) {
+    const scheme = /^\s*([a-z][a-z0-9+.-]*):/i.exec(String(v).replace(/[\u0000-\u001f]/g, ""));
+    return !!scheme && ["javascript", "data", "vbscript"].includes(scheme[1].toLowerCase());
   },
 
   showError(id, err) {
