@@ -17,13 +17,7 @@ import (
 func TestBrowserAgentLimits(t *testing.T) {
 	addr, _ := serveFresh(t)
 	base := "http://" + addr
-	p := &proc{addr: addr}
-	as := func(method, path string, body any) map[string]any {
-		t.Helper()
-		st, res := p.callAs(t, browserAdminToken, method, path, body)
-		require.Less(t, st, 300, "%s %s: %v", method, path, res)
-		return res
-	}
+	as := asAdmin(t, addr)
 	as("PUT", "/api/v1/extensions/1001", map[string]string{"firstName": "Dana", "email": "dana@acme.test"})
 	agent := as("POST", "/api/v1/users", map[string]any{"name": "dana", "role": "agent", "extension": "1001", "password": "agent password 1"})
 

@@ -37,13 +37,7 @@ func popDesk(t *testing.T) *httptest.Server {
 // contact the helpdesk found.
 func TestBrowserAgentSeesTheScreenPop(t *testing.T) {
 	addr, _ := serveFresh(t)
-	p := &proc{addr: addr}
-	as := func(method, path string, body any) map[string]any {
-		t.Helper()
-		st, res := p.callAs(t, browserAdminToken, method, path, body)
-		require.Less(t, st, 300, "%s %s: %v", method, path, res)
-		return res
-	}
+	as := asAdmin(t, addr)
 	desk := popDesk(t)
 	in := as("POST", "/api/v1/integrations", map[string]any{"templateId": "builtin_zendesk",
 		"fields": map[string]string{"base_url": desk.URL, "email": "a@acme.test", "api_token": "t"}})

@@ -61,13 +61,8 @@ func callsDesk(t *testing.T, failTickets *atomic.Bool) *httptest.Server {
 func TestBrowserCallsPagesAndAgentCalls(t *testing.T) {
 	addr, _ := serveFresh(t)
 	base := "http://" + addr
+	as := asAdmin(t, addr)
 	p := &proc{addr: addr}
-	as := func(method, path string, body any) map[string]any {
-		t.Helper()
-		st, res := p.callAs(t, browserAdminToken, method, path, body)
-		require.Less(t, st, 300, "%s %s: %v", method, path, res)
-		return res
-	}
 	var failTickets atomic.Bool
 	failTickets.Store(true)
 	desk := callsDesk(t, &failTickets)

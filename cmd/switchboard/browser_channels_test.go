@@ -2,9 +2,6 @@ package main_test
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -210,14 +207,7 @@ func TestBrowserChannelsAndQueues(t *testing.T) {
 	// The provider posts a customer's message; an agent of the queue takes
 	// it over and answers.
 	body := `{"data":{"event_type":"message.received","payload":{"id":"in-1","from":{"phone_number":"+15550001111"},"to":[{"phone_number":"+14155550100"}],"text":"Is my order on its way?"}}}`
-	mac := hmac.New(sha256.New, []byte("s3cret"))
-	mac.Write([]byte(body))
-	req, _ := http.NewRequest("POST", hook, strings.NewReader(body))
-	req.Header.Set("X-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, 204, resp.StatusCode)
+	postSigned(t, hook, "s3cret", body)
 	agent := as(browserAdminToken, "POST", "/api/v1/tokens", map[string]string{"role": "agent", "extension": "1001", "name": "Dana"})["token"].(string)
 	sessions := as(agent, "GET", "/api/v1/sessions", nil)["sessions"].([]any)
 	require.Len(t, sessions, 1)

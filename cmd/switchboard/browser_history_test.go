@@ -1,11 +1,6 @@
 package main_test
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -17,22 +12,6 @@ import (
 	"github.com/switchboard/switchboard/internal/browsertest"
 )
 
-// historyWebhook posts a customer's message to a generic SMS channel's
-// webhook, signed with the channel's secret.
-func historyWebhook(t *testing.T, hook, id, from, to, text string) {
-	t.Helper()
-	body := fmt.Sprintf(`{"data":{"event_type":"message.received","payload":{"id":%q,"from":{"phone_number":%q},"to":[{"phone_number":%q}],"text":%q}}}`,
-		id, from, to, text)
-	mac := hmac.New(sha256.New, []byte("s3cret"))
-	mac.Write([]byte(body))
-	req, _ := http.NewRequest("POST", hook, strings.NewReader(body))
-	req.Header.Set("X-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, 204, resp.StatusCode)
-}
-
 // An administrator reads the history in the browser: finds a conversation
 // by its channel number, opens it, sees its messages and timeline,
 // deletes a customer's message (never the system's answer), exports the
@@ -40,13 +19,8 @@ func historyWebhook(t *testing.T, hook, id, from, to, text string) {
 func TestBrowserHistory(t *testing.T) {
 	addr, _ := serveFresh(t)
 	base := "http://" + addr
+	as := asAdmin(t, addr)
 	p := &proc{addr: addr}
-	as := func(method, path string, body any) map[string]any {
-		t.Helper()
-		st, res := p.callAs(t, browserAdminToken, method, path, body)
-		require.Less(t, st, 300, "%s %s: %v", method, path, res)
-		return res
-	}
 	prov := newSMSProvider(t)
 	as("PUT", "/api/v1/extensions/1001", map[string]string{"firstName": "Dana", "email": "dana@acme.test"})
 	ch := as("POST", "/api/v1/channels", map[string]any{"templateId": "builtin_sms_generic", "name": "Support SMS",
@@ -61,15 +35,15 @@ func TestBrowserHistory(t *testing.T) {
 
 	// Ann writes to the first number, Dana answers, Ann replies STOP (the
 	// system answers); Bob writes to the second number.
-	historyWebhook(t, hook, "in-1", "+14155550123", "+14155550100", "Hi, where is my order #4411?")
+	postSigned(t, hook, "s3cret", smsReceived("in-1", "+14155550123", "+14155550100", "Hi, where is my order #4411?"))
 	st, list := p.callAs(t, agent, "GET", "/api/v1/sessions", nil)
 	require.Equal(t, 200, st)
 	require.Len(t, list["sessions"], 1)
 	sid := list["sessions"].([]any)[0].(map[string]any)["id"].(string)
 	st, _ = p.callAs(t, agent, "POST", "/api/v1/sessions/"+sid+"/messages", map[string]string{"text": "It ships today, sorry for the wait."})
 	require.Equal(t, 202, st)
-	historyWebhook(t, hook, "in-2", "+14155550123", "+14155550100", "STOP")
-	historyWebhook(t, hook, "in-3", "+14155550199", "+14155550111", "Bob here: do you open on Sundays?")
+	postSigned(t, hook, "s3cret", smsReceived("in-2", "+14155550123", "+14155550100", "STOP"))
+	postSigned(t, hook, "s3cret", smsReceived("in-3", "+14155550199", "+14155550111", "Bob here: do you open on Sundays?"))
 	var msgs []any
 	require.Eventually(t, func() bool {
 		msgs = as("GET", "/api/v1/history/sessions/"+sid+"/messages", nil)["messages"].([]any)

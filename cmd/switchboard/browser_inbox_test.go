@@ -2,9 +2,6 @@ package main_test
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -98,20 +95,6 @@ func inboxSMSTemplate(t *testing.T) string {
 	return x
 }
 
-// signedPost posts a webhook signed as the generic SMS API signs them.
-func signedPost(t *testing.T, url, body string) {
-	t.Helper()
-	m := hmac.New(sha256.New, []byte(inboxSMSSecret))
-	m.Write([]byte(body))
-	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Signature-256", "sha256="+hex.EncodeToString(m.Sum(nil)))
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	res.Body.Close()
-	require.Equal(t, 204, res.StatusCode)
-}
-
 // waitTrue polls a page condition until it holds.
 func waitTrue(t *testing.T, ctx context.Context, js string) {
 	t.Helper()
@@ -127,13 +110,7 @@ func waitTrue(t *testing.T, ctx context.Context, js string) {
 func TestBrowserInboxJourney(t *testing.T) {
 	addr, _ := serveFresh(t)
 	base := "http://" + addr
-	p := &proc{addr: addr}
-	as := func(method, path string, body any) map[string]any {
-		t.Helper()
-		st, res := p.callAs(t, browserAdminToken, method, path, body)
-		require.Less(t, st, 300, "%s %s: %v", method, path, res)
-		return res
-	}
+	as := asAdmin(t, addr)
 	provider := newInboxSMSProvider(t)
 
 	// The admin's setup, through the API.
@@ -180,7 +157,7 @@ func TestBrowserInboxJourney(t *testing.T) {
 	// The customer writes: the offer shows in both inboxes, unread.
 	in := fmt.Sprintf(`{"data":{"event_type":"message.received","id":"evt-1","payload":{"id":"in-1","from":{"phone_number":%q},`+
 		`"to":[{"phone_number":%q}],"text":"Hi, my order #4411 has not arrived yet. Can you check?","media":[],"record_type":"message"}}}`, inboxCustomer, inboxNumber)
-	signedPost(t, hook, in)
+	postSigned(t, hook, inboxSMSSecret, in)
 	for _, ctx := range []context.Context{ann, bob} {
 		require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#offers li.session .inbox-badge`))))
 		text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#offers li.session`)))
@@ -218,13 +195,13 @@ func TestBrowserInboxJourney(t *testing.T) {
 	waitTrue(t, ann, `document.querySelector('.msg.out .tick[data-status="sent"]') !== null`)
 
 	// The provider's delivery report turns the tick delivered.
-	signedPost(t, hook, `{"data":{"event_type":"message.finalized","id":"evt-2","payload":{"id":"out-1","to":[{"phone_number":"`+inboxCustomer+`","status":"delivered"}]}}}`)
+	postSigned(t, hook, inboxSMSSecret, `{"data":{"event_type":"message.finalized","id":"evt-2","payload":{"id":"out-1","to":[{"phone_number":"`+inboxCustomer+`","status":"delivered"}]}}}`)
 	waitTrue(t, ann, `document.querySelector('.msg.out .tick[data-status="delivered"]') !== null`)
 	browsertest.Screenshot(t, ann, "inbox-conversation")
 
 	// The customer opts out: the automatic answer shows, and a reply is
 	// refused with a clear notice.
-	signedPost(t, hook, fmt.Sprintf(`{"data":{"event_type":"message.received","id":"evt-3","payload":{"id":"in-2","from":{"phone_number":%q},`+
+	postSigned(t, hook, inboxSMSSecret, fmt.Sprintf(`{"data":{"event_type":"message.received","id":"evt-3","payload":{"id":"in-2","from":{"phone_number":%q},`+
 		`"to":[{"phone_number":%q}],"text":"STOP","media":[],"record_type":"message"}}}`, inboxCustomer, inboxNumber))
 	waitTrue(t, ann, `document.querySelector(".msg.system") !== null`)
 	require.Eventually(t, func() bool { return len(provider.bodies()) == 2 }, 15e9, 2e7, "the provider got the opt-out answer")

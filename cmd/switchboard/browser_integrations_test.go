@@ -73,13 +73,7 @@ func clearInput(css string) chromedp.Action[chromedp.Void] {
 func TestBrowserAdminConnectsZendesk(t *testing.T) {
 	addr, _ := serveFresh(t)
 	base := "http://" + addr
-	p := &proc{addr: addr}
-	as := func(method, path string, body any) map[string]any {
-		t.Helper()
-		st, res := p.callAs(t, browserAdminToken, method, path, body)
-		require.Less(t, st, 300, "%s %s: %v", method, path, res)
-		return res
-	}
+	as := asAdmin(t, addr)
 	desk := integrationsDesk(t)
 	as("POST", "/api/v1/users", map[string]any{"name": "ada", "role": "admin", "password": "admin password 1"})
 	as("PUT", "/api/v1/extensions/1002", map[string]string{"firstName": "Eli", "email": "eli@acme.test"})
@@ -251,7 +245,7 @@ func TestBrowserAdminConnectsZendesk(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#delete-yes")),
 		chromedp.WaitVisible(chromedp.CSS("#integrations-notice")),
 	))
-	st2, _ := p.callAs(t, browserAdminToken, "GET", "/api/v1/integrations/"+id, nil)
+	st2, _ := (&proc{addr: addr}).callAs(t, browserAdminToken, "GET", "/api/v1/integrations/"+id, nil)
 	require.Equal(t, 404, st2)
 }
 

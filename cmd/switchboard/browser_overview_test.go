@@ -1,11 +1,6 @@
 package main_test
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -16,24 +11,6 @@ import (
 	"github.com/switchboard/switchboard/internal/browsertest"
 )
 
-// overviewInbound posts a customer's SMS to a generic SMS channel's
-// webhook, signed with the channel's secret.
-func overviewInbound(t *testing.T, hook, secret, id, from, to, text string) {
-	t.Helper()
-	body := fmt.Sprintf(`{"data":{"event_type":"message.received","payload":{"id":%q,"from":{"phone_number":%q},"to":[{"phone_number":%q}],"text":%q}}}`,
-		id, from, to, text)
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(body))
-	req, err := http.NewRequest("POST", hook, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, 204, resp.StatusCode)
-}
-
 // The admin's overview shows what came through the API: two calls from
 // the PBX and a customer's SMS waiting in a queue, with the connected
 // helpdesk and channel; a message arriving while it is open shows without
@@ -41,13 +18,7 @@ func overviewInbound(t *testing.T, hook, secret, id, from, to, text string) {
 func TestBrowserOverview(t *testing.T) {
 	addr, _ := serveFresh(t)
 	base := "http://" + addr
-	p := &proc{addr: addr}
-	as := func(method, path string, body any) map[string]any {
-		t.Helper()
-		st, res := p.callAs(t, browserAdminToken, method, path, body)
-		require.Less(t, st, 300, "%s %s: %v", method, path, res)
-		return res
-	}
+	as := asAdmin(t, addr)
 	desk := popDesk(t)
 	as("POST", "/api/v1/integrations", map[string]any{"templateId": "builtin_zendesk",
 		"fields": map[string]string{"base_url": desk.URL, "email": "a@acme.test", "api_token": "t"}})
@@ -65,7 +36,7 @@ func TestBrowserOverview(t *testing.T) {
 		as("POST", "/api/v1/events/calls", map[string]any{"callId": id, "event": "ringing", "direction": "inbound",
 			"extension": "1001", "external": map[string]string{"number": "+14155550123", "name": "Ann Lee"}})
 	}
-	overviewInbound(t, hook, secret, "ov-in-1", "+14155550199", number, "Hello, is my order on its way?")
+	postSigned(t, hook, secret, smsReceived("ov-in-1", "+14155550199", number, "Hello, is my order on its way?"))
 
 	ctx := browsertest.New(t)
 	require.NoError(t, chromedp.Do(ctx,
@@ -112,7 +83,7 @@ func TestBrowserOverview(t *testing.T) {
 
 	// A customer writes while the overview is open: it follows the stream.
 	shown := time.Now()
-	overviewInbound(t, hook, secret, "ov-in-2", "+14155550177", number, "Do you ship to Canada?")
+	postSigned(t, hook, secret, smsReceived("ov-in-2", "+14155550177", number, "Do you ship to Canada?"))
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](
 		`document.getElementById("messages-total").textContent === "2" && document.getElementById("backlog-offers").textContent === "2"`,
 		chromedp.WithPollingTimeout(20*time.Second)))

@@ -2,11 +2,17 @@ package main_test
 
 import (
 	"bufio"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -135,4 +141,40 @@ func signIn(base, login, password string) chromedp.Action[chromedp.Void] {
 func jsString(s string) string {
 	b, _ := json.Marshal(s) // a string always marshals
 	return string(b)
+}
+
+// asAdmin answers a function that calls the binary's API at addr with the
+// admin token, for a journey's setting up, and fails the test on an
+// answer of 300 or more.
+func asAdmin(t *testing.T, addr string) func(method, path string, body any) map[string]any {
+	p := &proc{addr: addr}
+	return func(method, path string, body any) map[string]any {
+		t.Helper()
+		st, res := p.callAs(t, browserAdminToken, method, path, body)
+		require.Less(t, st, 300, "%s %s: %v", method, path, res)
+		return res
+	}
+}
+
+// postSigned posts body to a generic SMS channel's webhook, signed with the
+// channel's secret the way the provider signs it, and expects it stored.
+func postSigned(t *testing.T, hook, secret, body string) {
+	t.Helper()
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(body))
+	req, err := http.NewRequest("POST", hook, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 204, resp.StatusCode)
+}
+
+// smsReceived is the generic SMS API's webhook body for a customer's
+// message.
+func smsReceived(id, from, to, text string) string {
+	return fmt.Sprintf(`{"data":{"event_type":"message.received","payload":{"id":%q,"from":{"phone_number":%q},"to":[{"phone_number":%q}],"text":%q}}}`,
+		id, from, to, text)
 }
