@@ -9,13 +9,22 @@ const sb = {
   // goes along by itself) and answers the decoded JSON, or throws an
   // Error whose message is the API's own.
   async api(method, path, body) {
+    return sb.request(method, path, body === undefined ? undefined : JSON.stringify(body), "application/json");
+  },
+
+  // sendXML is api for a body of raw template XML (a file as it is, or an
+  // editor's text), the way uploads are sent.
+  async sendXML(method, path, xml) {
+    return sb.request(method, path, xml, "application/xml");
+  },
+
+  // request sends a body already encoded, of the content type given, and
+  // answers as api does.
+  async request(method, path, body, contentType) {
     const headers = { "Accept": "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (body !== undefined) headers["Content-Type"] = contentType;
     if (method !== "GET" && sb.csrf) headers["X-CSRF-Token"] = sb.csrf;
-    const res = await fetch(path, {
-      method, headers, credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const res = await fetch(path, { method, headers, credentials: "same-origin", body });
     const text = await res.text();
     let data = {};
     try {

@@ -161,7 +161,7 @@ async function upload(file, replacing, button, note) {
     // Read as sent, byte-order mark included, so columns match the API's.
     text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(await file.arrayBuffer());
     const path = "/api/v1/templates" + (replacing ? "/" + encodeURIComponent(replacing.id) : "");
-    const t = await sb.busy(button, verb + "…", sendXML(replacing ? "PUT" : "POST", path, file));
+    const t = await sb.busy(button, verb + "…", sb.sendXML(replacing ? "PUT" : "POST", path, file));
     accepted(file, text, t, replacing, note);
     await load();
   } catch (err) {
@@ -171,29 +171,6 @@ async function upload(file, replacing, button, note) {
     zone.classList.remove("busy");
     tpl.replacing = null;
   }
-}
-
-// sendXML is sb.api for a body of raw XML (the file as it is).
-async function sendXML(method, path, file) {
-  const headers = { "Accept": "application/json", "Content-Type": "application/xml" };
-  if (sb.csrf) headers["X-CSRF-Token"] = sb.csrf;
-  const res = await fetch(path, { method, headers, credentials: "same-origin", body: file });
-  const body = await res.text();
-  let data = {};
-  try {
-    data = body ? JSON.parse(body) : {};
-  } catch (_) {
-    data = {};
-  }
-  if (!res.ok) {
-    const e = data.error || {};
-    const err = new Error(e.message || ("the service answered " + res.status + " " + res.statusText));
-    err.status = res.status;
-    err.code = e.code;
-    err.details = e.details;
-    throw err;
-  }
-  return data;
 }
 
 // say puts a short line in the upload card's status, read out by screen

@@ -59,29 +59,6 @@ const SCENARIO_VARS = {
 
 const $ = (id) => document.getElementById(id);
 
-// sendXML posts or puts raw template XML, as uploads are sent, and answers
-// the JSON; errors are thrown as sb.api throws them.
-async function sendXML(method, path, xml) {
-  const headers = { "Accept": "application/json", "Content-Type": "application/xml" };
-  if (sb.csrf) headers["X-CSRF-Token"] = sb.csrf;
-  const res = await fetch(path, { method, headers, credentials: "same-origin", body: xml });
-  const text = await res.text();
-  let data = {};
-  try {
-    data = text ? JSON.parse(text) : {};
-  } catch (_) {
-    data = { error: { message: "the service answered " + res.status + " " + res.statusText } };
-  }
-  if (!res.ok) {
-    const err = new Error((data.error && data.error.message) || ("the service answered " + res.status + " " + res.statusText));
-    err.status = res.status;
-    err.code = data.error && data.error.code;
-    err.details = data.error && data.error.details;
-    throw err;
-  }
-  return data;
-}
-
 // ---- the editor -------------------------------------------------------
 
 function lineCount(text) {
@@ -171,7 +148,7 @@ async function validate() {
   $("wb-check").className = "wb-check";
   let answer;
   try {
-    answer = await sendXML("POST", "/api/v1/templates/validate", xml);
+    answer = await sb.sendXML("POST", "/api/v1/templates/validate", xml);
   } catch (err) {
     if (mine !== wb.seq) return;
     showProblems([], "Could not check the template: " + err.message, "error");
@@ -513,8 +490,8 @@ async function save() {
   const replace = wb.templateId && !wb.builtIn;
   try {
     const t = await sb.busy($("wb-save"), "Saving…", replace
-      ? sendXML("PUT", "/api/v1/templates/" + encodeURIComponent(wb.templateId), xml)
-      : sendXML("POST", "/api/v1/templates", xml));
+      ? sb.sendXML("PUT", "/api/v1/templates/" + encodeURIComponent(wb.templateId), xml)
+      : sb.sendXML("POST", "/api/v1/templates", xml));
     wb.templateId = t.id;
     wb.builtIn = false;
     wb.dirty = false;
