@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/engine"
@@ -139,7 +138,7 @@ func (s *Server) readWorkbenchWebhook(w http.ResponseWriter, c *engine.Template,
 		header.Set(k, v)
 	}
 	out, err := templaterun.ReadWebhook(c, templaterun.Webhook{Scenario: in.Scenario, Body: []byte(in.Webhook.Body), Header: header,
-		URL: in.Webhook.URL, Fields: engine.Vars(in.Fields), Vars: engine.Vars(in.Vars)}, time.Now())
+		URL: in.Webhook.URL, Fields: engine.Vars(in.Fields), Vars: engine.Vars(in.Vars)}, s.now())
 	var ie *templaterun.InputError
 	if errors.As(err, &ie) {
 		return errorf(http.StatusBadRequest, "cannot_run", "%s", ie.Error())
