@@ -15,6 +15,7 @@ import (
 // account must name.
 type Store interface {
 	store.UserStore
+	store.SignInThrottleStore
 	GetExtension(ctx context.Context, number string) (*store.Extension, error)
 }
 

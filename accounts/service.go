@@ -25,7 +25,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
-	return &Service{cfg: cfg, store: cfg.Store, log: cfg.Log, hasher: newHasher(cfg.Hash), throttle: newThrottle(cfg.FailureWindow)}, nil
+	return &Service{cfg: cfg, store: cfg.Store, log: cfg.Log, hasher: newHasher(cfg.Hash), throttle: newThrottle(cfg.Store, cfg.FailureWindow)}, nil
 }
 
 // now is the clock at the store's precision, so that what the service

@@ -40,12 +40,15 @@ func (s *Service) SignIn(ctx context.Context, login, password, addr string) (*Se
 		return nil, invalid("password", "password is required")
 	}
 	now := s.now()
-	try, err := s.throttle.begin(now,
+	try, err := s.throttle.begin(ctx, now,
 		limit{"login:" + strings.ToLower(login), s.cfg.MaxFailures},
 		limit{"addr:" + addr, s.cfg.MaxFailuresPerAddress})
-	if err != nil {
+	var throttled *ThrottledError
+	if errors.As(err, &throttled) {
 		// Not the login: people type their password there by mistake.
 		s.log.Warn("sign-in throttled", slog.String("addr", addr))
+	}
+	if err != nil {
 		return nil, err
 	}
 	a, err := s.accountByLogin(ctx, login)
@@ -67,7 +70,9 @@ func (s *Service) SignIn(ctx context.Context, login, password, addr string) (*Se
 		s.log.Info("sign-in refused", slog.String("addr", addr))
 		return nil, ErrBadCredentials
 	}
-	try.succeeded()
+	if err := try.succeeded(ctx); err != nil {
+		return nil, err
+	}
 	if a.Disabled {
 		return nil, ErrDisabled
 	}

@@ -143,6 +143,7 @@ type Store interface {
 
 	CallStore
 	UserStore
+	SignInThrottleStore
 	LeaseStore
 	SlotStore
 	MessagingStore

@@ -170,3 +170,36 @@ func setupRace(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 }
+
+// Sign-in attempts are counted per key in a window; one is taken back
+// under every key, a key can be cleared, and old ones dropped.
+func signInAttempts(t *testing.T, s store.Store) {
+	t0 := now()
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	require.NoError(t, s.AddSignInAttempt(ctx, "a1", []string{"login:dana", "addr:1.2.3.4"}, at(0)))
+	require.NoError(t, s.AddSignInAttempt(ctx, "a2", []string{"login:dana", "addr:5.6.7.8"}, at(time.Minute)))
+	require.NoError(t, s.AddSignInAttempt(ctx, "a3", []string{"login:eli", "addr:1.2.3.4"}, at(2*time.Minute)))
+	times := func(key string, since time.Time) []time.Time {
+		t.Helper()
+		got, err := s.SignInAttempts(ctx, key, since)
+		require.NoError(t, err)
+		return got
+	}
+	require.Equal(t, []time.Time{at(0), at(time.Minute)}, times("login:dana", at(0)))
+	require.Equal(t, []time.Time{at(time.Minute)}, times("login:dana", at(time.Second)), "since bounds the window")
+	require.Equal(t, []time.Time{at(0), at(2 * time.Minute)}, times("addr:1.2.3.4", at(-time.Hour)))
+	require.Empty(t, times("login:nobody", at(-time.Hour)))
+
+	// a3 succeeded: taken back under both keys, and eli's count cleared.
+	require.NoError(t, s.ForgetSignInAttempt(ctx, "a3", "login:eli"))
+	require.Empty(t, times("login:eli", at(-time.Hour)))
+	require.Equal(t, []time.Time{at(0)}, times("addr:1.2.3.4", at(-time.Hour)))
+	// Taken back without clearing: the other keys keep theirs.
+	require.NoError(t, s.ForgetSignInAttempt(ctx, "a2", ""))
+	require.Equal(t, []time.Time{at(0)}, times("login:dana", at(-time.Hour)))
+	require.Empty(t, times("addr:5.6.7.8", at(-time.Hour)))
+
+	require.NoError(t, s.DropSignInAttempts(ctx, at(time.Second)))
+	require.Empty(t, times("login:dana", at(-time.Hour)))
+	require.Empty(t, times("addr:1.2.3.4", at(-time.Hour)))
+}

@@ -54,6 +54,7 @@ func Run(t *testing.T, open Factory) {
 		"WebSessions":       webSessions,
 		"SetupTokens":       setupTokens,
 		"SetupRace":         setupRace,
+		"SignInAttempts":    signInAttempts,
 		"CallCounts":        callCounts,
 		"MessageCounts":     messageCounts,
 	}
