@@ -20,7 +20,7 @@ const sb = {
 
   // request sends a body already encoded, of the content type given, and
   // answers as api does.
-  async request(method, path, body, contentType) {
+  async request(method, path, body, contentType, retried) {
     const headers = { "Accept": "application/json" };
     if (body !== undefined) headers["Content-Type"] = contentType;
     if (method !== "GET" && sb.csrf) headers["X-CSRF-Token"] = sb.csrf;
@@ -32,6 +32,13 @@ const sb = {
     } catch (_) {
       // Not the API's JSON (a proxy's page, say): say what came back.
       data = { error: { message: "the service answered " + res.status + " " + res.statusText } };
+    }
+    if (res.status === 403 && data.error && data.error.code === "csrf" && !retried) {
+      // Signed in again in another tab: this tab's token is stale. Ask
+      // for the session's own, once.
+      const me = await sb.api("GET", "/api/v1/auth/me");
+      sb.setCSRF(me.csrfToken);
+      return sb.request(method, path, body, contentType, true);
     }
     if (!res.ok) {
       const err = new Error((data.error && data.error.message) || ("the service answered " + res.status + " " + res.statusText));
@@ -57,7 +64,7 @@ const sb = {
       return me.user;
     } catch (err) {
       if (err.status === 401) {
-        location.assign("/login");
+        location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search));
         return null;
       }
       throw err;
@@ -68,35 +75,90 @@ const sb = {
     const nav = document.getElementById("account");
     document.getElementById("whoami").textContent = user.name + " · " + user.role + (user.extension ? " · " + user.extension : "");
     nav.hidden = false;
-    document.getElementById("signout").addEventListener("click", async () => {
-      try { await sb.api("POST", "/api/v1/auth/logout"); } finally {
-        sb.setCSRF("");
-        location.assign("/login");
+    const button = document.getElementById("signout");
+    button.addEventListener("click", async () => {
+      try {
+        await sb.api("POST", "/api/v1/auth/logout");
+      } catch (err) {
+        // Still signed in (a network error, say): saying otherwise would
+        // leave the session open on a shared computer.
+        if (err.status !== 401) {
+          button.textContent = "Sign out failed: try again";
+          return;
+        }
       }
+      sb.forget();
+      location.assign("/login");
     });
   },
 
-  // events opens the event stream as the signed-in person. The browser
-  // reconnects by itself (sending the last event's id, so nothing in
-  // between is missed); but when the service ended the stream because the
-  // person was signed out or disabled, reconnecting cannot help: the page
-  // says so and goes to the sign-in page.
+  // events opens the event stream as the signed-in person and answers
+  // an object to add listeners to (and close). The browser reconnects by
+  // itself, sending the last event's id, so nothing in between is missed.
+  // Two cases it does not handle are handled here: when the service ended
+  // the stream because the person was signed out, disabled or expired,
+  // reconnecting cannot help, so the page says so; when the browser gave up
+  // (an answer that was not a stream, a proxy's 502 during a deploy), the
+  // stream is opened again after a while, and, since what happened in
+  // between cannot be replayed to a new stream, the "resync" listeners are
+  // told to reload. onState hears "live", "reconnecting" and "signed-out".
   events(onState) {
-    const es = new EventSource("/api/v1/stream");
     const say = onState || (() => {});
-    es.addEventListener("open", () => say("live"));
-    es.addEventListener("error", async () => {
-      say("reconnecting");
-      try {
-        await sb.api("GET", "/api/v1/auth/me");
-      } catch (err) {
-        if (err.status !== 401) return;
+    const listeners = [];
+    let es = null;
+    let stopped = false;
+    let wait = 1000;
+    const open = (again) => {
+      const source = new EventSource("/api/v1/stream");
+      es = source;
+      for (const [type, fn] of listeners) source.addEventListener(type, fn);
+      source.addEventListener("open", () => {
+        wait = 1000;
+        say("live");
+        if (again) {
+          again = false;
+          for (const [type, fn] of listeners) if (type === "resync") fn(new MessageEvent("resync", { data: "{}" }));
+        }
+      });
+      source.addEventListener("error", async () => {
+        say("reconnecting");
+        try {
+          const me = await sb.api("GET", "/api/v1/auth/me");
+          sb.setCSRF(me.csrfToken);
+        } catch (err) {
+          if (err.status === 401) {
+            stopped = true;
+            source.close();
+            say("signed-out");
+            sb.signedOut();
+            return;
+          }
+        }
+        if (source.readyState === EventSource.CLOSED && !stopped && es === source) {
+          setTimeout(() => { if (!stopped && es === source) open(true); }, wait);
+          wait = Math.min(wait * 2, 30000);
+        }
+      });
+    };
+    open(false);
+    return {
+      addEventListener(type, fn) {
+        listeners.push([type, fn]);
+        es.addEventListener(type, fn);
+      },
+      close() {
+        stopped = true;
         es.close();
-        say("signed-out");
-        sb.signedOut();
-      }
-    });
-    return es;
+      },
+    };
+  },
+
+  // forget drops what this tab keeps for the person signed in: the CSRF
+  // token, and any rejected template waiting for the workbench (it may
+  // hold credentials).
+  forget() {
+    sb.setCSRF("");
+    sessionStorage.clear();
   },
 
   // signedOut tells the person their session ended, and offers to sign in
@@ -108,6 +170,7 @@ const sb = {
       "You were signed out, or your account was disabled. ", again);
     document.getElementById("main").prepend(notice);
     document.getElementById("account").hidden = true;
+    sb.forget();
   },
 
   // el makes an element with text content (never HTML: what the API says
@@ -174,8 +237,9 @@ const sb = {
   },
 
   // pager shows "Previous / Next" under a list read with ?limit= and
-  // ?offset=, as the API pages. load(offset) fetches and shows one page
-  // and answers how many rows it got; Next is offered when the page was
+  // ?offset=, as the API pages. load(offset, current) fetches and shows
+  // one page, unless current() says a newer load has started, and answers
+  // how many rows it got; Next is offered when the page was
   // full. Answers reset(), which goes back to the first page.
   pager(container, limit, load) {
     let offset = 0;
@@ -184,13 +248,24 @@ const sb = {
     const where = sb.el("span", { class: "hint", role: "status" });
     container.replaceChildren(prev, where, next);
     container.classList.add("pager");
+    // Only the newest load shows: a reload or a new filter overtaken by
+    // the person's "Next" (or the other way round) is dropped. load is
+    // told whether it is still the newest before it shows rows.
+    let seq = 0;
     const go = async (to) => {
+      const mine = ++seq;
       prev.disabled = next.disabled = true;
-      const n = await load(to);
-      offset = to;
-      where.textContent = n === 0 ? (offset === 0 ? "" : "No more") : (offset + 1) + "–" + (offset + n);
-      prev.disabled = offset === 0;
-      next.disabled = n < limit;
+      let n = 0;
+      try {
+        n = await load(to, () => mine === seq);
+      } finally {
+        if (mine === seq) {
+          offset = to;
+          where.textContent = n === 0 ? (offset === 0 ? "" : "No more") : (offset + 1) + "–" + (offset + n);
+          prev.disabled = offset === 0;
+          next.disabled = n < limit;
+        }
+      }
     };
     prev.addEventListener("click", () => go(Math.max(0, offset - limit)));
     next.addEventListener("click", () => go(offset + limit));
@@ -245,13 +320,14 @@ const sb = {
   // the text saying what runs) until the promise settles.
   async busy(button, text, promise) {
     const was = button.textContent;
+    const wasDisabled = button.disabled;
     button.disabled = true;
     button.textContent = text;
     button.setAttribute("aria-busy", "true");
     try {
       return await promise;
     } finally {
-      button.disabled = false;
+      button.disabled = wasDisabled;
       button.textContent = was;
       button.removeAttribute("aria-busy");
     }
@@ -262,6 +338,10 @@ const sb = {
   // rest.
   fieldErrors(form, details) {
     for (const p of form.querySelectorAll(".field-error")) p.remove();
+    for (const input of form.querySelectorAll('[aria-invalid="true"]')) {
+      input.removeAttribute("aria-invalid");
+      if ((input.getAttribute("aria-describedby") || "").startsWith("err-")) input.removeAttribute("aria-describedby");
+    }
     const rest = [];
     for (const d of details || []) {
       const m = /^([A-Za-z0-9_.-]+): (.*)$/.exec(String(d));

@@ -20,8 +20,16 @@ document.getElementById("login-form").addEventListener("submit", async (ev) => {
 
 // nextPage is where the sign-in page was sent from (?next=), when that is
 // a page of this console; anywhere else is ignored, so a link cannot send
-// a person off-site after signing in.
+// a person off-site after signing in. The address is read the way the
+// browser will read it (which drops tabs and newlines: "/\t/evil.example"
+// is "//evil.example"), and only its path on this origin is kept.
 function nextPage() {
   const next = new URLSearchParams(location.search).get("next") || "/";
-  return /^\/(?![\/\\])/.test(next) ? next : "/";
+  try {
+    const u = new URL(next, location.origin);
+    if (u.origin === location.origin) return u.pathname + u.search + u.hash;
+  } catch (_) {
+    // not an address at all
+  }
+  return "/";
 }
