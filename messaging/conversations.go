@@ -98,7 +98,8 @@ func (s *Service) Send(ctx context.Context, a Actor, sessionID, text string, med
 	if err := s.mayMessage(ctx, ch, res, m); err != nil {
 		return nil, err
 	}
-	if w := res.def.Rules.ReplyWindow; w > 0 && (ses.LastInboundAt.IsZero() || s.cfg.Now().Sub(ses.LastInboundAt) > w) {
+	if end, ok := replyWindowEnd(res.def, ses); ok && s.cfg.Now().After(end) {
+		w := res.def.Rules.ReplyWindow
 		return nil, problem(KindOutsideWindow, "the customer's last message is more than %s old; %s only allows replies within %s of it",
 			w, kindName(res.def), w)
 	}

@@ -3,7 +3,9 @@ package messaging
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/switchboard/switchboard/store"
 )
@@ -42,12 +44,8 @@ func (s *Service) Views(ctx context.Context, list []*store.Session) []SessionVie
 		}
 		if r.ok {
 			v.ChannelName, v.Kind, v.MaxTextLength = r.name, r.kind, r.def.Rules.MaxTextLength
-			if w := r.def.Rules.ReplyWindow; w > 0 {
-				from := ses.LastInboundAt
-				if from.IsZero() {
-					from = ses.CreatedAt
-				}
-				v.ReplyWindowEndsAt = from.Add(w)
+			if end, ok := replyWindowEnd(r.def, ses); ok {
+				v.ReplyWindowEndsAt = end
 			}
 		}
 		out = append(out, v)
@@ -100,7 +98,11 @@ func (s *Service) StartNumbers(ctx context.Context, a Actor) ([]StartNumber, err
 			continue // being deleted
 		}
 		if err != nil {
-			return nil, err
+			// One broken channel (a template that no longer compiles, a
+			// secret that cannot be opened) must not take every other
+			// number away from the agent.
+			s.log.Warn("leaving a channel out of the numbers an agent may start from", slog.String("channel", ch.ID), slog.Any("err", err))
+			continue
 		}
 		if !res.def.Rules.AgentInitiated {
 			continue
@@ -110,4 +112,19 @@ func (s *Service) StartNumbers(ctx context.Context, a Actor) ([]StartNumber, err
 		}
 	}
 	return out, nil
+}
+
+// replyWindowEnd is when a session's reply window closes, on a channel
+// that has one: its length after the customer's last message; with no
+// message from the customer, already (SendMessage refuses then). The view
+// and SendMessage read it here alike.
+func replyWindowEnd(def *Definition, ses *store.Session) (time.Time, bool) {
+	w := def.Rules.ReplyWindow
+	if w <= 0 {
+		return time.Time{}, false
+	}
+	if ses.LastInboundAt.IsZero() {
+		return ses.CreatedAt, true
+	}
+	return ses.LastInboundAt.Add(w), true
 }

@@ -1,10 +1,12 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/engine"
@@ -87,6 +89,10 @@ type workbenchRun struct {
 	} `json:"webhook"`
 }
 
+// workbenchRunBudget bounds one workbench run, with every retry the
+// outbound rules allow.
+const workbenchRunBudget = 3 * time.Minute
+
 // runTemplate runs one scenario of a template as `switchboard template
 // run` does, through the integrations' outbound rules, and answers the
 // outcome with every exchange masked. A scenario that fails is still a
@@ -113,8 +119,14 @@ func (s *Server) runTemplate(w http.ResponseWriter, r *http.Request) error {
 	if templaterun.ReadsWebhook(c, in.Scenario) {
 		return s.readWorkbenchWebhook(w, c, in)
 	}
+	// A run against a slow API (timeouts, retries, Retry-After) may take
+	// longer than the server lets an answer be written: it gets a budget
+	// of its own, and its answer the time to be written after it.
+	ctx, cancel := context.WithTimeout(r.Context(), workbenchRunBudget)
+	defer cancel()
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(workbenchRunBudget + 30*time.Second)) // not every writer supports it
 	client, tokenHTTP := s.integ.Outbound()
-	out, err := templaterun.Run(r.Context(), c, templaterun.Input{Scenario: in.Scenario, Requests: in.Requests,
+	out, err := templaterun.Run(ctx, c, templaterun.Input{Scenario: in.Scenario, Requests: in.Requests,
 		Fields: engine.Vars(in.Fields), Vars: engine.Vars(in.Vars), Token: in.Token},
 		templaterun.Env{Client: client, Auth: auth.Options{HTTPClient: tokenHTTP}})
 	var ie *templaterun.InputError

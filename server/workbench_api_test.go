@@ -1,14 +1,22 @@
 package server_test
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/switchboard/switchboard/server"
 )
 
 // Validation as the workbench types: every problem at its line:column,
@@ -138,4 +146,38 @@ func TestRunTemplateReadsAWebhook(t *testing.T) {
 	r := e.admin("POST", "/api/v1/templates/run", map[string]any{"xml": sms, "scenario": "ReceiveMessage", "fields": fields})
 	require.Equal(t, 400, r.Status)
 	require.Contains(t, r.String(), "give its body")
+}
+
+// A run that takes longer than the server lets an answer be written (a
+// slow API, retries) still gets its answer.
+func TestRunTemplateOutlastsTheWriteTimeout(t *testing.T) {
+	e := newEnv(t)
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"results":[]}`)
+	}))
+	t.Cleanup(slow.Close)
+	t.Cleanup(func() { close(release) })
+	addr := hardened(t, e, server.HTTPConfig{WriteTimeout: 500 * time.Millisecond})
+	go func() {
+		// Answer once the write timeout has long passed.
+		time.Sleep(1500 * time.Millisecond)
+		release <- struct{}{}
+	}()
+	body, err := json.Marshal(map[string]any{"xml": string(readFile(t, "../examples/zendesk.xml")), "scenario": "SyncContactAuto",
+		"fields": zendeskFields(slow.URL), "vars": map[string]string{"Phone": "+14155550100"}})
+	require.NoError(t, err)
+	req, err := http.NewRequest("POST", "http://"+addr+"/api/v1/templates/run", bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err, "the answer was cut off")
+	defer res.Body.Close()
+	require.Equal(t, 200, res.StatusCode)
+	var out map[string]any
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
+	require.Equal(t, "SyncContactAuto", out["scenario"])
 }

@@ -361,8 +361,10 @@ func (s *sqlStore) ListCalls(ctx context.Context, f CallFilter) ([]*CallSummary,
 			q += ` AND number_key LIKE ? ESCAPE '\'`
 			args = append(args, "%"+d+"%")
 		} else {
-			q += ` AND number LIKE ? ESCAPE '\'`
-			args = append(args, "%"+likeEscape(n)+"%")
+			// lower() on both sides: SQLite's LIKE ignores case, and
+			// PostgreSQL's does not.
+			q += ` AND lower(number) LIKE ? ESCAPE '\'`
+			args = append(args, "%"+likeEscape(strings.ToLower(n))+"%")
 		}
 	}
 	if f.State != "" {

@@ -153,13 +153,7 @@ func Run(ctx context.Context, t *engine.Template, in Input, env Env) (*Outcome, 
 	if err := Check(t, in); err != nil {
 		return nil, err
 	}
-	fields := engine.Vars{}
-	maps.Copy(fields, in.Fields)
-	for _, cf := range t.Source.CustomFields() {
-		if d := cf.DefaultValue(); d != "" && strings.TrimSpace(fields[cf.Name]) == "" {
-			fields[cf.Name] = d
-		}
-	}
+	fields := withDefaults(t, in.Fields)
 	vars := engine.Vars{}
 	maps.Copy(vars, in.Vars)
 	requests, _ := defaultRequests(t.Scenario(in.Scenario), in.Scenario, in.Requests)
@@ -223,4 +217,17 @@ func Run(ctx context.Context, t *engine.Template, in Input, env Env) (*Outcome, 
 func IsInput(err error) bool {
 	var ie *InputError
 	return errors.As(err, &ie)
+}
+
+// withDefaults is the fields given, with each custom field left empty set
+// to its default, as the service saves them.
+func withDefaults(t *engine.Template, given engine.Vars) engine.Vars {
+	fields := engine.Vars{}
+	maps.Copy(fields, given)
+	for _, cf := range t.Source.CustomFields() {
+		if d := cf.DefaultValue(); d != "" && strings.TrimSpace(fields[cf.Name]) == "" {
+			fields[cf.Name] = d
+		}
+	}
+	return fields
 }

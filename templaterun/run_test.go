@@ -2,12 +2,17 @@ package templaterun_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -81,4 +86,25 @@ func TestRunLooksUpContacts(t *testing.T) {
 	require.Contains(t, string(js), `"contactUrl"`)
 	require.Equal(t, engine.Vars{"Phone": "+14155550100"}, vars)
 	require.Len(t, fields, 3)
+}
+
+// A webhook is verified with the fields as the service keeps them: a
+// custom field left empty takes its default, here the signing secret.
+func TestReadWebhookUsesFieldDefaults(t *testing.T) {
+	data, err := os.ReadFile("../examples/sms_generic.xml")
+	require.NoError(t, err)
+	withDefault := strings.Replace(string(data), `Name="secret" Title="Secret (for webhook signatures)" Editor="password"`,
+		`Name="secret" Title="Secret (for webhook signatures)" Value="s3cret"`, 1)
+	require.NotEqual(t, string(data), withDefault)
+	tmpl, problems := engine.Load("sms.xml", []byte(withDefault), engine.Options{})
+	require.False(t, problems.HasErrors(), "%v", problems)
+	body := `{"data":{"event_type":"message.received","payload":{"id":"m-1","from":{"phone_number":"+14155550123"},"to":[{"phone_number":"+14155550100"}],"text":"Hi"}}}`
+	mac := hmac.New(sha256.New, []byte("s3cret"))
+	mac.Write([]byte(body))
+	res, err := templaterun.ReadWebhook(tmpl, templaterun.Webhook{Scenario: "ReceiveMessage", Body: []byte(body),
+		Header: http.Header{"X-Signature-256": {"sha256=" + hex.EncodeToString(mac.Sum(nil))}}}, time.Now())
+	require.NoError(t, err)
+	require.Empty(t, res.Error)
+	require.Equal(t, "yes", res.Verified)
+	require.Len(t, res.Messages, 1)
 }

@@ -57,8 +57,7 @@ func ReadWebhook(t *engine.Template, w Webhook, now time.Time) (*WebhookResult, 
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}
-	fields := engine.Vars{}
-	maps.Copy(fields, w.Fields)
+	fields := withDefaults(t, w.Fields)
 	maps.Copy(fields, w.Vars)
 	res := &WebhookResult{Scenario: w.Scenario, Verified: "yes", Messages: []messaging.Inbound{}, Reports: []messaging.Report{}}
 	switch {

@@ -413,6 +413,7 @@ func listCalls(t *testing.T, s store.Store) {
 	require.Equal(t, []string{"a"}, ids(store.CallFilter{Number: "4155550"}))
 	require.Equal(t, []string{"a"}, ids(store.CallFilter{Number: "+1 415-555"}))
 	require.Equal(t, []string{"c"}, ids(store.CallFilter{Number: "anon"}))
+	require.Equal(t, []string{"c"}, ids(store.CallFilter{Number: "AnOn"}), "text matches without regard to case, on every database")
 	require.Equal(t, []string{}, ids(store.CallFilter{Number: "%"}))
 	require.Equal(t, []string{"b"}, ids(store.CallFilter{State: "ringing"}))
 	require.Equal(t, []string{"b"}, ids(store.CallFilter{Limit: 1, Offset: 1}))
