@@ -272,6 +272,20 @@ const sb = {
     return { reset: () => go(0), reload: () => go(offset) };
   },
 
+  // listPager pages a list the API answers whole (users, tokens), in the
+  // browser: list() is the list as it is now, show(rows) shows one page of
+  // it; the pager is hidden while one page holds it all. reload() after
+  // the list changed keeps the page shown.
+  listPager(container, limit, list, show) {
+    return sb.pager(container, limit, async (offset) => {
+      const all = list();
+      container.hidden = all.length <= limit;
+      const rows = all.slice(offset, offset + limit);
+      show(rows);
+      return rows.length;
+    });
+  },
+
   // bars draws a small bar chart (SVG, no library) of points
   // [{label, value}], with each bar's value in its title for pointers and
   // screen readers, and a text summary as the chart's label.
