@@ -98,9 +98,7 @@ async function loadList(offset) {
     inbox.sessions = new Map(res.sessions.map((s) => [s.id, s]));
     // What the stream told while the answer was on its way may be newer
     // than the answer: told again, in order.
-    for (const s of inbox.missed) {
-      if (inbox.sessions.has(s.id) || sees(s)) upsertListed(s);
-    }
+    for (const s of inbox.missed) upsertListed(s);
     renderList();
     countUnread(res.sessions);
     $("pager").hidden = offset === 0 && res.sessions.length < PAGE;
@@ -327,8 +325,9 @@ async function resync() {
   await loadQueues();
   await inbox.pager.reload();
   // The conversation the person chose last (perhaps still loading), not
-  // the one shown before it.
-  if (inbox.shown) await openSession(inbox.shown, true);
+  // the one shown before it; not while they write a new one (the form
+  // would go).
+  if (inbox.shown && $("new-form").hidden) await openSession(inbox.shown, true);
 }
 
 async function messageCreated(m) {
