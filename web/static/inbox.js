@@ -90,11 +90,13 @@ function sees(s) {
 
 // ---- the list -------------------------------------------------------------
 
-async function loadList(offset) {
+async function loadList(offset, current) {
   $("list-error").hidden = true;
   inbox.listing++;
   try {
     const res = await sb.api("GET", "/api/v1/sessions" + sb.query({ state: $("show").value, limit: PAGE, offset }));
+    // Overtaken by a newer load (sb.pager says so, where it can): not shown.
+    if (current && !current()) return res.sessions.length;
     inbox.sessions = new Map(res.sessions.map((s) => [s.id, s]));
     // What the stream told while the answer was on its way may be newer
     // than the answer: told again, in order.
