@@ -12,9 +12,17 @@ const inbox = {
   myQueues: new Set(), // ids of the queues the agent is in
   sessions: new Map(), // id → session, of the list shown
   unread: new Map(), // id → count of the customer's messages not read yet
-  current: null, // the open session
+  current: null, // the open session, once its answers came
+  shown: null, // id of the session the person chose last (its answers may still be on their way)
+  opening: 0, // openSession's calls so far: only the newest one's answers are shown
+  early: new Map(), // id → message the stream told of while the shown session was loading
+  drafts: new Map(), // session id → reply being written in it, kept while another is open
   messages: new Map(), // id → message, of the open session
   events: [], // the open session's timeline
+  sending: false, // a reply is on its way: Send stays disabled whatever else changes
+  starting: false, // a new conversation is being started: likewise for its button
+  listing: 0, // loads of the list under way
+  missed: [], // sessions the stream told of while the list loaded, told again after
   es: null,
   pager: null,
   numbers: [],
@@ -30,13 +38,17 @@ sb.start(async (user) => {
     $("offers-title").textContent = "Waiting in queues";
     $("sessions").setAttribute("aria-label", "Conversations");
   }
+  pruneSeen();
   await loadQueues();
   inbox.pager = sb.pager($("pager"), PAGE, loadList);
   $("show").addEventListener("change", () => inbox.pager.reset());
   wireConversation();
   wireNew();
+  // The stream first, the list once it is open: what changes in between
+  // comes through the stream rather than being missed. (If it cannot
+  // open, the list loads all the same; reconnecting reads it again.)
+  await new Promise((resolve) => connect(resolve));
   await inbox.pager.reset();
-  connect();
   setInterval(showWindow, 30000);
   const want = new URLSearchParams(location.search).get("session");
   if (want) openSession(want);
@@ -78,11 +90,17 @@ function sees(s) {
 
 // ---- the list -------------------------------------------------------------
 
-async function loadList(offset) {
+async function loadList(offset, current) {
   $("list-error").hidden = true;
+  inbox.listing++;
   try {
     const res = await sb.api("GET", "/api/v1/sessions" + sb.query({ state: $("show").value, limit: PAGE, offset }));
+    // Overtaken by a newer load (sb.pager says so, where it can): not shown.
+    if (current && !current()) return res.sessions.length;
     inbox.sessions = new Map(res.sessions.map((s) => [s.id, s]));
+    // What the stream told while the answer was on its way may be newer
+    // than the answer: told again, in order.
+    for (const s of inbox.missed) upsertListed(s);
     renderList();
     countUnread(res.sessions);
     $("pager").hidden = offset === 0 && res.sessions.length < PAGE;
@@ -90,11 +108,39 @@ async function loadList(offset) {
   } catch (err) {
     sb.showError("list-error", err);
     return 0;
+  } finally {
+    if (--inbox.listing === 0) inbox.missed = [];
   }
 }
 
+// What was read is kept in this browser per signed-in account
+// (sb.inbox.read.<user id>.<session id> → the customer's last message
+// seen, in ms), for SEEN_DAYS: older messages count as read.
+const SEEN_DAYS = 30;
+const SEEN_PREFIX = "sb.inbox.read.";
+
 function seenKey(id) {
-  return "sb.inbox.seen." + id;
+  return SEEN_PREFIX + inbox.user.id + "." + id;
+}
+
+function seenHorizon() {
+  return Date.now() - SEEN_DAYS * 86400000;
+}
+
+// pruneSeen forgets what was read more than SEEN_DAYS ago (by any account
+// of this browser), and the keys of before they were per account.
+function pruneSeen() {
+  try {
+    const old = seenHorizon();
+    for (let i = localStorage.length - 1; i >= 0; i--) {
+      const k = localStorage.key(i);
+      if (k.startsWith("sb.inbox.seen.") || (k.startsWith(SEEN_PREFIX) && (Number(localStorage.getItem(k)) || 0) < old)) {
+        localStorage.removeItem(k);
+      }
+    }
+  } catch (_) {
+    // No storage here: everything counts as unread, as before.
+  }
 }
 
 // countUnread counts, for the sessions whose customer wrote since the
@@ -125,13 +171,31 @@ function ms(iso) {
 }
 
 function seenAt(id) {
-  return Number(localStorage.getItem(seenKey(id))) || 0;
+  let t = 0;
+  try {
+    t = Number(localStorage.getItem(seenKey(id))) || 0;
+  } catch (_) {
+    // No storage.
+  }
+  return Math.max(t, seenHorizon());
 }
 
 function markRead(s, at) {
   inbox.unread.delete(s.id);
   const t = ms(at || s.lastInboundAt) || Date.now();
-  if (t > seenAt(s.id)) localStorage.setItem(seenKey(s.id), String(t));
+  try {
+    if (t > seenAt(s.id)) localStorage.setItem(seenKey(s.id), String(t));
+  } catch (_) {
+    // No storage, or full.
+  }
+}
+
+function forgetSeen(id) {
+  try {
+    localStorage.removeItem(seenKey(id));
+  } catch (_) {
+    // No storage.
+  }
 }
 
 function renderList() {
@@ -175,9 +239,8 @@ function shortTime(iso) {
 // or takes it off when it is no longer the person's or not in the shown
 // state.
 function upsert(s) {
-  const listed = sees(s) && s.state === $("show").value;
-  if (listed) inbox.sessions.set(s.id, Object.assign(inbox.sessions.get(s.id) || {}, s));
-  else inbox.sessions.delete(s.id);
+  if (inbox.listing) inbox.missed.push(s);
+  upsertListed(s);
   renderList();
   if (inbox.current && inbox.current.id === s.id) {
     const before = inbox.current;
@@ -195,23 +258,34 @@ function upsert(s) {
   }
 }
 
+function upsertListed(s) {
+  const listed = sees(s) && s.state === $("show").value;
+  if (listed) inbox.sessions.set(s.id, Object.assign(inbox.sessions.get(s.id) || {}, s));
+  else inbox.sessions.delete(s.id);
+}
+
 // ---- the stream -----------------------------------------------------------
 
 // connect follows the stream. EventSource reconnects by itself with the
 // last event's id (the service replays what was missed, or says resync);
 // when it gives up (the service was away too long), a new one starts and
-// everything is read again.
-function connect() {
+// everything is read again. ready, if given, is called once the stream is
+// open (or failed to open).
+function connect(ready) {
   const state = $("stream-state");
   const es = new EventSource("/api/v1/stream");
   inbox.es = es;
   es.addEventListener("open", () => {
     state.textContent = "Live";
     state.classList.add("live");
+    if (ready) ready();
+    ready = null;
   });
   es.addEventListener("error", () => {
     state.textContent = "Reconnecting…";
     state.classList.remove("live");
+    if (ready) ready();
+    ready = null;
     if (es.readyState === EventSource.CLOSED) {
       setTimeout(async () => {
         try {
@@ -242,6 +316,8 @@ function connect() {
     if (inbox.current && inbox.current.id === m.sessionId) {
       inbox.messages.set(m.id, m);
       renderTimeline();
+    } else if (inbox.shown === m.sessionId) {
+      inbox.early.set(m.id, m);
     }
   });
 }
@@ -250,11 +326,13 @@ function connect() {
 async function resync() {
   await loadQueues();
   await inbox.pager.reload();
-  if (inbox.current) await openSession(inbox.current.id, true);
+  // The conversation the person chose last (perhaps still loading), not
+  // the one shown before it; not while they write a new one (the form
+  // would go).
+  if (inbox.shown && $("new-form").hidden) await openSession(inbox.shown, true);
 }
 
 async function messageCreated(m) {
-  const open = inbox.current && inbox.current.id === m.sessionId;
   let s = inbox.sessions.get(m.sessionId);
   if (!s) {
     try {
@@ -263,6 +341,9 @@ async function messageCreated(m) {
       return; // not the person's
     }
   }
+  // Asked after the wait: another conversation may be open by now.
+  const open = inbox.current && inbox.current.id === m.sessionId && inbox.shown === m.sessionId;
+  if (!open && inbox.shown === m.sessionId) inbox.early.set(m.id, m); // still loading: shown with its answers
   s = Object.assign({}, s, { lastMessageAt: m.createdAt });
   if (m.direction === "in") {
     s.lastInboundAt = m.createdAt;
@@ -273,8 +354,20 @@ async function messageCreated(m) {
   if (open) {
     inbox.messages.set(m.id, m);
     renderTimeline(true);
-    if (m.direction === "in") refreshSession();
+    if (m.direction === "in") {
+      announce(m);
+      refreshSession();
+    }
   }
+}
+
+// announce tells screen readers of the customer's new message in the open
+// conversation, alone: the timeline itself is drawn again on every change
+// and is not a live region (it would read the whole conversation again).
+function announce(m) {
+  let text = m.text || ((m.mediaUrls || []).length ? "an attachment" : "");
+  if (length(text) > 200) text = [...text].slice(0, 200).join("") + "…";
+  $("timeline-news").textContent = "New message from " + ((inbox.current && inbox.current.customer) || "the customer") + ": " + text;
 }
 
 document.addEventListener("visibilitychange", () => {
@@ -297,34 +390,70 @@ function notice(text, kind) {
   p.hidden = !text;
 }
 
+// openSession shows a conversation. Its answers come back in any order
+// with those of the conversation chosen before (or of a resync): only the
+// newest call's are shown, so what the person sees and where a reply goes
+// stay the conversation they chose last. Each conversation keeps its own
+// draft: the reply being written stays with the conversation it was
+// written in, and is there again when it is chosen again.
 async function openSession(id, keepScroll) {
+  const call = ++inbox.opening;
   $("conv-error").hidden = true;
   $("new-form").hidden = true;
   $("no-conversation").hidden = true;
-  if (!inbox.current || inbox.current.id !== id) {
+  if (inbox.shown !== id) {
+    const text = $("reply-text");
+    if (inbox.shown) {
+      if (text.value) inbox.drafts.set(inbox.shown, text.value);
+      else inbox.drafts.delete(inbox.shown);
+    }
+    inbox.shown = id;
+    inbox.early = new Map();
+    text.value = inbox.drafts.get(id) || "";
     notice("");
     $("transfer").hidden = true;
     $("show-transfer").setAttribute("aria-expanded", "false");
-    $("reply-text").value = "";
+    $("timeline-news").textContent = "";
+    updateCount(); // no sending until its answers came
   }
+  let s, msgs, evs;
   try {
     const p = "/api/v1/sessions/" + encodeURIComponent(id);
-    const [s, msgs, evs] = await Promise.all([sb.api("GET", p), sb.api("GET", p + "/messages"), sb.api("GET", p + "/events")]);
-    inbox.current = s;
-    inbox.messages = new Map(msgs.messages.map((m) => [m.id, m]));
-    inbox.events = evs.events;
+    [s, msgs, evs] = await Promise.all([sb.api("GET", p), sb.api("GET", p + "/messages"), sb.api("GET", p + "/events")]);
   } catch (err) {
+    if (call !== inbox.opening) {
+      dropped();
+      return;
+    }
     if (err.status === 404) {
       inbox.sessions.delete(id);
+      inbox.drafts.delete(id);
+      forgetSeen(id);
       renderList();
     }
     inbox.current = null;
+    if (err.status === 404) inbox.shown = null; // else kept, with its draft: a resync tries again
     $("conversation").hidden = true;
     $("no-conversation").hidden = false;
     $("no-conversation").textContent = err.status === 404 ? "This conversation is no longer yours to see." : "The conversation could not load: " + err.message;
     show("conversation");
     return;
   }
+  if (call !== inbox.opening) {
+    dropped();
+    return;
+  }
+  const again = inbox.current && inbox.current.id === id;
+  inbox.current = s;
+  // Reading the same conversation again keeps what the stream told since
+  // (an answer may have left before it); so do the stream's messages of
+  // one that was loading.
+  const messages = new Map(again ? inbox.messages : []);
+  for (const m of msgs.messages) messages.set(m.id, m);
+  for (const m of inbox.early.values()) messages.set(m.id, m);
+  inbox.early = new Map();
+  inbox.messages = messages;
+  inbox.events = evs.events;
   $("no-conversation").textContent = "Choose a conversation, or start a new one.";
   $("conversation").hidden = false;
   $("conversation").dataset.session = id;
@@ -337,10 +466,19 @@ async function openSession(id, keepScroll) {
   if (!$("reply").hidden && !keepScroll && window.matchMedia("(min-width: 48rem)").matches) $("reply-text").focus();
 }
 
+// dropped counts the answers of a conversation no longer chosen, left
+// unshown (tests wait on it).
+function dropped() {
+  const body = $("inbox-body");
+  body.dataset.dropped = String((Number(body.dataset.dropped) || 0) + 1);
+}
+
 async function refreshSession() {
   if (!inbox.current) return;
+  const id = inbox.current.id;
   try {
-    const s = await sb.api("GET", "/api/v1/sessions/" + encodeURIComponent(inbox.current.id));
+    const s = await sb.api("GET", "/api/v1/sessions/" + encodeURIComponent(id));
+    if (!inbox.current || inbox.current.id !== id) return;
     inbox.current = Object.assign({}, inbox.current, s);
     showHeader();
   } catch (_) {
@@ -350,8 +488,11 @@ async function refreshSession() {
 
 async function loadEvents() {
   if (!inbox.current || inbox.current.gone) return;
+  const id = inbox.current.id;
   try {
-    inbox.events = (await sb.api("GET", "/api/v1/sessions/" + encodeURIComponent(inbox.current.id) + "/events")).events;
+    const events = (await sb.api("GET", "/api/v1/sessions/" + encodeURIComponent(id) + "/events")).events;
+    if (!inbox.current || inbox.current.id !== id) return;
+    inbox.events = events;
     renderTimeline();
   } catch (_) {
     // No longer the person's: upsert said so.
@@ -360,6 +501,7 @@ async function loadEvents() {
 
 function showHeader() {
   const s = inbox.current;
+  const focused = document.activeElement;
   $("conv-customer").textContent = s.customer;
   const who = s.offered ? "waiting in " + queueName(s.queueId)
     : s.assignee === inbox.user.extension ? "answered by you" : s.assignee ? "answered by " + s.assignee : "";
@@ -379,6 +521,15 @@ function showHeader() {
   if (closed && !s.gone) notice("This conversation is closed: nothing more is sent in it. The customer's next message opens a new one.");
   showWindow();
   updateCount();
+  // A control that had focus and is gone now (Close once closed, Archive
+  // once archived, the reply once the conversation left): focus goes to
+  // the conversation's heading rather than to nowhere.
+  if (focused && focused !== document.body && $("conversation").contains(focused) && focused.closest("[hidden]")) focusHeading();
+}
+
+function focusHeading() {
+  if (!$("conversation").hidden) $("conv-customer").focus();
+  else $("sessions").closest(".inbox-list").querySelector("button, select").focus();
 }
 
 // showWindow says how long replies stay possible on channels with a reply
@@ -388,7 +539,7 @@ function showWindow() {
   const s = inbox.current;
   if (!s || !s.replyWindowEndsAt || s.state === "closed" || s.gone) {
     p.hidden = true;
-    if (s) $("send").disabled = tooLong();
+    updateSend();
     return;
   }
   const left = new Date(s.replyWindowEndsAt) - Date.now();
@@ -400,13 +551,12 @@ function showWindow() {
     p.className = "conv-window " + (left < 3600000 ? "closing" : "open");
     p.textContent = "Reply window: " + (h ? h + " h " : "") + m + " min left (until " + sb.time(s.replyWindowEndsAt) + "). " +
       (s.channelName || "This channel") + " only allows replies within " + hours + " hours of the customer's last message.";
-    $("send").disabled = tooLong();
   } else {
     p.className = "conv-window conv-refused";
     p.textContent = "The " + hours + "-hour reply window closed at " + sb.time(s.replyWindowEndsAt) +
       ": no reply can be sent until the customer writes again.";
-    $("send").disabled = true;
   }
+  updateSend();
 }
 
 const TICKS = {
@@ -492,13 +642,17 @@ function updateCount() {
   const c = $("reply-count");
   c.textContent = max ? n + " / " + max : n ? n + " characters" : "";
   c.classList.toggle("over", tooLong());
-  showWindowSend();
+  updateSend();
 }
 
-function showWindowSend() {
+// updateSend is the one place Send is enabled: not while a reply is on its
+// way (Enter would send it twice), nor before the chosen conversation
+// loaded, nor over the length limit, nor once the reply window closed.
+function updateSend() {
   const s = inbox.current;
-  const closedWindow = s && s.replyWindowEndsAt && new Date(s.replyWindowEndsAt) <= Date.now();
-  $("send").disabled = tooLong() || !!closedWindow;
+  const ready = !!s && s.id === inbox.shown;
+  const closedWindow = ready && s.replyWindowEndsAt && s.state !== "closed" && !s.gone && new Date(s.replyWindowEndsAt) <= Date.now();
+  $("send").disabled = inbox.sending || !ready || tooLong() || !!closedWindow;
 }
 
 function refused(err) {
@@ -551,10 +705,11 @@ function wireConversation() {
   const take = async (ev) => {
     const got = await act(ev.currentTarget, "Taking over…", "/takeover");
     if (got) {
-      notice("");
       upsert(got);
+      if (inbox.shown !== got.id) return; // another one was chosen meanwhile
+      notice("");
       await openSession(got.id, true);
-      $("reply-text").focus();
+      if (inbox.shown === got.id && !$("reply").hidden) $("reply-text").focus();
     }
   };
   $("take-over").addEventListener("click", take);
@@ -574,7 +729,11 @@ function wireConversation() {
       // button back when it goes: the header is shown again after.)
       sb.confirmInline(ev.currentTarget, "Close for good?", "Close it", async () => {
         await done(await act(null, label, path));
-        setTimeout(showHeader, 0);
+        // Shown again once the question gave the button back (and focus
+        // to it): showHeader hides it then, and moves focus on.
+        setTimeout(() => {
+          if (inbox.current) showHeader();
+        }, 0);
       });
     });
   }
@@ -587,6 +746,7 @@ function wireConversation() {
   $("transfer-cancel").addEventListener("click", () => {
     $("transfer").hidden = true;
     $("show-transfer").setAttribute("aria-expanded", "false");
+    $("show-transfer").focus();
   });
   $("transfer-type").addEventListener("change", () => {
     const q = $("transfer-type").value === "queue";
@@ -606,6 +766,7 @@ function wireConversation() {
       $("transfer").hidden = true;
       $("show-transfer").setAttribute("aria-expanded", "false");
       $("transfer-ext").value = "";
+      focusHeading(); // the form (and the button pressed) went
       upsert(got);
       await loadEvents();
     }
@@ -622,17 +783,33 @@ function wireConversation() {
   $("reply").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const value = text.value;
-    if (!value.trim() || $("send").disabled) return;
-    const m = await act($("send"), "Sending…", "/messages", { text: value });
-    if (m) {
-      if (inbox.current && inbox.current.id === m.sessionId) {
-        // The stream may have told of it (and its status) first.
-        if (!inbox.messages.has(m.id)) inbox.messages.set(m.id, m);
-        renderTimeline(true);
-      }
+    updateSend();
+    if (!value.trim() || inbox.sending || $("send").disabled) return;
+    const id = inbox.current.id;
+    inbox.sending = true;
+    let m;
+    try {
+      m = await act($("send"), "Sending…", "/messages", { text: value });
+    } finally {
+      inbox.sending = false;
+      updateSend();
+    }
+    if (!m) return;
+    inbox.drafts.delete(id);
+    if (inbox.current && inbox.current.id === m.sessionId) {
+      // The stream may have told of it (and its status) first.
+      if (!inbox.messages.has(m.id)) inbox.messages.set(m.id, m);
+      renderTimeline(true);
+    }
+    // Emptied only if it still holds what was sent, in the same
+    // conversation: what was written meanwhile is kept.
+    if (inbox.shown === id && text.value === value) {
       text.value = "";
       updateCount();
       text.focus();
+    } else if (inbox.shown === id && text.value.startsWith(value)) {
+      text.value = text.value.slice(value.length).replace(/^\s+/, "");
+      updateCount();
     }
   });
 }
@@ -664,7 +841,7 @@ function wireNew() {
         : "Conversations are started by agents, from their extension; you have none.";
       n.hidden = false;
     }
-    for (const el of form.querySelectorAll("input, select, textarea, button[type=submit]")) el.disabled = none;
+    for (const el of form.querySelectorAll("input, select, textarea")) el.disabled = none;
     newCount();
     if (!none) $("new-to").focus();
   };
@@ -684,6 +861,7 @@ function wireNew() {
   $("new-from").addEventListener("change", newCount);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    if (inbox.starting || $("new-send").disabled) return;
     $("new-error").hidden = true;
     sb.fieldErrors(form, []);
     const num = inbox.numbers[Number($("new-from").value)];
@@ -693,12 +871,10 @@ function wireNew() {
       sb.fieldErrors(form, ["to: give the customer's number, like +14155550123"]);
       return;
     }
+    inbox.starting = true;
+    let got;
     try {
-      const got = await sb.busy($("new-send"), "Starting…", sb.api("POST", "/api/v1/sessions", body));
-      form.reset();
-      form.hidden = true;
-      upsert(got.session);
-      await openSession(got.session.id);
+      got = await sb.busy($("new-send"), "Starting…", sb.api("POST", "/api/v1/sessions", body));
     } catch (err) {
       const why = refused(err);
       if (why) {
@@ -708,7 +884,16 @@ function wireNew() {
       }
       const rest = sb.fieldErrors(form, err.details && err.details.length ? err.details : [err.message]);
       if (rest.length) sb.showError("new-error", new Error(rest.join("; ")));
+      return;
+    } finally {
+      inbox.starting = false;
+      newCount();
     }
+    form.reset();
+    form.hidden = true;
+    newCount();
+    upsert(got.session);
+    await openSession(got.session.id);
   });
 }
 
@@ -719,5 +904,6 @@ function newCount() {
   const c = $("new-count");
   c.textContent = max ? n + " / " + max : n ? n + " characters" : "";
   c.classList.toggle("over", !!max && n > max);
-  $("new-send").disabled = !num || (!!max && n > max);
+  // Like updateSend: not while the conversation is being started.
+  $("new-send").disabled = inbox.starting || !num || (!!max && n > max);
 }
