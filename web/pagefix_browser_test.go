@@ -25,7 +25,7 @@ type pageAPI struct {
 	mux  *http.ServeMux
 	srv  *httptest.Server
 	mu   sync.Mutex
-	seen []string // "METHOD path?query" of every API request, in order
+	seen []string    // "METHOD path?query" of every API request, in order
 	out  atomic.Bool // the person was signed out: /auth/me answers 401
 }
 
