@@ -163,6 +163,7 @@ func TestConnectFormFollowsTheChosenTemplate(t *testing.T) {
 	require.Equal(t, "t-b", posted.Load())
 	require.Contains(t, pageEval[string](t, ctx, `document.getElementById("connect-error").textContent`), "not a web address")
 	require.Equal(t, a.srv.URL+"/integrations", pageEval[string](t, ctx, `location.href`), "the page stayed")
+	browsertest.Screenshot(t, ctx, "connect-unsafe-sign-in")
 }
 
 // Switching the period quickly (30 days, then 24 hours) shows the 24
@@ -210,6 +211,7 @@ func TestChannelStatsShowTheLastPeriodChosen(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#delete"))))
 	require.Equal(t, "block", pageEval[string](t, ctx, `getComputedStyle(document.getElementById("delete-confirm")).display`),
 		"sb.confirmInline's inline-flex is for its span only")
+	browsertest.Screenshot(t, ctx, "channel-delete-confirm")
 }
 
 // The calls list pages, reloads and refreshes with the filter last
@@ -364,6 +366,7 @@ func TestRevokeKeepsFocusInTheList(t *testing.T) {
 	))
 	pagePoll(t, ctx, `!document.querySelector('tr[data-token="tok_2"]')`)
 	require.Equal(t, "tokens-title", pageEval[string](t, ctx, `document.activeElement.id`))
+	browsertest.Screenshot(t, ctx, "tokens-focus-after-revoke")
 }
 
 // An agent's screen pop shows the time of its event (a pop replayed after
