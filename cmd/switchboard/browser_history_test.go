@@ -153,9 +153,14 @@ func TestBrowserHistory(t *testing.T) {
 	require.Contains(t, status, "Export ready")
 	browsertest.Screenshot(t, ctx, "history-export")
 
-	// A search the API refuses says so.
+	// The export is of the search submitted, not of fields changed since;
+	// a search the API refuses says so.
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Evaluate[chromedp.Void](`document.getElementById("h-state").append(new Option("bogus", "bogus", false, true))`),
+		chromedp.Click(chromedp.CSS("#h-export")),
+		chromedp.Poll[chromedp.Void](`!document.getElementById("h-export").disabled && document.getElementById("export-status").textContent.startsWith("Export ready")`),
+		chromedp.Click(chromedp.CSS(`#history-search button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#search-error")),
 		chromedp.Click(chromedp.CSS("#h-export")),
 		chromedp.WaitVisible(chromedp.CSS("#export-error")),
 	))

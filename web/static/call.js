@@ -22,6 +22,9 @@ sb.start(async () => {
 
   let timer = null;
   let errorAt = null; // the run whose retry was refused, with its message
+  // The runs whose Retry is under way (asked, then followed): the polls
+  // re-render the runs, and a re-rendered Retry stays disabled meanwhile.
+  const retrying = new Set();
   const show = async () => {
     clearTimeout(timer);
     let d;
@@ -37,7 +40,18 @@ sb.start(async () => {
     callLinks(d.integrations || {}, integration);
     const runs = d.runs || [];
     const box = document.getElementById("call-runs");
-    box.replaceChildren(...runs.map((r) => callRun(r, integration, retry, errorAt)));
+    // Focus on a run's button stays on that run's button once re-rendered.
+    const focused = box.contains(document.activeElement) && document.activeElement.closest("[data-run]");
+    box.replaceChildren(...runs.map((r) => callRun(r, integration, retry, errorAt, retrying.has(r.id))));
+    if (focused) {
+      const again = box.querySelector('[data-run="' + CSS.escape(focused.dataset.run) + '"]');
+      const b = again && again.querySelector(".call-retry");
+      if (b && !b.disabled) b.focus();
+      else if (again) {
+        again.setAttribute("tabindex", "-1");
+        again.focus();
+      }
+    }
     document.getElementById("call-runs-empty").hidden = runs.length > 0;
     const busy = runs.filter((r) => r.status === "pending" || r.status === "running");
     const state = document.getElementById("call-steps-state");
@@ -45,6 +59,8 @@ sb.start(async () => {
     if (busy.length) timer = setTimeout(show, 1000);
   };
   const retry = async (run, button) => {
+    if (retrying.has(run.id)) return;
+    retrying.add(run.id);
     errorAt = null;
     try {
       await sb.busy(button, "Retrying…", sb.api("POST", "/api/v1/runs/" + encodeURIComponent(run.id) + "/retry"));
@@ -64,7 +80,14 @@ sb.start(async () => {
       await follow();
     } catch (err) {
       errorAt = { id: run.id, message: err.status === 409 ? "Not retried: " + err.message : err.message };
+      retrying.delete(run.id);
       await show();
+    } finally {
+      // The last render may have shown the retry under way: it no longer is.
+      if (retrying.delete(run.id)) {
+        const b = document.querySelector('#call-runs [data-run="' + CSS.escape(run.id) + '"] .call-retry');
+        if (b) callRetryIdle(b);
+      }
     }
   };
   const reload = document.getElementById("call-reload");
@@ -125,7 +148,7 @@ function callLinks(links, integration) {
 
 // callRun is one step: status, attempts, error or reason, its trace, and
 // Retry when it failed.
-function callRun(r, integration, retry, errorAt) {
+function callRun(r, integration, retry, errorAt, retrying) {
   const head = sb.el("div", { class: "call-run-head" },
     sb.el("h3", {}, STEP_NAMES[r.step] || r.step),
     sb.el("span", { class: "status " + r.status }, r.status),
@@ -137,6 +160,11 @@ function callRun(r, integration, retry, errorAt) {
   if (r.status === "failed") {
     const b = sb.el("button", { type: "button", class: "secondary call-retry", "aria-label": "Retry " + (STEP_NAMES[r.step] || r.step) }, "Retry");
     b.addEventListener("click", () => retry(r, b));
+    if (retrying) {
+      b.disabled = true;
+      b.textContent = "Retrying…";
+      b.setAttribute("aria-busy", "true");
+    }
     const actions = sb.el("div", { class: "actions" }, b);
     const later = { retryable: "Switchboard tries it again by itself later; Retry tries now.", scheduled: "Switchboard tries it again by itself later; Retry tries now.",
       available: "About to be tried again.", running: "Being tried again right now.", cancelled: "Given up: only Retry tries it again.", discarded: "Given up: only Retry tries it again." };
@@ -152,6 +180,13 @@ function callRun(r, integration, retry, errorAt) {
     card.append(det);
   }
   return card;
+}
+
+// callRetryIdle puts a Retry button shown as under way back to rest.
+function callRetryIdle(b) {
+  b.disabled = false;
+  b.textContent = "Retry";
+  b.removeAttribute("aria-busy");
 }
 
 function callExchange(x) {

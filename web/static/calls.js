@@ -15,34 +15,42 @@ sb.start(async () => {
   const live = document.getElementById("calls-live");
   let offset = 0;
 
-  const filter = () => ({
+  // The filter applied is the form's as it was last submitted: paging,
+  // the 15 s reload and Refresh use it, never what is half typed since.
+  const filterOfForm = () => ({
     extension: form.elements.extension.value.trim(),
     number: form.elements.number.value.trim(),
     state: form.elements.state.value,
   });
+  let applied = filterOfForm();
   const load = async (at) => {
     error.hidden = true;
+    const filter = applied;
     let res;
     try {
-      res = await sb.api("GET", "/api/v1/calls" + sb.query(Object.assign(filter(), { limit: CALLS_PAGE, offset: at })));
+      res = await sb.api("GET", "/api/v1/calls" + sb.query(Object.assign({}, filter, { limit: CALLS_PAGE, offset: at })));
     } catch (err) {
       sb.showError("calls-error", err);
       return 0;
     }
     offset = at;
     body.replaceChildren(...res.calls.map(callRow));
-    const filtered = Object.values(filter()).some((v) => v !== "");
-    empty.textContent = filtered ? "No call matches these filters." : "No calls yet. Calls appear here as the PBX reports them.";
+    const filtered = Object.values(filter).some((v) => v !== "");
+    empty.textContent = at > 0 ? "No more calls." : filtered ? "No call matches these filters." : "No calls yet. Calls appear here as the PBX reports them.";
     empty.hidden = res.calls.length > 0;
     document.getElementById("calls-updated").textContent = "Updated " + new Date().toLocaleTimeString() + ".";
     return res.calls.length;
   };
   const pager = sb.pager(document.getElementById("calls-pager"), CALLS_PAGE, load);
+  const apply = () => {
+    applied = filterOfForm();
+    pager.reset();
+  };
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
-    pager.reset();
+    apply();
   });
-  form.elements.state.addEventListener("change", () => pager.reset());
+  form.elements.state.addEventListener("change", apply);
   const refresh = document.getElementById("calls-refresh");
   refresh.addEventListener("click", () => sb.busy(refresh, "Refreshing…", pager.reload()));
   await pager.reset();

@@ -1,7 +1,10 @@
 // The channel form, shared by the channels page (create) and a channel's
 // page (edit): generated from the channel template's custom fields, with
 // the channel's numbers as rows. The API checks everything; its problems
-// are shown beside the field they name.
+// are shown beside the field they name. Loaded first, before the page's
+// script and app.js (a plain script at the top of the page's content runs
+// before the deferred ones of <head>): it only defines functions, which
+// use sb when called, from inside the page's sb.start.
 "use strict";
 
 // channelTemplates are the templates a channel can be made from.

@@ -131,7 +131,7 @@ sb.start(async () => {
   const customs = [...document.querySelectorAll("#range-form .custom")];
   const midnight = (d) => new Date(d.getFullYear(), d.getMonth(), d.getDate());
   const dateValue = (d) => d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
-  const today = midnight(new Date());
+  const today = midnight(new Date()); // for the custom days' defaults only
   $("range-to").value = dateValue(today);
   $("range-from").value = dateValue(new Date(today.getFullYear(), today.getMonth(), today.getDate() - 13));
 
@@ -139,6 +139,7 @@ sb.start(async () => {
   // browser's time zone: hours for a day, days for longer.
   const period = () => {
     const now = new Date();
+    const today = midnight(now); // now, not when the page opened: it may be another day
     switch (range.value) {
       case "24h": {
         const h = new Date(now);
@@ -158,12 +159,17 @@ sb.start(async () => {
   };
 
   const statsBox = $("stats");
+  // Each load is numbered: when the range changes while one is under way,
+  // only the newest one's answer (or error) is shown.
+  let statsSeq = 0;
   const loadStats = async () => {
+    const seq = ++statsSeq;
     $("stats-error").hidden = true;
     let p;
     try {
       p = period();
     } catch (err) {
+      statsBox.removeAttribute("aria-busy");
       sb.showError("stats-error", err);
       return;
     }
@@ -171,15 +177,16 @@ sb.start(async () => {
     try {
       const q = sb.query({ from: p.from.toISOString(), to: p.to ? p.to.toISOString() : "", bucket: p.bucket });
       const st = await sb.api("GET", path + "/stats" + q);
+      if (seq !== statsSeq) return;
       const shownTo = p.to ? new Date(p.to.getTime() - 1) : new Date();
       $("stats-period").textContent = (p.bucket === "hour" ? "Per hour, " : "Per day, ") + "from " +
         p.from.toLocaleString() + " to " + shownTo.toLocaleString() + ".";
       statsBox.replaceChildren(...st.numbers.map((n) => numberStats(n, p.bucket)));
       if (!st.numbers.length) statsBox.append(sb.el("p", { class: "empty" }, "The channel has no numbers."));
     } catch (err) {
-      sb.showError("stats-error", err);
+      if (seq === statsSeq) sb.showError("stats-error", err);
     } finally {
-      statsBox.removeAttribute("aria-busy");
+      if (seq === statsSeq) statsBox.removeAttribute("aria-busy");
     }
   };
 

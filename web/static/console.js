@@ -26,11 +26,14 @@ async function overview() {
     sb.busy(ev.currentTarget, "Refreshing…", refresh(true));
   });
   await refresh(false);
-  setInterval(() => { if (!document.hidden) refresh(true); }, 60000);
+  // Signed out (the stream says so, with the sign-in notice): the figures
+  // stay as they were, without a failed refresh each minute under it.
+  let signedOut = false;
+  setInterval(() => { if (!document.hidden && !signedOut) refresh(true); }, 60000);
   document.addEventListener("visibilitychange", () => {
-    if (!document.hidden && Date.now() - refresh.at() > 60000) refresh(true);
+    if (!document.hidden && !signedOut && Date.now() - refresh.at() > 60000) refresh(true);
   });
-  overviewFollow(refresh);
+  overviewFollow(refresh, () => { signedOut = true; });
 }
 
 // overviewRefresher answers refresh(soft): it loads and shows everything
@@ -70,9 +73,10 @@ function overviewRefresher() {
 
 // overviewFollow refreshes the overview a few seconds after the stream
 // says a call rang or a message came or went, once for a burst of events.
-function overviewFollow(refresh) {
+// The stream is sb.events', which says when the admin was signed out.
+function overviewFollow(refresh, onSignedOut) {
   if (typeof EventSource === "undefined") return;
-  const es = new EventSource("/api/v1/stream");
+  const es = sb.events((st) => { if (st === "signed-out") onSignedOut(); });
   let timer = null;
   const soon = () => {
     if (timer || document.hidden) return;
@@ -184,17 +188,27 @@ function calls(user) {
       "signed-out": "Not receiving calls: you are signed out.",
     }[st];
   });
+  const recent = agentRecentCalls();
   // The service could not replay what happened while the console was away
-  // (too long ago): the cards shown may miss a call.
-  es.addEventListener("resync", () => { state.textContent = "Live again; calls that rang while the console was away may be missing."; });
+  // (too long ago): the cards shown may miss a call, the list of recent
+  // calls does not once read again.
+  es.addEventListener("resync", () => {
+    state.textContent = "Live again; calls that rang while the console was away may be missing above (the recent calls below are up to date).";
+    recent.soon();
+  });
   es.addEventListener("screenPop", (ev) => {
     const pop = JSON.parse(ev.data).data;
+    // The pop's time is its event's (a pop replayed after a reconnect
+    // shows when it happened, not when it arrived): the event's id begins
+    // with its publishing time, 12 hex digits of Unix milliseconds.
+    const stamp = /^[0-9a-f]{12}/i.exec(ev.lastEventId || "");
+    const at = stamp ? new Date(parseInt(stamp[0], 16)) : new Date();
     document.getElementById("pops-empty").hidden = true;
     const who = pop.contactName || pop.name || "Unknown caller";
     const card = sb.el("article", { class: "card pop", "data-call": pop.callId },
       sb.el("div", { class: "who" }, who),
       sb.el("div", { class: "number" }, pop.number),
-      sb.el("div", { class: "meta" }, pop.trigger + " · " + new Date().toLocaleTimeString()));
+      sb.el("div", { class: "meta" }, pop.trigger + " · ", sb.el("time", { datetime: at.toISOString() }, at.toLocaleTimeString())));
     const links = sb.el("div", { class: "pop-links" });
     if (pop.url) {
       links.append(sb.el("a", { href: pop.url, target: "_blank", rel: "noopener", class: "contact" }, "Open the contact"));
@@ -209,7 +223,6 @@ function calls(user) {
     document.getElementById("pops").prepend(card);
     recent.soon();
   });
-  const recent = agentRecentCalls();
 }
 
 // agentRecentCalls lists the agent's recent calls (the API lists only
@@ -296,9 +309,15 @@ function popCreateContact(pop, recent) {
       result.replaceChildren("Created " + name + " in the helpdesk. ",
         c.url ? sb.el("a", { href: c.url, target: "_blank", rel: "noopener", class: "contact" }, "Open the contact") : "(contact " + c.contactId + ")");
       result.classList.add("notice");
+      const hadFocus = form.contains(document.activeElement);
       for (const e of form.querySelectorAll(".hint, .pop-create-fields, .actions")) e.remove();
       const card = form.closest(".pop");
       if (card) card.querySelector(".who").textContent = name;
+      // The button is gone: focus goes to what replaced it, not to the page.
+      if (hadFocus) {
+        result.setAttribute("tabindex", "-1");
+        result.focus();
+      }
       recent.reload();
     } catch (err) {
       result.classList.add("error");

@@ -91,14 +91,31 @@ function message(m, s) {
     document.getElementById("messages-error").hidden = true;
     try {
       await sb.api("DELETE", "/api/v1/history/messages/" + encodeURIComponent(m.id));
+      const to = neighbourDelete(li);
       li.remove();
       document.getElementById("messages-empty").hidden = document.getElementById("messages").children.length > 0;
+      to.focus();
     } catch (err) {
       sb.showError("messages-error", err);
     }
   }));
   li.append(sb.el("div", { class: "msg-actions" }, del));
   return li;
+}
+
+// neighbourDelete is where focus goes when a message's row (and its
+// focused Delete) goes: the next message's Delete, else the one before's,
+// else the list's heading.
+function neighbourDelete(li) {
+  for (const step of ["nextElementSibling", "previousElementSibling"]) {
+    for (let n = li[step]; n; n = n[step]) {
+      const b = n.querySelector(".msg-delete");
+      if (b) return b;
+    }
+  }
+  const h = document.getElementById("messages-title");
+  h.setAttribute("tabindex", "-1");
+  return h;
 }
 
 const eventNames = { created: "Started", transferred: "Transferred", taken_over: "Taken over", closed: "Closed" };

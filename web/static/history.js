@@ -10,6 +10,9 @@ const form = document.getElementById("history-search");
 const channelNames = {};
 let queueNames = {};
 let pager;
+// searched is the search last submitted (or the page's address's): the
+// list's pages and the export are of it, not of fields edited since.
+let searched = {};
 
 sb.start(async () => {
   const [channels, queues] = await Promise.all([
@@ -25,6 +28,7 @@ sb.start(async () => {
   document.getElementById("h-zone").textContent = "Times are in your time zone (" +
     (Intl.DateTimeFormat().resolvedOptions().timeZone || "local time") + ").";
   fillForm(new URLSearchParams(location.search));
+  searched = formValues();
   document.getElementById("history-page").hidden = false;
   pager = sb.pager(document.getElementById("history-pager"), PAGE, load);
   await pager.reset();
@@ -47,10 +51,10 @@ function formValues() {
   return v;
 }
 
-// apiFilter is the search as the API takes it: times converted from the
-// browser's time zone to RFC 3339 instants.
+// apiFilter is the search submitted, as the API takes it: times converted
+// from the browser's time zone to RFC 3339 instants.
 function apiFilter() {
-  const v = formValues();
+  const v = Object.assign({}, searched);
   for (const k of ["from", "to"]) {
     if (v[k]) {
       const t = new Date(v[k]);
@@ -76,7 +80,7 @@ async function load(offset) {
   body.replaceChildren(...res.sessions.map(row));
   const empty = document.getElementById("sessions-empty");
   empty.hidden = res.sessions.length > 0 || offset > 0;
-  empty.textContent = Object.values(formValues()).some((v) => v !== "")
+  empty.textContent = Object.values(searched).some((v) => v !== "")
     ? "No conversation matches this search."
     : "No conversations yet: they appear here when customers write to a channel.";
   return res.sessions.length;
@@ -100,12 +104,14 @@ function row(s) {
 
 form.addEventListener("submit", (ev) => {
   ev.preventDefault();
-  history.replaceState(null, "", "/history" + sb.query(formValues()));
+  searched = formValues();
+  history.replaceState(null, "", "/history" + sb.query(searched));
   if (pager) pager.reset();
 });
 
 document.getElementById("h-clear").addEventListener("click", () => {
   form.reset();
+  searched = formValues();
   history.replaceState(null, "", "/history");
   if (pager) pager.reset();
 });

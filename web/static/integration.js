@@ -78,7 +78,15 @@ function fieldsForm() {
       return;
     }
     if (inv.status === "authorizing" && inv.authorizeUrl) {
-      location.assign(inv.authorizeUrl);
+      if (!sb.unsafeURL(inv.authorizeUrl)) {
+        location.assign(inv.authorizeUrl);
+        return;
+      }
+      // The address comes from the template: one that would run script
+      // is not followed. The fields were saved; the status says so.
+      showIntegration(inv);
+      errorP.textContent = "The provider's sign-in address is not a web address (" + inv.authorizeUrl.slice(0, 60) + "); check the template's OAuth2 settings.";
+      errorP.hidden = false;
       return;
     }
     showIntegration(inv);
@@ -330,8 +338,13 @@ function usersSection() {
     const sel = sb.el("select", { "aria-label": "Extension of " + userName(u), name: "extension" });
     sel.append(sb.el("option", { value: "" }, "Not bound"));
     for (const e of intPage.extensions) sel.append(sb.el("option", { value: e.number }, extName(e)));
-    if (u.extensions.length > 1) sel.append(sb.el("option", { value: u.extensions.join(",") }, u.extensions.join(", ")));
-    sel.value = u.extensions.join(",");
+    // A binding the list does not offer (several extensions, or one no
+    // longer in /extensions) is shown as it is, so Bind keeps it.
+    const bound = u.extensions.join(",");
+    if (bound && !intPage.extensions.some((e) => e.number === bound)) {
+      sel.append(sb.el("option", { value: bound }, u.extensions.join(", ") + (u.extensions.length === 1 ? " (not in the extension list)" : "")));
+    }
+    sel.value = bound;
     const btn = sb.el("button", { type: "button", class: "secondary" }, "Bind");
     btn.setAttribute("aria-label", "Bind " + userName(u));
     const said = sb.el("span", { class: "hint integ-said", role: "status" });

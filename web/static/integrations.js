@@ -72,13 +72,19 @@ function connectForm(helpdesks) {
     about.hidden = true;
     submit.disabled = true;
     submit.textContent = "Connect";
-    if (!select.value) return;
+    const id = select.value;
+    if (!id) return;
+    let got;
     try {
-      chosen = await sb.api("GET", "/api/v1/templates/" + encodeURIComponent(select.value));
+      got = await sb.api("GET", "/api/v1/templates/" + encodeURIComponent(id));
     } catch (err) {
-      sb.showError("connect-error", err);
+      if (select.value === id) sb.showError("connect-error", err);
       return;
     }
+    // Arrowing through the select asks for each template in turn: only the
+    // answer for the one chosen now makes the form.
+    if (select.value !== id) return;
+    chosen = got;
     about.textContent = chosen.remark || "";
     about.hidden = !chosen.remark;
     holder.replaceChildren(...integ.fieldInputs(chosen.fields, {}, []));
@@ -105,6 +111,13 @@ function connectForm(helpdesks) {
       return;
     }
     if (inv.status === "authorizing" && inv.authorizeUrl) {
+      if (sb.unsafeURL(inv.authorizeUrl)) {
+        // The address comes from the template: one that would run script
+        // is not followed. The integration exists; its page says its state.
+        errorP.textContent = "The provider's sign-in address is not a web address (" + inv.authorizeUrl.slice(0, 60) + "); check the template's OAuth2 settings.";
+        errorP.hidden = false;
+        return;
+      }
       location.assign(inv.authorizeUrl); // the provider sends the browser back through the callback
       return;
     }

@@ -8,6 +8,7 @@
 const tpl = {
   list: [],
   replacing: null, // {template, button} while a replacement is being chosen
+  uploading: false, // an upload (or replacement) runs: another waits for it to end
 };
 
 sb.start(async () => {
@@ -74,10 +75,19 @@ function row(t) {
 // built-in template, one in use) is said as the API says it.
 function confirmDelete(t, button) {
   sb.confirmInline(button, "Delete “" + t.name + "” for good?", "Delete " + t.key, async () => {
+    // The rows after this one, then those before, nearest first: the
+    // first still listed has focus once the list is read again.
+    const ids = [...document.querySelectorAll("#custom-templates tr")].map((r) => r.dataset.id);
+    const at = ids.indexOf(t.id);
+    const near = ids.slice(at + 1).concat(ids.slice(0, Math.max(0, at)).reverse());
     try {
       await sb.api("DELETE", "/api/v1/templates/" + encodeURIComponent(t.id));
       say("Deleted " + t.name + " (" + t.key + ").");
       await load();
+      const rows = near.map((id) => document.querySelector('#custom-templates tr[data-id="' + CSS.escape(id) + '"]')).filter(Boolean);
+      const to = rows.length ? rows[0].querySelector(".delete") : document.getElementById("custom-title");
+      if (!rows.length) to.setAttribute("tabindex", "-1");
+      to.focus();
     } catch (err) {
       sb.showError("list-error", err);
     }
@@ -138,7 +148,6 @@ function wireUpload() {
     zone.classList.remove("over");
     const files = ev.dataTransfer ? ev.dataTransfer.files : [];
     if (!files.length) return;
-    if (choose.disabled) return; // an upload is running
     upload(files[0], null, choose, files.length > 1 ? "Only the first of the " + files.length + " files dropped was uploaded: one template at a time." : "");
   });
   for (const type of ["dragover", "drop"]) {
@@ -151,6 +160,13 @@ function wireUpload() {
 // upload sends a file's raw XML: a new template, or the replacement of
 // one (replacing). The outcome is shown below the upload card.
 async function upload(file, replacing, button, note) {
+  // Set before anything is awaited: a second drop or click while the file
+  // is read or sent is refused, not sent again.
+  if (tpl.uploading) {
+    say("An upload is under way: wait for it to end, then try again.");
+    return;
+  }
+  tpl.uploading = true;
   const zone = document.getElementById("drop-zone");
   const verb = replacing ? "Replacing" : "Uploading";
   say(verb + " " + file.name + "…");
@@ -170,6 +186,7 @@ async function upload(file, replacing, button, note) {
     zone.removeAttribute("aria-busy");
     zone.classList.remove("busy");
     tpl.replacing = null;
+    tpl.uploading = false;
   }
 }
 

@@ -28,8 +28,14 @@ function row(t) {
     document.getElementById("tokens-error").hidden = true;
     try {
       await sb.api("DELETE", "/api/v1/tokens/" + encodeURIComponent(t.id));
+      // The focused button goes with its row: focus the next row's Revoke
+      // (else the one before), or the list's heading when none is left.
+      const near = tr.nextElementSibling || tr.previousElementSibling;
       tr.remove();
       document.getElementById("tokens-empty").hidden = document.getElementById("tokens").children.length > 0;
+      const to = near ? near.querySelector(".revoke") : document.getElementById("tokens-title");
+      if (!near) to.setAttribute("tabindex", "-1");
+      to.focus();
     } catch (err) {
       sb.showError("tokens-error", err);
     }

@@ -274,7 +274,13 @@ function addVar(name, value) {
   v.value = value || "";
   const remove = sb.el("button", { type: "button", class: "secondary", "aria-label": "Remove variable " + i }, "Remove");
   const row = sb.el("div", { class: "wb-var" }, n, sb.el("span", { class: "wb-eq", "aria-hidden": "true" }, "="), v, remove);
-  remove.addEventListener("click", () => row.remove());
+  remove.addEventListener("click", () => {
+    // Focus goes with the row: to the next row's Remove (else the one
+    // before's), or to "Add a variable" when none is left.
+    const near = row.nextElementSibling || row.previousElementSibling;
+    row.remove();
+    (near ? near.querySelector("button") : $("wb-add-var")).focus();
+  });
   $("wb-vars").append(row);
   return row;
 }
