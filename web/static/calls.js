@@ -23,16 +23,17 @@ sb.start(async () => {
     state: form.elements.state.value,
   });
   let applied = filterOfForm();
-  const load = async (at) => {
+  const load = async (at, current) => {
     error.hidden = true;
     const filter = applied;
     let res;
     try {
       res = await sb.api("GET", "/api/v1/calls" + sb.query(Object.assign({}, filter, { limit: CALLS_PAGE, offset: at })));
     } catch (err) {
-      sb.showError("calls-error", err);
+      if (current()) sb.showError("calls-error", err);
       return 0;
     }
+    if (!current()) return 0; // a newer load shows instead
     offset = at;
     body.replaceChildren(...res.calls.map(callRow));
     const filtered = Object.values(filter).some((v) => v !== "");

@@ -231,15 +231,16 @@ function calls(user) {
 function agentRecentCalls() {
   const list = document.getElementById("recent-calls");
   const limit = 10;
-  const load = async (offset) => {
+  const load = async (offset, current) => {
     document.getElementById("recent-error").hidden = true;
     let res;
     try {
       res = await sb.api("GET", "/api/v1/calls" + sb.query({ limit, offset }));
     } catch (err) {
-      sb.showError("recent-error", err);
+      if (current()) sb.showError("recent-error", err);
       return 0;
     }
+    if (!current()) return 0; // a newer load shows instead
     list.replaceChildren(...res.calls.map(agentRecentCall));
     document.getElementById("recent-empty").hidden = res.calls.length > 0 || offset > 0;
     return res.calls.length;

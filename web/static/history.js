@@ -64,7 +64,7 @@ function apiFilter() {
   return v;
 }
 
-async function load(offset) {
+async function load(offset, current) {
   const err = document.getElementById("search-error");
   err.hidden = true;
   const body = document.getElementById("sessions");
@@ -72,11 +72,13 @@ async function load(offset) {
   try {
     res = await sb.api("GET", "/api/v1/history/sessions" + sb.query(Object.assign(apiFilter(), { limit: PAGE, offset })));
   } catch (e) {
+    if (!current()) return 0;
     sb.showError("search-error", e);
     body.replaceChildren();
     document.getElementById("sessions-empty").hidden = true;
     return 0;
   }
+  if (!current()) return 0; // a newer load shows instead
   body.replaceChildren(...res.sessions.map(row));
   const empty = document.getElementById("sessions-empty");
   empty.hidden = res.sessions.length > 0 || offset > 0;
