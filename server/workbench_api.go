@@ -129,15 +129,7 @@ func (s *Server) runTemplate(w http.ResponseWriter, r *http.Request) error {
 	out, err := templaterun.Run(ctx, c, templaterun.Input{Scenario: in.Scenario, Requests: in.Requests,
 		Fields: engine.Vars(in.Fields), Vars: engine.Vars(in.Vars), Token: in.Token},
 		templaterun.Env{Client: client, Auth: auth.Options{HTTPClient: tokenHTTP}})
-	var ie *templaterun.InputError
-	if errors.As(err, &ie) {
-		return errorf(http.StatusBadRequest, "cannot_run", "%s", ie.Error())
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return answerRun(w, out, err)
 }
 
 // readWorkbenchWebhook reads a webhook as a channel would, sending nothing.
@@ -151,6 +143,12 @@ func (s *Server) readWorkbenchWebhook(w http.ResponseWriter, c *engine.Template,
 	}
 	out, err := templaterun.ReadWebhook(c, templaterun.Webhook{Scenario: in.Scenario, Body: []byte(in.Webhook.Body), Header: header,
 		URL: in.Webhook.URL, Fields: engine.Vars(in.Fields), Vars: engine.Vars(in.Vars)}, s.now())
+	return answerRun(w, out, err)
+}
+
+// answerRun answers a run's outcome, failed or not; a run that could not
+// start is a 400 saying why.
+func answerRun(w http.ResponseWriter, out any, err error) error {
 	var ie *templaterun.InputError
 	if errors.As(err, &ie) {
 		return errorf(http.StatusBadRequest, "cannot_run", "%s", ie.Error())
