@@ -16,6 +16,10 @@ import (
 	"github.com/pressly/goose/v3/lock"
 )
 
+// idleConns is how many connections database/sql keeps open between
+// queries, per replica.
+const idleConns = 16
+
 // defaultPoolConns is the size of each replica's pgx pool unless the URL
 // says otherwise (pool_max_conns=N).
 const defaultPoolConns = 10
@@ -27,6 +31,10 @@ func OpenPostgres(ctx context.Context, url string, sealer *Sealer) (Store, error
 	if err != nil {
 		return nil, err
 	}
+	// database/sql keeps 2 idle connections by default: under load every
+	// burst beyond them opened (and closed) connections of its own, a few
+	// per call. Keep as many idle as the service uses at once.
+	db.SetMaxIdleConns(idleConns)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
