@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -27,7 +28,9 @@ const defaultPoolConns = 10
 // OpenPostgres connects to PostgreSQL and migrates the schema. Any number
 // of replicas may share one database.
 func OpenPostgres(ctx context.Context, url string, sealer *Sealer) (Store, error) {
-	db, err := sql.Open("pgx", url)
+	// The pool's settings (pool_max_conns …) are pgxpool's: PostgreSQL
+	// would refuse them as unknown parameters of the connection.
+	db, err := sql.Open("pgx", withoutPoolParams(url))
 	if err != nil {
 		return nil, err
 	}
@@ -94,4 +97,26 @@ func notifySuffix(schema string) string {
 	}
 	sum := sha256.Sum256([]byte(schema))
 	return "_" + hex.EncodeToString(sum[:6])
+}
+
+// withoutPoolParams is a PostgreSQL URL or keyword/value string without
+// its pool_* settings.
+func withoutPoolParams(conn string) string {
+	if u, err := neturl.Parse(conn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		for k := range q {
+			if strings.HasPrefix(k, "pool_") {
+				q.Del(k)
+			}
+		}
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	var kept []string
+	for _, kv := range strings.Fields(conn) {
+		if !strings.HasPrefix(kv, "pool_") {
+			kept = append(kept, kv)
+		}
+	}
+	return strings.Join(kept, " ")
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,4 +103,20 @@ func TestLoadKey(t *testing.T) {
 	k3, err := store.LoadKey("from-env", dir)
 	require.NoError(t, err)
 	require.Equal(t, []byte("from-env"), k3, "SWITCHBOARD_SECRET_KEY wins")
+}
+
+// The pool's settings in the URL (pool_max_conns, as the README offers)
+// are the pool's: the connection itself does not send them to PostgreSQL,
+// which would refuse them.
+func TestPostgresURLWithPoolSettings(t *testing.T) {
+	url := testpeers.PostgresSchema(t)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	s, err := store.OpenPostgres(context.Background(), url+sep+"pool_max_conns=5", sealer(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	_, err = s.CountAccounts(context.Background())
+	require.NoError(t, err)
 }
