@@ -367,15 +367,12 @@ function usersSection() {
       sb.el("td", {}, sel),
       sb.el("td", {}, btn, said));
   };
-  const pager = sb.pager(document.getElementById("users-pager"), limit, async (offset) => {
-    const rows = intPage.users.slice(offset, offset + limit);
+  const pager = sb.listPager(document.getElementById("users-pager"), limit, () => intPage.users, (rows) => {
     body.replaceChildren(...rows.map(row));
-    return rows.length;
   });
   const show = () => {
     empty.hidden = intPage.users.length > 0;
     table.hidden = intPage.users.length === 0;
-    document.getElementById("users-pager").hidden = intPage.users.length <= limit;
     return pager.reset();
   };
   intPage.showUsers = show;

@@ -29,8 +29,7 @@ function showList(list, names) {
   list.sort((a, b) => (names[a.templateId] || a.templateId).localeCompare(names[b.templateId] || b.templateId) || a.createdAt.localeCompare(b.createdAt));
   empty.hidden = list.length > 0;
   table.hidden = list.length === 0;
-  const pager = sb.pager(document.getElementById("integrations-pager"), limit, async (offset) => {
-    const rows = list.slice(offset, offset + limit);
+  const pager = sb.listPager(document.getElementById("integrations-pager"), limit, () => list, (rows) => {
     body.replaceChildren(...rows.map((inv) => {
       const name = names[inv.templateId] || inv.templateId;
       return sb.el("tr", { "data-id": inv.id },
@@ -39,9 +38,7 @@ function showList(list, names) {
         sb.el("td", {}, integ.status(inv)),
         sb.el("td", {}, inv.connectedAt ? sb.time(inv.connectedAt) : sb.el("span", { class: "hint" }, "never")));
     }));
-    return rows.length;
   });
-  document.getElementById("integrations-pager").hidden = list.length <= limit;
   pager.reset();
 }
 
