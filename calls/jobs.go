@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -19,9 +20,10 @@ import (
 	"github.com/switchboard/switchboard/store"
 )
 
-// eventArgs is an acknowledged call event, stored as a job before the PBX
-// gets its 202. Key identifies the delivery: a repeated delivery has the
-// same key and is not stored twice.
+// eventArgs is a call event as earlier versions stored it, one job per
+// event before the PBX got its 202 (Accept now stores events in groups,
+// straight into their calls). The kind stays so that such jobs still
+// queued at an upgrade are worked.
 type eventArgs struct {
 	Key   string              `json:"key" river:"unique"`
 	Event scenarios.CallEvent `json:"event"`
@@ -35,6 +37,10 @@ type workArgs struct {
 	CallID        string `json:"callId" river:"unique"`
 	IntegrationID string `json:"integrationId" river:"unique"`
 	State         string `json:"state" river:"unique"`
+	// CrmID is the helpdesk user bound to the call's extension when the
+	// work was made due (empty in jobs of earlier versions, which wrote
+	// it to the call's link instead).
+	CrmID string `json:"crmId,omitempty"`
 }
 
 func (workArgs) Kind() string { return "call_work" }
@@ -57,42 +63,18 @@ type eventWorker struct {
 	s *Service
 }
 
-// Work merges the event into the call (again: Accept merged it, and
-// merging is idempotent) and queues the work of every integration taking
-// the extension's calls.
+// Work takes an event stored as a job by an earlier version, which
+// stored each event as a job before merging it: it merges the event (again:
+// merging is idempotent) and stores the work it makes due, as Accept does
+// now in one step.
 func (w *eventWorker) Work(ctx context.Context, job *river.Job[eventArgs]) error {
 	s := w.s
-	c, err := s.updateCall(ctx, job.Args.Event.CallID, func(c *scenarios.Call) { c.Apply(job.Args.Event) })
-	if err != nil {
-		return err
+	d := &delivery{event: job.Args.Event, key: job.Args.Key}
+	err := s.queue.Tx(ctx, func(tx store.QueueTx) error { return s.takeGroup(ctx, tx, []*delivery{d}, false) })
+	if err == nil {
+		s.explainUnrouted(ctx, []*delivery{d})
 	}
-	if c.Direction == "" || c.External.Number == "" || c.Extension == "" {
-		return nil // a partial Yeastar event: wait for one that says who is calling
-	}
-	bound, err := s.store.CallBindings(ctx, c.Extension)
-	if err != nil {
-		return err
-	}
-	why := ""
-	if len(bound) == 0 {
-		if why, err = s.whyUnrouted(ctx, c.Extension); err != nil {
-			return err
-		}
-	}
-	if why != c.Unrouted {
-		if _, err := s.updateCall(ctx, c.ID, func(cur *scenarios.Call) { cur.Unrouted = why }); err != nil {
-			return err
-		}
-	}
-	for _, b := range bound {
-		if _, err := s.store.UpdateCallLink(ctx, c.ID, b.IntegrationID, func(m map[string]string) { m["CrmId"] = b.UserID }); err != nil {
-			return err
-		}
-		if _, _, err := s.queue.Enqueue(ctx, workArgs{CallID: c.ID, IntegrationID: b.IntegrationID, State: c.State}, uniqueByArgs); err != nil {
-			return err
-		}
-	}
-	return nil
+	return err
 }
 
 // whyUnrouted says why no integration works on calls of an extension, for
@@ -169,21 +151,14 @@ func permanent(err error) bool {
 
 func (s *Service) work(ctx context.Context, job *river.Job[workArgs]) error {
 	a := job.Args
-	leaseKey, owner := "call:"+a.CallID+":"+a.IntegrationID, "job:"+strconv.FormatInt(job.ID, 10)
-	// The lease outlives the job's time limit, so it only lapses for a
-	// worker that died.
-	ok, err := s.store.TryLease(ctx, leaseKey, owner, s.cfg.Now(), s.cfg.Queue.JobTimeout+10*time.Second)
+	release, ok, err := s.lease(ctx, "call:"+a.CallID+":"+a.IntegrationID, "job:"+strconv.FormatInt(job.ID, 10))
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return river.JobSnooze(300 * time.Millisecond)
 	}
-	defer func() {
-		if err := s.store.ReleaseLease(context.WithoutCancel(ctx), leaseKey, owner); err != nil {
-			s.log.Warn("releasing a lease", slog.String("key", leaseKey), slog.Any("err", err))
-		}
-	}()
+	defer release()
 	_, call, err := s.Call(ctx, a.CallID)
 	if err != nil {
 		return err
@@ -199,20 +174,65 @@ func (s *Service) work(ctx context.Context, job *river.Job[workArgs]) error {
 	if err != nil {
 		return err
 	}
+	w, err := s.newCallWork(ctx, job, call, in, conn)
+	if err != nil {
+		return err
+	}
 	for _, step := range scenarios.Plan(call, conn.Settings, conn.Client.Template()) {
-		r := &stepRun{s: s, jobID: job.ID, call: call, in: in, conn: conn, step: step}
-		if err := r.run(ctx); err != nil {
+		if err := w.run(ctx, step); err != nil {
 			return err
 		}
 	}
-	return s.screenPop(ctx, call, in, conn.Settings)
+	return s.screenPop(ctx, call, in, w.link, conn.Settings)
+}
+
+// lease takes the turn of one job at a time on a call and integration,
+// so that the ringing work and the hangup work never overlap. It is the
+// store's lease when replicas share the store, and this process's
+// otherwise (an embedded database has one process).
+func (s *Service) lease(ctx context.Context, key, owner string) (release func(), ok bool, err error) {
+	if s.leases != nil {
+		release, ok = s.leases.take(key)
+		return release, ok, nil
+	}
+	// The lease outlives the job's time limit, so it only lapses for a
+	// worker that died.
+	ok, err = s.store.TryLease(ctx, key, owner, s.cfg.Now(), s.cfg.Queue.JobTimeout+10*time.Second)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	return func() {
+		if err := s.store.ReleaseLease(context.WithoutCancel(ctx), key, owner); err != nil {
+			s.log.Warn("releasing a lease", slog.String("key", key), slog.Any("err", err))
+		}
+	}, true, nil
+}
+
+// localLeases are the leases of one process.
+type localLeases struct {
+	mu   sync.Mutex
+	held map[string]bool
+}
+
+func (l *localLeases) take(key string) (release func(), ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.held[key] {
+		return nil, false
+	}
+	l.held[key] = true
+	return func() {
+		l.mu.Lock()
+		delete(l.held, key)
+		l.mu.Unlock()
+	}, true
 }
 
 // screenPop pushes the contact's page to the agent of the call's
 // extension when the call reaches the configured trigger, once per call
 // and integration.
-func (s *Service) screenPop(ctx context.Context, call *scenarios.Call, in *store.Integration, st scenarios.Settings) error {
-	if st.ScreenPop == nil || st.ScreenPop.Trigger != call.State {
+func (s *Service) screenPop(ctx context.Context, call *scenarios.Call, in *store.Integration, known map[string]string, st scenarios.Settings) error {
+	if st.ScreenPop == nil || st.ScreenPop.Trigger != call.State || known["PoppedAt"] != "" {
 		return nil
 	}
 	send := false

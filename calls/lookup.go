@@ -36,9 +36,7 @@ func (r *stepRun) lookup(ctx context.Context) (map[string]string, *engine.Result
 	if res.Err != nil {
 		return nil, res, res.Err
 	}
-	if err := s.store.PutGroupContacts(ctx, groupEntries(r.in.ID, contacts)); err != nil {
-		return nil, res, err
-	}
+	r.contacts = groupEntries(r.in.ID, contacts) // saved with the step's result
 	if len(contacts) == 0 {
 		return map[string]string{"ContactCount": "0"}, res, nil
 	}

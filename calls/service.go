@@ -24,6 +24,9 @@ type Store interface {
 	ListIntegrations(ctx context.Context) ([]*store.Integration, error)
 	ListChannels(ctx context.Context) ([]*store.Channel, error)
 	GetExtension(ctx context.Context, number string) (*store.Extension, error)
+	// Shared reports whether replicas share the store (their leases must
+	// be the store's).
+	Shared() bool
 }
 
 // Runtime gives the connection of an integration and learns how its
@@ -108,11 +111,13 @@ func (c Config) Validate() error {
 
 // Service takes call events and works them.
 type Service struct {
-	cfg   Config
-	store Store
-	rt    Runtime
-	queue store.Queue
-	log   *slog.Logger
+	cfg    Config
+	store  Store
+	rt     Runtime
+	queue  store.Queue
+	log    *slog.Logger
+	intake *intake
+	leases *localLeases // nil when the store is shared: its leases are
 }
 
 // New returns a service over a newly opened job queue; Start works it.
@@ -122,6 +127,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	cfg = cfg.WithDefaults()
 	s := &Service{cfg: cfg, store: cfg.Store, rt: cfg.Runtime, log: cfg.Log}
+	s.intake = &intake{s: s, committers: 1}
+	if cfg.Store.Shared() {
+		s.intake.committers = sharedCommitters
+	} else {
+		s.leases = &localLeases{held: map[string]bool{}}
+	}
 	qc := cfg.Queue
 	if qc.Workers == nil {
 		qc.Workers = river.NewWorkers()
@@ -162,22 +173,15 @@ func (s *Service) Stop(ctx context.Context) error {
 	return fmt.Errorf("stopping the job queue: running jobs were cut off and will run again: %w", err)
 }
 
-// Accept stores a call event as a job, so it is worked even if the process
-// dies right after; key identifies the delivery (a repeat is stored once,
-// and duplicate is true). The event is also merged into its call now: the
-// PBX sends a call's next event after this one's answer, and the jobs of
-// both may run at once, in any order; merged here, the answered time is in
-// the call before the hangup's work reads it. Should that merge fail, the
-// job merges it.
+// Accept stores a call event, so it is worked even if the process dies
+// right after; key identifies the delivery (a repeat is stored once, and
+// duplicate is true). The event is merged into its call and the work it
+// makes due is stored as jobs in the same transaction, together with the
+// other events arriving meanwhile (see intake): the PBX sends a call's
+// next event after this one's answer, so the answered time is in the call
+// before the hangup's work reads it.
 func (s *Service) Accept(ctx context.Context, e scenarios.CallEvent, key string) (duplicate bool, err error) {
-	_, dup, err := s.queue.Enqueue(ctx, eventArgs{Key: key, Event: e}, uniqueByArgs)
-	if err != nil || dup {
-		return dup, err
-	}
-	if _, err := s.updateCall(ctx, e.CallID, func(c *scenarios.Call) { c.Apply(e) }); err != nil {
-		s.log.Warn("merging a call event", slog.String("call", e.CallID), slog.Any("err", err))
-	}
-	return false, nil
+	return s.intake.take(ctx, e, key)
 }
 
 // Call returns a stored call, raw and decoded; store.ErrNotFound when

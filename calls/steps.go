@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
+
+	"github.com/riverqueue/river"
 
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/integrations"
@@ -15,46 +18,80 @@ import (
 	"github.com/switchboard/switchboard/store"
 )
 
-// stepRun is one step of a call's plan for one integration, worked by one
-// job: what the step needs, gathered once.
-type stepRun struct {
+// callWork is the work of one job for a call and one integration: what
+// its steps need, read once, and what they learned so far.
+type callWork struct {
 	s     *Service
 	jobID int64
 	call  *scenarios.Call
 	in    *store.Integration
 	conn  *integrations.Conn
-	step  scenarios.Step
-
-	link map[string]string // what earlier steps learned about the call
-	vars engine.Vars       // the step's variables
+	ext   scenarios.ExtensionInfo
+	runs  map[string]*store.Run // the integration's runs of the call, by step
+	link  map[string]string     // what earlier steps learned about the call
+	// unsaved is what the link lacks, saved with the next step's result.
+	unsaved map[string]string
 }
 
-// run does the step unless it is done already, keeping its run record.
-func (r *stepRun) run(ctx context.Context) error {
-	s := r.s
-	rec, err := s.store.GetRunByStep(ctx, r.call.ID, r.in.ID, r.step.Name)
+// newCallWork reads what the job's steps need.
+func (s *Service) newCallWork(ctx context.Context, job *river.Job[workArgs], call *scenarios.Call, in *store.Integration, conn *integrations.Conn) (*callWork, error) {
+	w := &callWork{s: s, jobID: job.ID, call: call, in: in, conn: conn, runs: map[string]*store.Run{},
+		ext: scenarios.ExtensionInfo{Number: call.Extension}}
+	runs, err := s.store.ListRuns(ctx, store.RunFilter{CallID: call.ID, Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range runs {
+		if r.IntegrationID == in.ID {
+			w.runs[r.Step] = r
+		}
+	}
+	links, err := s.store.CallLinks(ctx, call.ID)
+	if err != nil {
+		return nil, err
+	}
+	if w.link = links[in.ID]; w.link == nil {
+		w.link = map[string]string{}
+	}
+	// The helpdesk user the call is for, kept in the link for the call's
+	// page, with the first step's result rather than by a write of its own.
+	if crm := job.Args.CrmID; crm != "" && w.link["CrmId"] != crm {
+		w.link["CrmId"] = crm
+		w.unsaved = map[string]string{"CrmId": crm}
+	}
+	if e, err := s.store.GetExtension(ctx, call.Extension); err == nil {
+		w.ext = scenarios.ExtensionInfo{Number: e.Number, FirstName: e.FirstName, LastName: e.LastName, Email: e.Email}
+	}
+	return w, nil
+}
+
+// stepRun is one step of a call's plan, worked by a job.
+type stepRun struct {
+	*callWork
+	step     scenarios.Step
+	vars     engine.Vars          // the step's variables
+	contacts []store.GroupContact // found by a lookup, for the local group
+}
+
+// run does a step unless it is done already, and saves how it ended with
+// what it learned in one transaction. (An attempt cut off by a crash is
+// not counted: the run is written when the attempt ends.)
+func (w *callWork) run(ctx context.Context, step scenarios.Step) error {
+	s := w.s
+	rec := w.runs[step.Name]
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		rec = &store.Run{ID: store.NewID("run"), CallID: r.call.ID, IntegrationID: r.in.ID, Step: r.step.Name, Scenario: r.step.Scenario, CreatedAt: s.cfg.Now()}
-	case err != nil:
-		return err
+	case rec == nil:
+		rec = &store.Run{ID: store.NewID("run"), CallID: w.call.ID, IntegrationID: w.in.ID, Step: step.Name, Scenario: step.Scenario, CreatedAt: s.cfg.Now()}
+		w.runs[step.Name] = rec
 	case rec.Status == store.RunSucceeded || rec.Status == store.RunSkipped:
 		return nil
 	}
 	rec.Attempts++
-	rec.JobID, rec.Status, rec.UpdatedAt = r.jobID, store.RunRunning, s.cfg.Now()
-	if err := s.store.SaveRun(ctx, rec); err != nil {
-		return err
-	}
-	links, err := s.store.CallLinks(ctx, r.call.ID)
-	if err != nil {
-		return err
-	}
-	if r.link = links[r.in.ID]; r.link == nil {
-		r.link = map[string]string{}
-	}
-	if r.vars, err = r.variables(ctx); err != nil {
-		return r.finish(ctx, rec, nil, err)
+	rec.JobID = w.jobID
+	r := &stepRun{callWork: w, step: step}
+	var err error
+	if r.vars, err = r.variables(); err != nil {
+		return r.finish(ctx, rec, nil, nil, err)
 	}
 	outputs, res, err := r.do(ctx)
 	if err == nil {
@@ -62,19 +99,15 @@ func (r *stepRun) run(ctx context.Context) error {
 			err = skipped{why}
 		}
 	}
-	if err == nil && outputs != nil {
-		_, err = s.store.UpdateCallLink(ctx, r.call.ID, r.in.ID, func(m map[string]string) {
-			for k, v := range outputs {
-				m[k] = v
-			}
-		})
+	if err != nil {
+		outputs, r.contacts = nil, nil
 	}
-	return r.finish(ctx, rec, res, err)
+	return r.finish(ctx, rec, outputs, res, err)
 }
 
-// finish records how the step ended; a failure is returned so the job is
-// retried with backoff.
-func (r *stepRun) finish(ctx context.Context, rec *store.Run, res *engine.Result, err error) error {
+// finish records how the step ended, with what it learned; a failure is
+// returned so the job is retried with backoff.
+func (r *stepRun) finish(ctx context.Context, rec *store.Run, learned map[string]string, res *engine.Result, err error) error {
 	s := r.s
 	rec.UpdatedAt, rec.LastError = s.cfg.Now(), ""
 	if res != nil {
@@ -89,8 +122,18 @@ func (r *stepRun) finish(ctx context.Context, rec *store.Run, res *engine.Result
 	default:
 		rec.Status = store.RunSucceeded
 	}
-	if serr := s.store.SaveRun(ctx, rec); serr != nil {
+	if len(r.unsaved) > 0 {
+		merged := maps.Clone(r.unsaved)
+		maps.Copy(merged, learned)
+		learned = merged
+	}
+	link, serr := s.store.SaveStepResult(ctx, store.StepResult{Run: rec, Learned: learned, Contacts: r.contacts})
+	if serr != nil {
 		return serr
+	}
+	r.unsaved = nil
+	if link != nil {
+		r.link = link
 	}
 	s.rt.Observe(ctx, r.in, res, err)
 	s.cfg.Count(rec.Step, rec.Status)
@@ -145,13 +188,9 @@ func (r *stepRun) allSkipped(res *engine.Result) string {
 // variables are the step's: the call's, what earlier steps learned, the
 // scenario settings, and the subject and description of the settings
 // (compiled when they were saved) rendered.
-func (r *stepRun) variables(ctx context.Context) (engine.Vars, error) {
+func (r *stepRun) variables() (engine.Vars, error) {
 	s, call := r.s, r.call
-	ext := scenarios.ExtensionInfo{Number: call.Extension}
-	if e, err := s.store.GetExtension(ctx, call.Extension); err == nil {
-		ext = scenarios.ExtensionInfo{Number: e.Number, FirstName: e.FirstName, LastName: e.LastName, Email: e.Email}
-	}
-	vars := call.Vars(scenarios.CallContext{Extension: ext, Location: s.cfg.TimeZone, RecordURL: r.recordURL()})
+	vars := call.Vars(scenarios.CallContext{Extension: r.ext, Location: s.cfg.TimeZone, RecordURL: r.recordURL()})
 	for k, v := range r.link {
 		if v != "" {
 			vars[k] = v

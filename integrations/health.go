@@ -55,6 +55,11 @@ func (h *health) observe(ctx context.Context, in *store.Integration, res *engine
 		h.mu.Lock()
 		delete(h.failures, in.ID)
 		h.mu.Unlock()
+		if in.Status != store.StatusFailed {
+			// Nothing to mend (as read when the work began): no write on
+			// every step of every call.
+			return
+		}
 		if ok, serr := h.st.SetIntegrationStatus(ctx, in.ID, store.StatusFailed, store.StatusConnected, "", at); serr != nil {
 			h.log.Warn("marking an integration connected", slog.String("integration", in.ID), slog.Any("err", serr))
 		} else if ok {

@@ -235,7 +235,9 @@ func TestOneLimiterAcrossConnections(t *testing.T) {
 }
 
 // Calls failing on authentication three times in a row mark a connected
-// integration failed; one call that gets an answer connects it again.
+// integration failed; one call that gets an answer connects it again (a
+// call's work reads the integration when it begins: a step of a connected
+// one writes nothing).
 func TestCallsFailingOnAuthenticationMarkItFailed(t *testing.T) {
 	f := newFixture(t)
 	f.template(t, deskTemplate(2))
@@ -254,6 +256,9 @@ func TestCallsFailingOnAuthenticationMarkItFailed(t *testing.T) {
 	require.Equal(t, store.StatusConnected, status(), "two refusals can be a hiccup")
 	f.rt.Observe(t.Context(), in, nil, refused)
 	require.Equal(t, store.StatusFailed, status())
+	// The next call's work reads the integration as failed.
+	in, err := f.st.GetIntegration(t.Context(), in.ID)
+	require.NoError(t, err)
 	f.rt.Observe(t.Context(), in, &engine.Result{Trace: []engine.Exchange{{Status: 200}}}, nil)
 	require.Equal(t, store.StatusConnected, status())
 }

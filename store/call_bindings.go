@@ -23,13 +23,17 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 // the extension. When several users of one integration are bound to it,
 // the last by user id is the one.
 func (s *sqlStore) CallBindings(ctx context.Context, extension string) ([]CallBinding, error) {
+	return callBindings(ctx, sqlTx{s.db, s}, extension)
+}
+
+func callBindings(ctx context.Context, tx dbtx, extension string) ([]CallBinding, error) {
 	// The extensions are a JSON array of strings: LIKE narrows the rows,
 	// the decoded array decides.
 	quoted, _ := json.Marshal(extension) // a string always marshals
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT h.integration_id, h.user_id, h.extensions FROM helpdesk_users h `+
+	rows, err := tx.query(ctx, `SELECT h.integration_id, h.user_id, h.extensions FROM helpdesk_users h `+
 		`JOIN integrations i ON i.id = h.integration_id `+
 		`WHERE (i.status = ? OR (i.status = ? AND i.connected_at <> 0)) AND h.extensions LIKE ? ESCAPE '\' `+
-		`ORDER BY h.integration_id, h.user_id`),
+		`ORDER BY h.integration_id, h.user_id`,
 		StatusConnected, StatusFailed, "%"+likeEscaper.Replace(string(quoted))+"%")
 	if err != nil {
 		return nil, err

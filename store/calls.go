@@ -74,6 +74,10 @@ type CallStore interface {
 	GetRunByStep(ctx context.Context, callID, integrationID, step string) (*Run, error)
 	// SaveRun inserts or updates a run (by call, integration and step).
 	SaveRun(ctx context.Context, r *Run) error
+	// SaveStepResult saves a run, what its step learned about the call
+	// (merged into the integration's link) and the contacts it found, in
+	// one transaction.
+	SaveStepResult(ctx context.Context, r StepResult) (map[string]string, error)
 	GetRun(ctx context.Context, id string) (*Run, error)
 	ListRuns(ctx context.Context, f RunFilter) ([]*Run, error)
 
@@ -89,20 +93,26 @@ type CallStore interface {
 }
 
 func (s *sqlStore) UpdateCall(ctx context.Context, id string, f func([]byte) ([]byte, error)) ([]byte, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
+	var out []byte
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = updateCall(ctx, sqlTx{tx, s}, id, f)
+		return err
+	})
+	return out, err
+}
+
+// updateCall is UpdateCall in a transaction the caller commits.
+func updateCall(ctx context.Context, tx dbtx, id string, f func([]byte) ([]byte, error)) ([]byte, error) {
 	// The row exists (empty for a new call) before it is locked, so
 	// concurrent first updates of one call queue on the same row lock
 	// instead of racing to insert it.
 	now := ms(time.Now())
-	if _, err := tx.ExecContext(ctx, s.q("INSERT INTO calls (id, data, created_at, updated_at) VALUES (?, '', ?, ?) ON CONFLICT (id) DO NOTHING"), id, now, now); err != nil {
+	if _, err := tx.exec(ctx, "INSERT INTO calls (id, data, created_at, updated_at) VALUES (?, '', ?, ?) ON CONFLICT (id) DO NOTHING", id, now, now); err != nil {
 		return nil, err
 	}
 	var raw string
-	if err := tx.QueryRowContext(ctx, s.q("SELECT data FROM calls WHERE id = ?"+s.forUpdate()), id).Scan(&raw); err != nil {
+	if err := tx.queryRow(ctx, "SELECT data FROM calls WHERE id = ?"+forUpdate(tx), id).Scan(&raw); err != nil {
 		return nil, err
 	}
 	var data []byte
@@ -113,12 +123,15 @@ func (s *sqlStore) UpdateCall(ctx context.Context, id string, f func([]byte) ([]
 	if err != nil {
 		return nil, err
 	}
-	ix := indexOf(out)
-	if _, err := tx.ExecContext(ctx, s.q("UPDATE calls SET data = ?, updated_at = ?, extension = ?, number = ?, number_key = ?, state = ? WHERE id = ?"),
-		string(out), now, ix.Extension, ix.External.Number, digits(ix.External.Number), ix.State, id); err != nil {
-		return nil, err
-	}
-	return out, tx.Commit()
+	return out, putCall(ctx, tx, id, out, now)
+}
+
+// putCall writes a call's data, copying its indexed keys to their columns.
+func putCall(ctx context.Context, tx dbtx, id string, data []byte, now int64) error {
+	ix := indexOf(data)
+	_, err := tx.exec(ctx, "UPDATE calls SET data = ?, updated_at = ?, extension = ?, number = ?, number_key = ?, state = ? WHERE id = ?",
+		string(data), now, ix.Extension, ix.External.Number, digits(ix.External.Number), ix.State, id)
+	return err
 }
 
 func (s *sqlStore) GetCall(ctx context.Context, id string) ([]byte, error) {
@@ -131,18 +144,24 @@ func (s *sqlStore) GetCall(ctx context.Context, id string) ([]byte, error) {
 }
 
 func (s *sqlStore) UpdateCallLink(ctx context.Context, callID, integrationID string, f func(map[string]string)) (map[string]string, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
+	var out map[string]string
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = updateCallLink(ctx, sqlTx{tx, s}, callID, integrationID, f)
+		return err
+	})
+	return out, err
+}
+
+// updateCallLink is UpdateCallLink in a transaction the caller commits.
+func updateCallLink(ctx context.Context, tx dbtx, callID, integrationID string, f func(map[string]string)) (map[string]string, error) {
 	now := ms(time.Now())
-	if _, err := tx.ExecContext(ctx, s.q("INSERT INTO call_links (call_id, integration_id, data, updated_at) VALUES (?, ?, '{}', ?) ON CONFLICT (call_id, integration_id) DO NOTHING"),
+	if _, err := tx.exec(ctx, "INSERT INTO call_links (call_id, integration_id, data, updated_at) VALUES (?, ?, '{}', ?) ON CONFLICT (call_id, integration_id) DO NOTHING",
 		callID, integrationID, now); err != nil {
 		return nil, err
 	}
 	var raw string
-	if err := tx.QueryRowContext(ctx, s.q("SELECT data FROM call_links WHERE call_id = ? AND integration_id = ?"+s.forUpdate()), callID, integrationID).Scan(&raw); err != nil {
+	if err := tx.queryRow(ctx, "SELECT data FROM call_links WHERE call_id = ? AND integration_id = ?"+forUpdate(tx), callID, integrationID).Scan(&raw); err != nil {
 		return nil, err
 	}
 	vars := map[string]string{}
@@ -150,11 +169,11 @@ func (s *sqlStore) UpdateCallLink(ctx context.Context, callID, integrationID str
 		return nil, err
 	}
 	f(vars)
-	if _, err := tx.ExecContext(ctx, s.q("UPDATE call_links SET data = ?, updated_at = ? WHERE call_id = ? AND integration_id = ?"),
+	if _, err := tx.exec(ctx, "UPDATE call_links SET data = ?, updated_at = ? WHERE call_id = ? AND integration_id = ?",
 		marshalMap(vars), now, callID, integrationID); err != nil {
 		return nil, err
 	}
-	return vars, tx.Commit()
+	return vars, nil
 }
 
 func (s *sqlStore) CallLinks(ctx context.Context, callID string) (map[string]map[string]string, error) {
@@ -206,11 +225,51 @@ func (s *sqlStore) GetRun(ctx context.Context, id string) (*Run, error) {
 }
 
 func (s *sqlStore) SaveRun(ctx context.Context, r *Run) error {
+	return saveRun(ctx, sqlTx{s.db, s}, r)
+}
+
+// StepResult is how a step of a call ended, with what it learned.
+type StepResult struct {
+	Run *Run
+	// Learned is merged into what the run's integration learned about the
+	// call (its link).
+	Learned map[string]string
+	// Contacts are added to the local contact group.
+	Contacts []GroupContact
+}
+
+// SaveStepResult saves a step's run, what it learned and the contacts it
+// found in one transaction: a run read as succeeded has its outputs in the
+// link. It returns the link as stored (nil when nothing was learned).
+func (s *sqlStore) SaveStepResult(ctx context.Context, r StepResult) (map[string]string, error) {
+	var link map[string]string
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		db := sqlTx{tx, s}
+		if len(r.Learned) > 0 {
+			var err error
+			link, err = updateCallLink(ctx, db, r.Run.CallID, r.Run.IntegrationID, func(m map[string]string) {
+				for k, v := range r.Learned {
+					m[k] = v
+				}
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if err := putGroupContacts(ctx, db, r.Contacts); err != nil {
+			return err
+		}
+		return saveRun(ctx, db, r.Run)
+	})
+	return link, err
+}
+
+func saveRun(ctx context.Context, tx dbtx, r *Run) error {
 	trace := string(r.Trace)
 	if trace == "" {
 		trace = "[]"
 	}
-	_, err := s.exec(ctx, "INSERT INTO runs ("+runCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "+
+	_, err := tx.exec(ctx, "INSERT INTO runs ("+runCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "+
 		"ON CONFLICT (call_id, integration_id, step) DO UPDATE SET scenario = excluded.scenario, status = excluded.status, attempts = excluded.attempts, "+
 		"last_error = excluded.last_error, trace = excluded.trace, outputs = excluded.outputs, job_id = excluded.job_id, updated_at = excluded.updated_at",
 		r.ID, r.CallID, r.IntegrationID, r.Step, r.Scenario, r.Status, r.Attempts, r.LastError, trace, marshalMap(r.Outputs), r.JobID, ms(r.CreatedAt), ms(r.UpdatedAt))
@@ -253,20 +312,20 @@ func (s *sqlStore) PutGroupContacts(ctx context.Context, contacts []GroupContact
 	if len(contacts) == 0 {
 		return nil
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
+	return s.inTx(ctx, func(tx *sql.Tx) error { return putGroupContacts(ctx, sqlTx{tx, s}, contacts) })
+}
+
+func putGroupContacts(ctx context.Context, tx dbtx, contacts []GroupContact) error {
+	now := ms(time.Now())
 	for _, c := range contacts {
-		_, err := tx.ExecContext(ctx, s.q("INSERT INTO group_contacts (integration_id, contact_type, contact_id, number_key, data, updated_at) VALUES (?, ?, ?, ?, ?, ?) "+
-			"ON CONFLICT (integration_id, contact_type, contact_id, number_key) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at"),
-			c.IntegrationID, c.ContactType, c.ContactID, c.NumberKey, string(c.Data), ms(time.Now()))
+		_, err := tx.exec(ctx, "INSERT INTO group_contacts (integration_id, contact_type, contact_id, number_key, data, updated_at) VALUES (?, ?, ?, ?, ?, ?) "+
+			"ON CONFLICT (integration_id, contact_type, contact_id, number_key) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+			c.IntegrationID, c.ContactType, c.ContactID, c.NumberKey, string(c.Data), now)
 		if err != nil {
 			return err
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 func (s *sqlStore) FindGroupContacts(ctx context.Context, integrationID, numberKey string) ([]GroupContact, error) {
@@ -293,6 +352,17 @@ func (s *sqlStore) FindGroupContacts(ctx context.Context, integrationID, numberK
 func (s *sqlStore) forUpdate() string {
 	if s.d.numbered {
 		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// forUpdate is sqlStore.forUpdate for a transaction.
+func forUpdate(tx dbtx) string {
+	switch t := tx.(type) {
+	case sqlTx:
+		return t.s.forUpdate()
+	case pgxTx:
+		return t.s.forUpdate()
 	}
 	return ""
 }

@@ -27,6 +27,9 @@ type Queue interface {
 	// stored is not stored again: duplicate is true and id is the existing
 	// job's.
 	Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (id int64, duplicate bool, err error)
+	// Tx runs f in one transaction, storing the jobs it enqueues with what
+	// else it writes; f's error rolls all of it back.
+	Tx(ctx context.Context, f func(tx QueueTx) error) error
 	// Retry makes a finished or failed job run again now.
 	Retry(ctx context.Context, id int64) error
 	// Job returns a stored job.
@@ -51,9 +54,14 @@ type QueueConfig struct {
 	// PeriodicJobs are duties one replica does at a time: River's elected
 	// leader inserts them on their schedule, and any replica works them.
 	PeriodicJobs []*river.PeriodicJob
-	// MaxWorkers is how many jobs run at once. Default 20.
+	// MaxWorkers is how many jobs run at once. Default 100: a call's job
+	// mostly waits for remote APIs (each integration's requests are bounded
+	// by its MaxConcurrentRequest), so many run at once on little CPU.
 	MaxWorkers int
-	// PollInterval is how often new jobs are looked for. Default 100ms.
+	// PollInterval is how often new jobs are looked for. Default 100ms on
+	// PostgreSQL, where it is only a fallback of the notifications of
+	// inserted jobs, and 20ms on SQLite, which has none: jobs stored in a
+	// transaction (a group of call events) wait for the next look.
 	PollInterval time.Duration
 	// PollOnly makes the queue find new jobs by polling alone, without
 	// PostgreSQL's notifications of inserted jobs. Default false.
@@ -76,16 +84,18 @@ type QueueConfig struct {
 
 // Defaults of QueueConfig.
 const (
-	DefaultMaxWorkers        = 20
+	DefaultMaxWorkers        = 100
 	DefaultQueuePollInterval = 100 * time.Millisecond
-	DefaultJobTimeout        = 2 * time.Minute
-	DefaultGiveUpAfter       = 24 * time.Hour
+	// DefaultSQLitePollInterval is PollInterval's default on SQLite: a
+	// look is one cached statement, 50 a second cost next to nothing.
+	DefaultSQLitePollInterval = 20 * time.Millisecond
+	DefaultJobTimeout         = 2 * time.Minute
+	DefaultGiveUpAfter        = 24 * time.Hour
 )
 
 // WithDefaults fills in the zero fields.
 func (c QueueConfig) WithDefaults() QueueConfig {
 	configcheck.Default(&c.MaxWorkers, DefaultMaxWorkers)
-	configcheck.Default(&c.PollInterval, DefaultQueuePollInterval)
 	configcheck.Default(&c.JobTimeout, DefaultJobTimeout)
 	configcheck.Default(&c.GiveUpAfter, DefaultGiveUpAfter)
 	if c.RetryPolicy == nil {
@@ -115,6 +125,7 @@ func (c QueueConfig) Validate() error {
 type riverQueue[TTx any] struct {
 	client *river.Client[TTx]
 	db     *sql.DB // the same database, for counting
+	begin  func(ctx context.Context) (openTx[TTx], error)
 }
 
 // OpenQueue migrates River's tables and returns the queue over the store's
@@ -128,10 +139,16 @@ func OpenQueue(ctx context.Context, st Store, cfg QueueConfig) (Queue, error) {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
-	if s.pool != nil {
-		return newRiverQueue(ctx, riverpgxv5.New(s.pool), s.db, cfg)
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = DefaultQueuePollInterval
+		if s.pool == nil {
+			cfg.PollInterval = DefaultSQLitePollInterval
+		}
 	}
-	q, err := newRiverQueue(ctx, riversqlite.New(s.db), s.db, cfg)
+	if s.pool != nil {
+		return newRiverQueue(ctx, riverpgxv5.New(s.pool), beginPgx(s), s.db, cfg)
+	}
+	q, err := newRiverQueue(ctx, riversqlite.New(s.db), beginSQL(s), s.db, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +161,7 @@ func OpenQueue(ctx context.Context, st Store, cfg QueueConfig) (Queue, error) {
 	return q, nil
 }
 
-func newRiverQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], db *sql.DB, cfg QueueConfig) (Queue, error) {
+func newRiverQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], begin func(context.Context) (openTx[TTx], error), db *sql.DB, cfg QueueConfig) (Queue, error) {
 	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: discardIfNil(cfg.Logger)})
 	if err != nil {
 		return nil, err
@@ -153,9 +170,12 @@ func newRiverQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx],
 		return nil, fmt.Errorf("migrating the job queue: %w", err)
 	}
 	rc := &river.Config{
-		Logger:               discardIfNil(cfg.Logger),
-		FetchPollInterval:    cfg.PollInterval,
-		FetchCooldown:        min(cfg.PollInterval, 50*time.Millisecond),
+		Logger:            discardIfNil(cfg.Logger),
+		FetchPollInterval: cfg.PollInterval,
+		// River fetches at most once per cooldown, at most MaxWorkers jobs
+		// each time: its default 100ms capped a queue at 10 fetches, a few
+		// hundred jobs a second.
+		FetchCooldown:        min(cfg.PollInterval, 5*time.Millisecond),
 		RetryPolicy:          cfg.RetryPolicy,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: 2 * cfg.JobTimeout,
@@ -170,7 +190,7 @@ func newRiverQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx],
 	if err != nil {
 		return nil, err
 	}
-	return &riverQueue[TTx]{client: client, db: db}, nil
+	return &riverQueue[TTx]{client: client, db: db, begin: begin}, nil
 }
 
 func discardIfNil(l *slog.Logger) *slog.Logger {

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/pressly/goose/v3"
-	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+	"modernc.org/sqlite"
 )
 
 // SQLiteFile is the database file in the data directory.
@@ -30,10 +30,7 @@ func OpenSQLite(ctx context.Context, dataDir string, sealer *Sealer) (Store, err
 		return nil, err
 	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, err
-	}
+	db := sql.OpenDB(&stmtCacheConnector{dsn: dsn, drv: &sqlite.Driver{}})
 	// One connection: SQLite has one writer anyway, and River's SQLite
 	// driver is only safe that way (concurrent writers get SQLITE_BUSY).
 	db.SetMaxOpenConns(1)
