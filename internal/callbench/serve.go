@@ -1,0 +1,290 @@
+package callbench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// ServeConfig says how to start one switchboard serve.
+type ServeConfig struct {
+	Bin string // the switchboard binary
+	// Dir holds the SQLite database (when Database is empty) and the
+	// service's log, serve.log.
+	Dir string
+	// Database is a PostgreSQL URL (with its own search_path); empty:
+	// SQLite in Dir.
+	Database string
+	// Pprof serves Go's profiles on a free port of 127.0.0.1 (PprofURL).
+	Pprof bool
+}
+
+// Serve is one running `switchboard serve`.
+type Serve struct {
+	Addr     string // host:port of the API
+	PprofURL string // …/debug/pprof/ when ServeConfig.Pprof
+	token    string
+	cmd      *exec.Cmd
+	logPath  string
+	client   *http.Client
+	exited   chan struct{} // closed when the process has ended
+	waitErr  error         // its exit, once exited is closed
+}
+
+var (
+	listeningLine = regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
+	profilesLine  = regexp.MustCompile(`^Profiles at (http://127\.0\.0\.1:\d+/debug/pprof/)$`)
+)
+
+// StartServe starts the binary on a free port of 127.0.0.1 with a fresh
+// admin token and returns once it listens. The process is killed if ctx
+// ends before Stop.
+func StartServe(ctx context.Context, cfg ServeConfig) (*Serve, error) {
+	s := &Serve{token: "bench-" + randomHex(16), logPath: filepath.Join(cfg.Dir, "serve.log"), exited: make(chan struct{}),
+		client: &http.Client{Timeout: time.Minute}}
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(cfg.Dir, "data")}
+	env := append(os.Environ(), "SWITCHBOARD_ADMIN_TOKEN="+s.token)
+	if cfg.Database != "" {
+		args = append(args, "--database", cfg.Database)
+		// Any key does; PostgreSQL replicas share it instead of a key file.
+		env = append(env, "SWITCHBOARD_SECRET_KEY="+randomHex(32))
+	}
+	if cfg.Pprof {
+		args = append(args, "--pprof-addr", "127.0.0.1:0")
+	}
+	logFile, err := os.Create(s.logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close() // the child holds its own descriptor
+	s.cmd = exec.CommandContext(ctx, cfg.Bin, args...)
+	s.cmd.Env = env
+	s.cmd.Stderr = logFile
+	out, err := s.cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.cmd.Start(); err != nil {
+		return nil, err
+	}
+	sc := bufio.NewScanner(out)
+	for s.Addr == "" && sc.Scan() {
+		if m := profilesLine.FindStringSubmatch(sc.Text()); m != nil {
+			s.PprofURL = m[1]
+		}
+		if m := listeningLine.FindStringSubmatch(sc.Text()); m != nil {
+			s.Addr = m[1]
+		}
+	}
+	go func() {
+		_, _ = io.Copy(io.Discard, out) // Wait closes the pipe: read it to the end first
+		s.waitErr = s.cmd.Wait()
+		close(s.exited)
+	}()
+	if s.Addr == "" {
+		<-s.exited
+		return nil, fmt.Errorf("serve did not start (%v); the end of its log:\n%s", s.waitErr, s.LogTail(15))
+	}
+	if cfg.Pprof && s.PprofURL == "" {
+		s.Kill()
+		return nil, errors.New("serve printed no profiles address before it listened")
+	}
+	return s, nil
+}
+
+// Exited is closed when the process has ended, for whatever reason.
+func (s *Serve) Exited() <-chan struct{} { return s.exited }
+
+// Stop asks the service to shut down (SIGTERM) and waits for it to end,
+// killing it after wait; a shutdown that is not clean is an error.
+func (s *Serve) Stop(wait time.Duration) error {
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return err
+	}
+	select {
+	case <-s.exited:
+	case <-time.After(wait):
+		s.Kill()
+		return fmt.Errorf("serve did not stop within %s of SIGTERM; the end of its log:\n%s", wait, s.LogTail(15))
+	}
+	if s.waitErr != nil {
+		return fmt.Errorf("serve ended with %v after SIGTERM; the end of its log:\n%s", s.waitErr, s.LogTail(15))
+	}
+	return nil
+}
+
+// Kill ends the process at once and waits for it; for the ways out of a
+// failed run.
+func (s *Serve) Kill() {
+	_ = s.cmd.Process.Kill()
+	<-s.exited
+}
+
+// LogTail is the last n lines of the service's log (its stderr).
+func (s *Serve) LogTail(n int) string {
+	b, _ := os.ReadFile(s.logPath)
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// API sends one admin request to the service and decodes its JSON answer.
+func (s *Serve) API(method, path string, body any) (int, map[string]any, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, "http://"+s.Addr+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m, nil
+}
+
+// Setup connects the builtin Zendesk template to the desk, binds
+// extension 1001 to the desk's agent and turns on an after-call ticket
+// (subject "call <number>", which the desk knows the call by) and the
+// call journal: the same steps as cmd/switchboard's kill test, so that
+// each call is a lookup (search, identities), a ticket and a journal entry.
+func (s *Serve) Setup(deskURL string) error {
+	steps := []struct {
+		method, path string
+		body         any
+		want         int
+	}{
+		{"POST", "/api/v1/integrations", map[string]any{"templateId": "builtin_zendesk",
+			"fields": map[string]string{"base_url": deskURL, "email": "bench@bench.test", "api_token": "bench"}}, 201},
+		{"PUT", "/api/v1/extensions/1001", map[string]string{"email": deskAgentEmail}, 200},
+		{"POST", "/api/v1/integrations/{id}/users/sync", nil, 200},
+		{"POST", "/api/v1/integrations/{id}/users/autobind", nil, 200},
+		{"PUT", "/api/v1/integrations/{id}/settings", map[string]any{
+			"ticket":      map[string]any{"enabled": true, "when": "afterCall", "callTypes": []string{"inboundAnswered"}, "subject": "call {{.Phone}}"},
+			"callJournal": map[string]any{"enabled": true}}, 200},
+	}
+	id := ""
+	for _, st := range steps {
+		path := strings.ReplaceAll(st.path, "{id}", id)
+		status, answer, err := s.API(st.method, path, st.body)
+		if err != nil {
+			return fmt.Errorf("setup %s %s: %w", st.method, path, err)
+		}
+		if status != st.want {
+			return fmt.Errorf("setup %s %s: %d, want %d: %v", st.method, path, status, st.want, answer)
+		}
+		if id == "" {
+			id, _ = answer["id"].(string)
+			if answer["status"] != "connected" {
+				return fmt.Errorf("setup: the integration is %v, not connected: %v", answer["status"], answer["statusReason"])
+			}
+		}
+	}
+	return nil
+}
+
+// clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat:
+// 100 on every Linux architecture Go runs on.
+const clockTicks = 100
+
+// CPU is the processor time the process has used so far, user and system.
+func (s *Serve) CPU() (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	return parseStatCPU(string(b))
+}
+
+func parseStatCPU(stat string) (time.Duration, error) {
+	// The command name (field 2) may hold spaces; the fields after its
+	// closing parenthesis are state (3) … utime (14), stime (15).
+	j := strings.LastIndexByte(stat, ')')
+	if j < 0 {
+		return 0, errors.New("/proc stat without a command name")
+	}
+	f := strings.Fields(stat[j+1:])
+	if len(f) < 13 {
+		return 0, errors.New("/proc stat too short")
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	return time.Duration(ut+st) * time.Second / clockTicks, nil
+}
+
+// PeakRSS is the most resident memory the process has had (VmHWM), in bytes.
+func (s *Serve) PeakRSS() (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb * 1024, err
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc status")
+}
+
+// CPUProfile fetches a CPU profile of the given length into path.
+func (s *Serve) CPUProfile(ctx context.Context, seconds int, path string) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", s.PprofURL+"profile?seconds="+strconv.Itoa(seconds), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("CPU profile: %s", resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
