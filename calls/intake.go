@@ -126,10 +126,19 @@ func (in *intake) commit(ctx context.Context, group []*delivery) {
 			d.err = err
 		}
 	}
+	// The events of unrouted calls are answered once their calls say why
+	// (a page opened on the answer shows it); the others at once.
 	for _, d := range group {
-		close(d.done)
+		if d.err != nil || d.unrouted == "" {
+			close(d.done)
+		}
 	}
 	in.s.explainUnrouted(ctx, group)
+	for _, d := range group {
+		if d.err == nil && d.unrouted != "" {
+			close(d.done)
+		}
+	}
 }
 
 // takeGroup applies a group's events in a transaction: it records their

@@ -30,7 +30,8 @@ const slotLease = 30 * time.Second
 //     attempt; a channel's sender reserves one for a whole send
 //     (engine.Client.Reserve), from the same semaphore.
 //  6. shared slots: on a database replicas share, the same limit across
-//     all of them (slotLimiter over the store's request slots).
+//     all of them (slotLeaser: the store's request slots, leased a second
+//     at a time).
 //  7. per-attempt timeout (Config.RequestTimeout).
 //  8. base transport: pooled connections, no proxy from the environment,
 //     and no link-local or cloud metadata addresses (outboundTransport).
@@ -59,7 +60,7 @@ func (rt *Runtime) newClient(c *engine.Template, in *store.Integration) (*engine
 		cfg.Observe, cfg.Waiting = rt.cfg.Observe(in.ID)
 	}
 	if rt.store.Shared() {
-		cfg.Shared = &slotLimiter{st: rt.store, id: in.ID, n: limit, ttl: rt.cfg.RequestTimeout + slotLease, now: rt.cfg.Now}
+		cfg.Shared = rt.sharedSlots(in.ID, limit)
 	}
 	return engine.NewClient(c, cfg), authz, nil
 }

@@ -161,6 +161,7 @@ type Runtime struct {
 	compiled map[string]compiledEntry // by template id
 	conns    map[string]*Conn         // by integration id
 	limiters map[string]limiterEntry  // by integration id
+	leasers  map[string]*slotLeaser   // by integration id, on a shared store
 }
 
 type compiledEntry struct {
@@ -203,6 +204,7 @@ func New(cfg Config) (*Runtime, error) {
 		compiled:  map[string]compiledEntry{},
 		conns:     map[string]*Conn{},
 		limiters:  map[string]limiterEntry{},
+		leasers:   map[string]*slotLeaser{},
 	}, nil
 }
 
@@ -309,13 +311,35 @@ func (rt *Runtime) limiter(id string, size int) *semaphore.Weighted {
 	return sem
 }
 
-// Forget drops an integration's cached connection and limiter (it was
-// deleted).
+// sharedSlots returns the leaser of an integration's request slots across
+// replicas, sized by its limit. Like the limiter it outlives the
+// integration's connections, so the slots it holds serve the rebuilt one.
+func (rt *Runtime) sharedSlots(id string, size int) *slotLeaser {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if l, ok := rt.leasers[id]; ok && l.n == size {
+		return l
+	}
+	if old := rt.leasers[id]; old != nil {
+		go old.close()
+	}
+	l := newSlotLeaser(rt.store, id, size, rt.cfg.RequestTimeout+slotLease, rt.cfg.Now, rt.log)
+	rt.leasers[id] = l
+	return l
+}
+
+// Forget drops an integration's cached connection, limiter and the
+// request slots it holds (it was deleted).
 func (rt *Runtime) Forget(id string) {
 	rt.mu.Lock()
 	delete(rt.conns, id)
 	delete(rt.limiters, id)
+	leaser := rt.leasers[id]
+	delete(rt.leasers, id)
 	rt.mu.Unlock()
+	if leaser != nil {
+		leaser.close()
+	}
 	rt.health.forget(id)
 }
 

@@ -153,6 +153,26 @@ func (s *sqlStore) UpdateCallLink(ctx context.Context, callID, integrationID str
 	return out, err
 }
 
+// mergeCallLink adds learned to what an integration learned about a call
+// and returns the result, in one statement: the database merges the JSON
+// objects (json_patch on SQLite, jsonb's || on PostgreSQL), so a step's
+// result needs no read of the link first.
+func (s *sqlStore) mergeCallLink(ctx context.Context, tx dbtx, callID, integrationID string, learned map[string]string) (map[string]string, error) {
+	merge := "json_patch(call_links.data, excluded.data)"
+	if s.d.numbered {
+		merge = "(call_links.data::jsonb || excluded.data::jsonb)::text"
+	}
+	var raw string
+	err := tx.queryRow(ctx, "INSERT INTO call_links (call_id, integration_id, data, updated_at) VALUES (?, ?, ?, ?) "+
+		"ON CONFLICT (call_id, integration_id) DO UPDATE SET data = "+merge+", updated_at = excluded.updated_at RETURNING data",
+		callID, integrationID, marshalMap(learned), ms(time.Now())).Scan(&raw)
+	if err != nil {
+		return nil, err
+	}
+	vars := map[string]string{}
+	return vars, json.Unmarshal([]byte(raw), &vars)
+}
+
 // updateCallLink is UpdateCallLink in a transaction the caller commits.
 func updateCallLink(ctx context.Context, tx dbtx, callID, integrationID string, f func(map[string]string)) (map[string]string, error) {
 	now := ms(time.Now())
@@ -247,12 +267,7 @@ func (s *sqlStore) SaveStepResult(ctx context.Context, r StepResult) (map[string
 		db := sqlTx{tx, s}
 		if len(r.Learned) > 0 {
 			var err error
-			link, err = updateCallLink(ctx, db, r.Run.CallID, r.Run.IntegrationID, func(m map[string]string) {
-				for k, v := range r.Learned {
-					m[k] = v
-				}
-			})
-			if err != nil {
+			if link, err = s.mergeCallLink(ctx, db, r.Run.CallID, r.Run.IntegrationID, r.Learned); err != nil {
 				return err
 			}
 		}

@@ -114,3 +114,81 @@ func TestQueuePostgres(t *testing.T) {
 	defer s.Close()
 	queueSuite(t, s)
 }
+
+// A queue transaction stores call events' deliveries, their calls and
+// their jobs together: repeated keys are recognised (also twice in one
+// group), calls are locked and written, and a failing function leaves
+// nothing behind, jobs included.
+func queueTxSuite(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	q, err := store.OpenQueue(ctx, st, store.QueueConfig{})
+	require.NoError(t, err)
+	put := func(tx store.QueueTx, id, data string) {
+		stored, err := tx.LockCalls(ctx, []string{id, id})
+		require.NoError(t, err)
+		require.Contains(t, stored, id)
+		require.NoError(t, tx.PutCall(ctx, id, []byte(data)))
+	}
+	err = q.Tx(ctx, func(tx store.QueueTx) error {
+		fresh, err := tx.ClaimDeliveries(ctx, []store.Delivery{{Key: "k1", CallID: "c1"}, {Key: "k2", CallID: "c2"}, {Key: "k1", CallID: "c1"}})
+		require.NoError(t, err)
+		require.Equal(t, []bool{true, true, false}, fresh)
+		stored, err := tx.LockCalls(ctx, []string{"c2", "c1"})
+		require.NoError(t, err)
+		require.Equal(t, map[string][]byte{"c1": nil, "c2": nil}, stored, "new calls have no data yet")
+		require.NoError(t, tx.PutCall(ctx, "c1", []byte(`{"id":"c1","extension":"1001","state":"ringing","external":{"number":"+1 415"}}`)))
+		put(tx, "c2", `{"id":"c2"}`)
+		tx.Enqueue(echoArgs{Key: "tx-1"}, nil)
+		return nil
+	})
+	require.NoError(t, err)
+	data, err := st.GetCall(ctx, "c1")
+	require.NoError(t, err)
+	require.Contains(t, string(data), `"ringing"`)
+	listed, err := st.ListCalls(ctx, store.CallFilter{Extension: "1001", Number: "415"})
+	require.NoError(t, err)
+	require.Len(t, listed, 1, "the indexed columns are written too")
+	waiting, err := q.Waiting(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, waiting)
+
+	boom := errors.New("boom")
+	err = q.Tx(ctx, func(tx store.QueueTx) error {
+		fresh, err := tx.ClaimDeliveries(ctx, []store.Delivery{{Key: "k1", CallID: "c1"}, {Key: "k3", CallID: "c3"}})
+		require.NoError(t, err)
+		require.Equal(t, []bool{false, true}, fresh)
+		stored, err := tx.LockCalls(ctx, []string{"c1"})
+		require.NoError(t, err)
+		require.Contains(t, string(stored["c1"]), `"ringing"`)
+		put(tx, "c1", `{"id":"c1","state":"hangup"}`)
+		tx.Enqueue(echoArgs{Key: "tx-2"}, nil)
+		return boom
+	})
+	require.ErrorIs(t, err, boom)
+	data, err = st.GetCall(ctx, "c1")
+	require.NoError(t, err)
+	require.Contains(t, string(data), `"ringing"`, "rolled back")
+	waiting, err = q.Waiting(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, waiting, "the job of the failed transaction is not stored")
+	require.NoError(t, q.Tx(ctx, func(tx store.QueueTx) error {
+		fresh, err := tx.ClaimDeliveries(ctx, []store.Delivery{{Key: "k3", CallID: "c3"}})
+		require.NoError(t, err)
+		require.Equal(t, []bool{true}, fresh, "the key of the failed transaction is free")
+		return nil
+	}))
+}
+
+func TestQueueTxSQLite(t *testing.T) {
+	s, err := store.OpenSQLite(context.Background(), t.TempDir(), sealer(t))
+	require.NoError(t, err)
+	defer s.Close()
+	queueTxSuite(t, s)
+}
+
+func TestQueueTxPostgres(t *testing.T) {
+	s, err := store.OpenPostgres(context.Background(), testpeers.PostgresSchema(t), sealer(t))
+	require.NoError(t, err)
+	defer s.Close()
+	queueTxSuite(t, s)
+}

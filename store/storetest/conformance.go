@@ -37,6 +37,7 @@ func Run(t *testing.T, open Factory) {
 		"Calls":             calls,
 		"ListCalls":         listCalls,
 		"Runs":              runs,
+		"StepResults":       stepResults,
 		"GroupContacts":     groupContacts,
 		"Leases":            leases,
 		"RequestSlots":      requestSlots,
@@ -461,6 +462,40 @@ func runs(t *testing.T, s store.Store) {
 	ofCall, err := s.ListRuns(ctx, store.RunFilter{CallID: "c1"})
 	require.NoError(t, err)
 	require.Len(t, ofCall, 1)
+}
+
+// A step's result is saved with what it learned, merged into the link,
+// and the contacts it found, together.
+func stepResults(t *testing.T, s store.Store) {
+	_, err := s.UpdateCall(ctx, "c1", func([]byte) ([]byte, error) { return []byte(`{"id":"c1"}`), nil })
+	require.NoError(t, err)
+	_, err = s.UpdateCallLink(ctx, "c1", "i1", func(m map[string]string) { m["CrmId"] = "361"; m["ContactId"] = "old" })
+	require.NoError(t, err)
+	r := &store.Run{ID: "r1", CallID: "c1", IntegrationID: "i1", Step: "lookup", Scenario: "SyncContactAuto", Status: store.RunSucceeded,
+		Attempts: 1, Trace: []byte(`[]`), Outputs: map[string]string{"ContactId": "17"}, CreatedAt: now(), UpdatedAt: now()}
+	link, err := s.SaveStepResult(ctx, store.StepResult{Run: r, Learned: map[string]string{"ContactId": "17", "Quote": `Ann "the caller"`},
+		Contacts: []store.GroupContact{{IntegrationID: "i1", ContactType: "contacts", ContactID: "17", NumberKey: "14155550100", Data: []byte(`{"id":"17"}`)}}})
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"CrmId": "361", "ContactId": "17", "Quote": `Ann "the caller"`}, link)
+	links, err := s.CallLinks(ctx, "c1")
+	require.NoError(t, err)
+	require.Equal(t, link, links["i1"], "the link as stored is the one returned")
+	got, err := s.GetRunByStep(ctx, "c1", "i1", "lookup")
+	require.NoError(t, err)
+	require.Equal(t, r, got)
+	found, err := s.FindGroupContacts(ctx, "i1", "14155550100")
+	require.NoError(t, err)
+	require.Len(t, found, 1)
+
+	// Nothing learned: the run alone, and no link back.
+	r2 := &store.Run{ID: "r2", CallID: "c1", IntegrationID: "i2", Step: "journal", Scenario: "CallJournal", Status: store.RunFailed,
+		Attempts: 1, LastError: "HTTP 503", Outputs: map[string]string{}, CreatedAt: now(), UpdatedAt: now()}
+	link, err = s.SaveStepResult(ctx, store.StepResult{Run: r2})
+	require.NoError(t, err)
+	require.Nil(t, link)
+	links, err = s.CallLinks(ctx, "c1")
+	require.NoError(t, err)
+	require.NotContains(t, links, "i2")
 }
 
 func groupContacts(t *testing.T, s store.Store) {
