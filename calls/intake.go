@@ -7,16 +7,11 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
-	"sync"
-	"time"
 
+	"github.com/switchboard/switchboard/internal/groupcommit"
 	"github.com/switchboard/switchboard/scenarios"
 	"github.com/switchboard/switchboard/store"
 )
-
-// maxGroup bounds the events taken in one transaction, so that one
-// commit's wait stays short for the first event of a group.
-const maxGroup = 256
 
 // sharedCommitters is how many groups of events are committed at once on
 // a shared database (PostgreSQL): each group waits on round trips, so a
@@ -24,121 +19,38 @@ const maxGroup = 256
 // connections to the jobs.
 const sharedCommitters = 4
 
-// intakeTimeout bounds one group's transaction. It is not the request's
-// context: a group holds the events of many requests, and one caller
-// giving up must not fail the others'.
-const intakeTimeout = 30 * time.Second
-
-// intake takes call events in groups (group commit): the events that
+// newIntake takes call events in groups (group commit): the events that
 // arrive while a transaction is being committed wait, and go together in
 // the next one. Each event is acknowledged only once the transaction
 // holding it committed, and within it the event is recorded by its
 // delivery key, merged into its call, and the work it makes due is stored
 // as jobs: a few statements for a whole group instead of several
-// transactions per event. There is no goroutine of its own: a caller that
-// finds fewer than committers transactions running commits a group, and
-// hands the next one to a new goroutine so that its own answer is not held
-// up.
-type intake struct {
-	s *Service
-	// committers is how many groups may be committed at once: one on
-	// SQLite (one writer), a few on PostgreSQL, whose groups lock calls
-	// in one order and so wait for each other rather than deadlock.
-	committers int
-
-	mu      sync.Mutex
-	pending []*delivery
-	running int
+// transactions per event. One group is committed at a time on SQLite (one
+// writer); a few on PostgreSQL, whose groups lock calls in one order and
+// so wait for each other rather than deadlock.
+func (s *Service) newIntake(shared bool) *groupcommit.Committer[*delivery] {
+	parallel := 1
+	if shared {
+		parallel = sharedCommitters
+	}
+	return groupcommit.New(groupcommit.Config[*delivery]{
+		Parallel: parallel,
+		Commit: func(ctx context.Context, group []*delivery) error {
+			return s.queue.Tx(ctx, func(tx store.QueueTx) error { return s.takeGroup(ctx, tx, group, true) })
+		},
+		// The events of unrouted calls are answered once their calls say
+		// why (a page opened on the answer shows it).
+		Settled: s.explainUnrouted,
+	})
 }
 
-// delivery is one event waiting for its group's commit.
+// delivery is one delivery of an event, and what taking it found.
 type delivery struct {
 	event scenarios.CallEvent
 	key   string
 
 	dup      bool   // the key was taken before: a repeated delivery
 	unrouted string // the extension no integration takes, to explain
-	err      error
-	done     chan struct{}
-}
-
-// take stores an event and reports whether it was a repeat.
-func (in *intake) take(ctx context.Context, e scenarios.CallEvent, key string) (bool, error) {
-	d := &delivery{event: e, key: key, done: make(chan struct{})}
-	in.mu.Lock()
-	in.pending = append(in.pending, d)
-	lead := in.running < in.committers
-	if lead {
-		in.running++
-	}
-	in.mu.Unlock()
-	if lead {
-		in.commitNext(context.WithoutCancel(ctx))
-	}
-	select {
-	case <-d.done:
-		return d.dup, d.err
-	case <-ctx.Done():
-		// The event may still be stored; a repeated delivery is
-		// recognised by its key.
-		return false, ctx.Err()
-	}
-}
-
-// commitNext commits the events pending now, then leaves the next group,
-// if any, to a goroutine of its own.
-func (in *intake) commitNext(ctx context.Context) {
-	in.mu.Lock()
-	n := min(len(in.pending), maxGroup)
-	group := in.pending[:n:n]
-	in.pending = in.pending[n:]
-	in.mu.Unlock()
-
-	in.commit(ctx, group)
-
-	in.mu.Lock()
-	more := len(in.pending) > 0
-	if !more {
-		in.running--
-	}
-	in.mu.Unlock()
-	if more {
-		go in.commitNext(ctx)
-	}
-}
-
-// commit stores a group in one transaction. When that fails, each event
-// is stored alone, so that one event that cannot be stored (a call whose
-// stored data no longer decodes, say) does not fail the others.
-func (in *intake) commit(ctx context.Context, group []*delivery) {
-	ctx, cancel := context.WithTimeout(ctx, intakeTimeout)
-	defer cancel()
-	take := func(group []*delivery) error {
-		return in.s.queue.Tx(ctx, func(tx store.QueueTx) error { return in.s.takeGroup(ctx, tx, group, true) })
-	}
-	err := take(group)
-	if err != nil && len(group) > 1 {
-		for _, d := range group {
-			d.err = take([]*delivery{d})
-		}
-	} else {
-		for _, d := range group {
-			d.err = err
-		}
-	}
-	// The events of unrouted calls are answered once their calls say why
-	// (a page opened on the answer shows it); the others at once.
-	for _, d := range group {
-		if d.err != nil || d.unrouted == "" {
-			close(d.done)
-		}
-	}
-	in.s.explainUnrouted(ctx, group)
-	for _, d := range group {
-		if d.err == nil && d.unrouted != "" {
-			close(d.done)
-		}
-	}
 }
 
 // takeGroup applies a group's events in a transaction: it records their
@@ -242,7 +154,7 @@ func (s *Service) explainUnrouted(ctx context.Context, group []*delivery) {
 	why := map[string]string{} // by call
 	byExtension := map[string]string{}
 	for _, d := range group {
-		if d.err != nil || d.unrouted == "" {
+		if d.unrouted == "" {
 			continue
 		}
 		reason, ok := byExtension[d.unrouted]

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/integrations"
+	"github.com/switchboard/switchboard/internal/groupcommit"
 	"github.com/switchboard/switchboard/scenarios"
 	"github.com/switchboard/switchboard/store"
 )
@@ -116,7 +117,7 @@ type Service struct {
 	rt     Runtime
 	queue  store.Queue
 	log    *slog.Logger
-	intake *intake
+	intake *groupcommit.Committer[*delivery]
 	leases *localLeases // nil when the store is shared: its leases are
 }
 
@@ -127,10 +128,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	cfg = cfg.WithDefaults()
 	s := &Service{cfg: cfg, store: cfg.Store, rt: cfg.Runtime, log: cfg.Log}
-	s.intake = &intake{s: s, committers: 1}
-	if cfg.Store.Shared() {
-		s.intake.committers = sharedCommitters
-	} else {
+	s.intake = s.newIntake(cfg.Store.Shared())
+	if !cfg.Store.Shared() {
 		s.leases = &localLeases{held: map[string]bool{}}
 	}
 	qc := cfg.Queue
@@ -177,11 +176,15 @@ func (s *Service) Stop(ctx context.Context) error {
 // right after; key identifies the delivery (a repeat is stored once, and
 // duplicate is true). The event is merged into its call and the work it
 // makes due is stored as jobs in the same transaction, together with the
-// other events arriving meanwhile (see intake): the PBX sends a call's
+// other events arriving meanwhile (see newIntake): the PBX sends a call's
 // next event after this one's answer, so the answered time is in the call
 // before the hangup's work reads it.
 func (s *Service) Accept(ctx context.Context, e scenarios.CallEvent, key string) (duplicate bool, err error) {
-	return s.intake.take(ctx, e, key)
+	d := &delivery{event: e, key: key}
+	if err := s.intake.Do(ctx, d); err != nil {
+		return false, err
+	}
+	return d.dup, nil
 }
 
 // Call returns a stored call, raw and decoded; store.ErrNotFound when

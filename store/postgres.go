@@ -69,7 +69,7 @@ func OpenPostgres(ctx context.Context, url string, sealer *Sealer) (Store, error
 		db.Close()
 		return nil, fmt.Errorf("reading the current schema: %w", err)
 	}
-	return &sqlStore{db: db, pool: pool, sealer: sealer, notifySuffix: notifySuffix(schema), d: dialect{
+	st := &sqlStore{db: db, pool: pool, sealer: sealer, notifySuffix: notifySuffix(schema), d: dialect{
 		name:     "postgres",
 		numbered: true,
 		isUnique: func(err error) bool {
@@ -79,7 +79,9 @@ func OpenPostgres(ctx context.Context, url string, sealer *Sealer) (Store, error
 		// A transaction-scoped advisory lock: concurrent template uploads
 		// on any replica take turns at the count-then-insert.
 		lockTemplates: "SELECT pg_advisory_xact_lock(727318)",
-	}}, nil
+	}}
+	st.steps = st.stepWriter()
+	return st, nil
 }
 
 // postgresLocker serializes migrations across replicas, checking every

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/switchboard/switchboard/internal/groupcommit"
 )
 
 // dialect is what differs between SQLite and PostgreSQL.
@@ -36,6 +38,7 @@ type sqlStore struct {
 	notifySuffix string
 	d            dialect
 	sealer       *Sealer
+	steps        *groupcommit.Committer[*stepSave] // see stepWriter
 }
 
 func (s *sqlStore) q(query string) string {

@@ -42,10 +42,12 @@ func OpenSQLite(ctx context.Context, dataDir string, sealer *Sealer) (Store, err
 		db.Close()
 		return nil, err
 	}
-	return &sqlStore{db: db, sealer: sealer, d: dialect{
+	s := &sqlStore{db: db, sealer: sealer, d: dialect{
 		name:     "sqlite",
 		isUnique: func(err error) bool { return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") },
-	}}, nil
+	}}
+	s.steps = s.stepWriter()
+	return s, nil
 }
 
 // privateFiles makes the database readable by its owner only, whatever
