@@ -166,6 +166,7 @@ type Runtime struct {
 
 type compiledEntry struct {
 	sum [sha256.Size]byte // of the XML
+	rev int64             // the stored template's revision, when known (else -1)
 	t   *engine.Template
 }
 
@@ -218,9 +219,18 @@ func (rt *Runtime) TimeZone() *time.Location { return rt.cfg.TimeZone }
 // Compile returns the stored template compiled, from the cache when its XML
 // has not changed.
 func (rt *Runtime) Compile(t *store.Template) (*engine.Template, error) {
+	return rt.compile(t, -1)
+}
+
+// compile is Compile, noting the revision the template was read at.
+func (rt *Runtime) compile(t *store.Template, rev int64) (*engine.Template, error) {
 	sum := sha256.Sum256(t.XML)
 	rt.mu.Lock()
 	e, ok := rt.compiled[t.ID]
+	if ok && e.sum == sum {
+		e.rev = max(e.rev, rev)
+		rt.compiled[t.ID] = e
+	}
 	rt.mu.Unlock()
 	if ok && e.sum == sum {
 		return e.t, nil
@@ -230,18 +240,32 @@ func (rt *Runtime) Compile(t *store.Template) (*engine.Template, error) {
 		return nil, fmt.Errorf("stored template %s (%s) does not load: %v", t.ID, t.Key, problems.Errors())
 	}
 	rt.mu.Lock()
-	rt.compiled[t.ID] = compiledEntry{sum, c}
+	rt.compiled[t.ID] = compiledEntry{sum, rev, c}
 	rt.mu.Unlock()
 	return c, nil
 }
 
-// TemplateOf returns an integration's template, compiled.
+// TemplateOf returns an integration's template, compiled. The template's
+// revision is read first: when the compiled one is of that revision, its
+// XML is not read again (a call's work would otherwise read and hash the
+// whole template every time). A revision read before the XML is never
+// newer than it, so a template replaced meanwhile is read again next time.
 func (rt *Runtime) TemplateOf(ctx context.Context, in *store.Integration) (*engine.Template, error) {
+	rev, err := rt.store.TemplateRevision(ctx, in.TemplateID)
+	if err != nil {
+		return nil, fmt.Errorf("the integration's template: %w", err)
+	}
+	rt.mu.Lock()
+	e, ok := rt.compiled[in.TemplateID]
+	rt.mu.Unlock()
+	if ok && e.rev == rev {
+		return e.t, nil
+	}
 	t, err := rt.store.GetTemplate(ctx, in.TemplateID)
 	if err != nil {
 		return nil, fmt.Errorf("the integration's template: %w", err)
 	}
-	return rt.Compile(t)
+	return rt.compile(t, rev)
 }
 
 // Client returns the engine client of an integration.

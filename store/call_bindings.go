@@ -23,7 +23,7 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 // the extension. When several users of one integration are bound to it,
 // the last by user id is the one.
 func (s *sqlStore) CallBindings(ctx context.Context, extension string) ([]CallBinding, error) {
-	return callBindings(ctx, sqlTx{s.db, s}, extension)
+	return callBindings(ctx, sqlTx{s.rdb, s}, extension)
 }
 
 func callBindings(ctx context.Context, tx dbtx, extension string) ([]CallBinding, error) {

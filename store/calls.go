@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/switchboard/switchboard/internal/groupcommit"
 )
 
@@ -132,15 +134,21 @@ func updateCall(ctx context.Context, tx dbtx, id string, f func([]byte) ([]byte,
 
 // putCall writes a call's data, copying its indexed keys to their columns.
 func putCall(ctx context.Context, tx dbtx, id string, data []byte, now int64) error {
-	ix := indexOf(data)
-	_, err := tx.exec(ctx, "UPDATE calls SET data = ?, updated_at = ?, extension = ?, number = ?, number_key = ?, state = ? WHERE id = ?",
-		string(data), now, ix.Extension, ix.External.Number, digits(ix.External.Number), ix.State, id)
+	st := callPut(id, data, now)
+	_, err := tx.exec(ctx, st.query, st.args...)
 	return err
+}
+
+// callPut writes a call's data and its indexed columns.
+func callPut(id string, data []byte, now int64) stmt {
+	ix := indexOf(data)
+	return stmt{"UPDATE calls SET data = ?, updated_at = ?, extension = ?, number = ?, number_key = ?, state = ? WHERE id = ?",
+		[]any{string(data), now, ix.Extension, ix.External.Number, digits(ix.External.Number), ix.State, id}}
 }
 
 func (s *sqlStore) GetCall(ctx context.Context, id string) ([]byte, error) {
 	var raw string
-	err := s.db.QueryRowContext(ctx, s.q("SELECT data FROM calls WHERE id = ? AND data <> ''"), id).Scan(&raw)
+	err := s.rdb.QueryRowContext(ctx, s.q("SELECT data FROM calls WHERE id = ? AND data <> ''"), id).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -162,17 +170,26 @@ func (s *sqlStore) UpdateCallLink(ctx context.Context, callID, integrationID str
 // objects (json_patch on SQLite, jsonb's || on PostgreSQL), so a step's
 // result needs no read of the link first.
 func (s *sqlStore) mergeCallLink(ctx context.Context, tx dbtx, callID, integrationID string, learned map[string]string) (map[string]string, error) {
+	st := s.linkMerge(callID, integrationID, learned)
+	var raw string
+	if err := tx.queryRow(ctx, st.query, st.args...).Scan(&raw); err != nil {
+		return nil, err
+	}
+	return decodeLink(raw)
+}
+
+// linkMerge adds learned to a call's link and returns the link's data.
+func (s *sqlStore) linkMerge(callID, integrationID string, learned map[string]string) stmt {
 	merge := "json_patch(call_links.data, excluded.data)"
 	if s.d.numbered {
 		merge = "(call_links.data::jsonb || excluded.data::jsonb)::text"
 	}
-	var raw string
-	err := tx.queryRow(ctx, "INSERT INTO call_links (call_id, integration_id, data, updated_at) VALUES (?, ?, ?, ?) "+
-		"ON CONFLICT (call_id, integration_id) DO UPDATE SET data = "+merge+", updated_at = excluded.updated_at RETURNING data",
-		callID, integrationID, marshalMap(learned), ms(time.Now())).Scan(&raw)
-	if err != nil {
-		return nil, err
-	}
+	return stmt{"INSERT INTO call_links (call_id, integration_id, data, updated_at) VALUES (?, ?, ?, ?) " +
+		"ON CONFLICT (call_id, integration_id) DO UPDATE SET data = " + merge + ", updated_at = excluded.updated_at RETURNING data",
+		[]any{callID, integrationID, marshalMap(learned), ms(time.Now())}}
+}
+
+func decodeLink(raw string) (map[string]string, error) {
 	vars := map[string]string{}
 	return vars, json.Unmarshal([]byte(raw), &vars)
 }
@@ -201,7 +218,7 @@ func updateCallLink(ctx context.Context, tx dbtx, callID, integrationID string, 
 }
 
 func (s *sqlStore) CallLinks(ctx context.Context, callID string) (map[string]map[string]string, error) {
-	rows, err := s.db.QueryContext(ctx, s.q("SELECT integration_id, data FROM call_links WHERE call_id = ?"), callID)
+	rows, err := s.rdb.QueryContext(ctx, s.q("SELECT integration_id, data FROM call_links WHERE call_id = ?"), callID)
 	if err != nil {
 		return nil, err
 	}
@@ -276,6 +293,42 @@ func (s *sqlStore) SaveStepResult(ctx context.Context, r StepResult) (map[string
 	return w.link, nil
 }
 
+// saveStepsBatched saves a group of step results on PostgreSQL in one
+// transaction and one round trip (a pgx batch): with its statements sent
+// one after the other, a group's time went to the network, not the work.
+func (s *sqlStore) saveStepsBatched(ctx context.Context, group []*stepSave) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // nothing after a commit
+	b := &pgx.Batch{}
+	queue := func(st stmt) *pgx.QueuedQuery { return b.Queue(s.q(st.query), st.args...) }
+	now := ms(time.Now())
+	for _, w := range group {
+		w.link = nil
+		r := w.r
+		if len(r.Learned) > 0 {
+			queue(s.linkMerge(r.Run.CallID, r.Run.IntegrationID, r.Learned)).QueryRow(func(row pgx.Row) error {
+				var raw string
+				if err := row.Scan(&raw); err != nil {
+					return err
+				}
+				w.link, err = decodeLink(raw)
+				return err
+			})
+		}
+		for _, c := range r.Contacts {
+			queue(groupContactUpsert(c, now))
+		}
+		queue(runUpsert(r.Run))
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
 // stepSave is a step's result waiting for its group's commit.
 type stepSave struct {
 	r    StepResult
@@ -295,6 +348,9 @@ func (s *sqlStore) stepWriter() *groupcommit.Committer[*stepSave] {
 	return groupcommit.New(groupcommit.Config[*stepSave]{
 		Parallel: parallel,
 		Commit: func(ctx context.Context, group []*stepSave) error {
+			if s.pool != nil {
+				return s.saveStepsBatched(ctx, group)
+			}
 			return s.inTx(ctx, func(tx *sql.Tx) error {
 				db := sqlTx{tx, s}
 				for _, w := range group {
@@ -320,15 +376,21 @@ func (s *sqlStore) stepWriter() *groupcommit.Committer[*stepSave] {
 }
 
 func saveRun(ctx context.Context, tx dbtx, r *Run) error {
+	st := runUpsert(r)
+	_, err := tx.exec(ctx, st.query, st.args...)
+	return err
+}
+
+// runUpsert inserts or updates a run.
+func runUpsert(r *Run) stmt {
 	trace := string(r.Trace)
 	if trace == "" {
 		trace = "[]"
 	}
-	_, err := tx.exec(ctx, "INSERT INTO runs ("+runCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "+
-		"ON CONFLICT (call_id, integration_id, step) DO UPDATE SET scenario = excluded.scenario, status = excluded.status, attempts = excluded.attempts, "+
+	return stmt{"INSERT INTO runs (" + runCols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) " +
+		"ON CONFLICT (call_id, integration_id, step) DO UPDATE SET scenario = excluded.scenario, status = excluded.status, attempts = excluded.attempts, " +
 		"last_error = excluded.last_error, trace = excluded.trace, outputs = excluded.outputs, job_id = excluded.job_id, updated_at = excluded.updated_at",
-		r.ID, r.CallID, r.IntegrationID, r.Step, r.Scenario, r.Status, r.Attempts, r.LastError, trace, marshalMap(r.Outputs), r.JobID, ms(r.CreatedAt), ms(r.UpdatedAt))
-	return err
+		[]any{r.ID, r.CallID, r.IntegrationID, r.Step, r.Scenario, r.Status, r.Attempts, r.LastError, trace, marshalMap(r.Outputs), r.JobID, ms(r.CreatedAt), ms(r.UpdatedAt)}}
 }
 
 func (s *sqlStore) ListRuns(ctx context.Context, f RunFilter) ([]*Run, error) {
@@ -347,7 +409,7 @@ func (s *sqlStore) ListRuns(ctx context.Context, f RunFilter) ([]*Run, error) {
 	}
 	q += " ORDER BY created_at, id LIMIT ?"
 	args = append(args, f.Limit)
-	rows, err := s.db.QueryContext(ctx, s.q(q), args...)
+	rows, err := s.rdb.QueryContext(ctx, s.q(q), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -373,18 +435,23 @@ func (s *sqlStore) PutGroupContacts(ctx context.Context, contacts []GroupContact
 func putGroupContacts(ctx context.Context, tx dbtx, contacts []GroupContact) error {
 	now := ms(time.Now())
 	for _, c := range contacts {
-		_, err := tx.exec(ctx, "INSERT INTO group_contacts (integration_id, contact_type, contact_id, number_key, data, updated_at) VALUES (?, ?, ?, ?, ?, ?) "+
-			"ON CONFLICT (integration_id, contact_type, contact_id, number_key) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
-			c.IntegrationID, c.ContactType, c.ContactID, c.NumberKey, string(c.Data), now)
-		if err != nil {
+		st := groupContactUpsert(c, now)
+		if _, err := tx.exec(ctx, st.query, st.args...); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// groupContactUpsert adds or refreshes a contact of the local group.
+func groupContactUpsert(c GroupContact, now int64) stmt {
+	return stmt{"INSERT INTO group_contacts (integration_id, contact_type, contact_id, number_key, data, updated_at) VALUES (?, ?, ?, ?, ?, ?) " +
+		"ON CONFLICT (integration_id, contact_type, contact_id, number_key) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+		[]any{c.IntegrationID, c.ContactType, c.ContactID, c.NumberKey, string(c.Data), now}}
+}
+
 func (s *sqlStore) FindGroupContacts(ctx context.Context, integrationID, numberKey string) ([]GroupContact, error) {
-	rows, err := s.db.QueryContext(ctx, s.q("SELECT integration_id, contact_type, contact_id, number_key, data FROM group_contacts WHERE integration_id = ? AND number_key = ?"), integrationID, numberKey)
+	rows, err := s.rdb.QueryContext(ctx, s.q("SELECT integration_id, contact_type, contact_id, number_key, data FROM group_contacts WHERE integration_id = ? AND number_key = ?"), integrationID, numberKey)
 	if err != nil {
 		return nil, err
 	}

@@ -206,7 +206,7 @@ func (s *sqlStore) oneChannel(ctx context.Context, col, v string) (*Channel, err
 }
 
 func (s *sqlStore) ListChannels(ctx context.Context) ([]*Channel, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+channelCols+" FROM channels ORDER BY created_at, id")
+	rows, err := s.rdb.QueryContext(ctx, "SELECT "+channelCols+" FROM channels ORDER BY created_at, id")
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,13 @@ type dbtx interface {
 
 type scanner interface{ Scan(dest ...any) error }
 
+// stmt is a statement with its arguments (? placeholders), to run now or
+// to queue in a batch.
+type stmt struct {
+	query string
+	args  []any
+}
+
 // rowIter is what the store uses of *sql.Rows and pgx.Rows.
 type rowIter interface {
 	Next() bool

@@ -17,9 +17,12 @@ import (
 	"github.com/pressly/goose/v3/lock"
 )
 
-// idleConns is how many connections database/sql keeps open between
-// queries, per replica.
-const idleConns = 16
+// sqlConns is how many connections database/sql holds per replica, open
+// and idle: the call work's reads and writes. Bounded, since a hundred jobs
+// at once would otherwise open a hundred connections per replica, and
+// PostgreSQL allows 100 by default for all replicas together (with the
+// pgx pool's, a replica holds up to sqlConns+defaultPoolConns).
+const sqlConns = 20
 
 // defaultPoolConns is the size of each replica's pgx pool unless the URL
 // says otherwise (pool_max_conns=N).
@@ -37,7 +40,8 @@ func OpenPostgres(ctx context.Context, url string, sealer *Sealer) (Store, error
 	// database/sql keeps 2 idle connections by default: under load every
 	// burst beyond them opened (and closed) connections of its own, a few
 	// per call. Keep as many idle as the service uses at once.
-	db.SetMaxIdleConns(idleConns)
+	db.SetMaxOpenConns(sqlConns)
+	db.SetMaxIdleConns(sqlConns)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
@@ -69,7 +73,7 @@ func OpenPostgres(ctx context.Context, url string, sealer *Sealer) (Store, error
 		db.Close()
 		return nil, fmt.Errorf("reading the current schema: %w", err)
 	}
-	st := &sqlStore{db: db, pool: pool, sealer: sealer, notifySuffix: notifySuffix(schema), d: dialect{
+	st := &sqlStore{db: db, rdb: db, pool: pool, sealer: sealer, notifySuffix: notifySuffix(schema), d: dialect{
 		name:     "postgres",
 		numbered: true,
 		isUnique: func(err error) bool {

@@ -22,7 +22,9 @@ type QueueTx interface {
 	// LockCalls returns the stored data of calls by id (nil for a call not
 	// stored yet), each locked until the transaction ends.
 	LockCalls(ctx context.Context, ids []string) (map[string][]byte, error)
-	// PutCall writes a locked call's data (see CallStore.UpdateCall).
+	// PutCall writes a locked call's data (see CallStore.UpdateCall). The
+	// write may be sent only when the function returns (PostgreSQL sends
+	// the writes of a group in one batch): read a call before writing it.
 	PutCall(ctx context.Context, id string, data []byte) error
 	// CallBindings is CallStore's, in the transaction.
 	CallBindings(ctx context.Context, extension string) ([]CallBinding, error)
@@ -41,6 +43,9 @@ type queueTx struct {
 	db   dbtx
 	pg   bool // PostgreSQL: many rows in one statement, as one round trip
 	jobs []river.InsertManyParams
+	// puts are PostgreSQL's call writes, sent in one batch when the
+	// transaction's function returns.
+	puts []stmt
 }
 
 func (t *queueTx) ClaimDeliveries(ctx context.Context, d []Delivery) ([]bool, error) {
@@ -132,7 +137,25 @@ func (t *queueTx) LockCalls(ctx context.Context, ids []string) (map[string][]byt
 }
 
 func (t *queueTx) PutCall(ctx context.Context, id string, data []byte) error {
+	if t.pg {
+		t.puts = append(t.puts, callPut(id, data, ms(time.Now())))
+		return nil
+	}
 	return putCall(ctx, t.db, id, data, ms(time.Now()))
+}
+
+// flush sends the writes queued for a batch.
+func (t *queueTx) flush(ctx context.Context) error {
+	tx, ok := t.db.(pgxTx)
+	if !ok || len(t.puts) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	for _, st := range t.puts {
+		b.Queue(tx.s.q(st.query), st.args...)
+	}
+	t.puts = nil
+	return tx.tx.SendBatch(ctx, b).Close()
 }
 
 func (t *queueTx) CallBindings(ctx context.Context, extension string) ([]CallBinding, error) {
@@ -183,6 +206,9 @@ func (q *riverQueue[TTx]) Tx(ctx context.Context, f func(tx QueueTx) error) erro
 	_, pg := t.db.(pgxTx)
 	qt := &queueTx{db: t.db, pg: pg}
 	if err := f(qt); err != nil {
+		return err
+	}
+	if err := qt.flush(ctx); err != nil {
 		return err
 	}
 	if len(qt.jobs) > 0 {

@@ -30,7 +30,13 @@ type dialect struct {
 
 // sqlStore implements Store over database/sql for both dialects.
 type sqlStore struct {
-	db   *sql.DB
+	db *sql.DB
+	// rdb serves the hot path's reads. On SQLite it is a pool of
+	// read-only connections beside db's one writer (WAL lets them read
+	// while it writes), so that reads do not queue behind writes for the
+	// one connection: the call intake waited there behind every job's
+	// reads. On PostgreSQL it is db.
+	rdb  *sql.DB
 	pool *pgxpool.Pool // PostgreSQL only: River's driver works on pgx
 	// notifySuffix sets apart the notification channels of installations
 	// that share a PostgreSQL database in different schemas: LISTEN and
@@ -102,7 +108,11 @@ func (s *sqlStore) Close() error {
 	if s.pool != nil {
 		s.pool.Close()
 	}
-	return s.db.Close()
+	var err error
+	if s.rdb != s.db {
+		err = s.rdb.Close()
+	}
+	return errors.Join(s.db.Close(), err)
 }
 
 // --- templates
@@ -155,7 +165,7 @@ func (s *sqlStore) CreateTemplate(ctx context.Context, t *Template, maxCustom in
 }
 
 func (s *sqlStore) ReplaceTemplate(ctx context.Context, t *Template) error {
-	err := affected(s.exec(ctx, "UPDATE templates SET key = ?, name = ?, provider = ?, version = ?, xml = ?, updated_at = ? WHERE id = ?",
+	err := affected(s.exec(ctx, "UPDATE templates SET key = ?, name = ?, provider = ?, version = ?, xml = ?, updated_at = ?, revision = revision + 1 WHERE id = ?",
 		t.Key, t.Name, t.Provider, t.Version, t.XML, ms(t.UpdatedAt), t.ID))
 	if err != nil && s.d.isUnique(err) {
 		return fmt.Errorf("%w: a template with Key %q", ErrConflict, t.Key)
@@ -164,11 +174,22 @@ func (s *sqlStore) ReplaceTemplate(ctx context.Context, t *Template) error {
 }
 
 func (s *sqlStore) GetTemplate(ctx context.Context, id string) (*Template, error) {
-	return scanTemplate(s.db.QueryRowContext(ctx, s.q("SELECT "+templateCols+" FROM templates WHERE id = ?"), id))
+	return scanTemplate(s.rdb.QueryRowContext(ctx, s.q("SELECT "+templateCols+" FROM templates WHERE id = ?"), id))
+}
+
+// TemplateRevision returns a template's revision: it changes with every
+// replacement of the template.
+func (s *sqlStore) TemplateRevision(ctx context.Context, id string) (int64, error) {
+	var rev int64
+	err := s.rdb.QueryRowContext(ctx, s.q("SELECT revision FROM templates WHERE id = ?"), id).Scan(&rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	return rev, err
 }
 
 func (s *sqlStore) TemplateByKey(ctx context.Context, key string) (*Template, error) {
-	return scanTemplate(s.db.QueryRowContext(ctx, s.q("SELECT "+templateCols+" FROM templates WHERE key = ?"), key))
+	return scanTemplate(s.rdb.QueryRowContext(ctx, s.q("SELECT "+templateCols+" FROM templates WHERE key = ?"), key))
 }
 
 func (s *sqlStore) ListTemplates(ctx context.Context) ([]*Template, error) {
@@ -224,7 +245,7 @@ func scanAPIToken(row interface{ Scan(...any) error }) (*APIToken, error) {
 }
 
 func (s *sqlStore) APITokenByHash(ctx context.Context, hash []byte) (*APIToken, error) {
-	return scanAPIToken(s.db.QueryRowContext(ctx, s.q("SELECT id, name, role, extension, hash, created_at FROM api_tokens WHERE hash = ?"), hash))
+	return scanAPIToken(s.rdb.QueryRowContext(ctx, s.q("SELECT id, name, role, extension, hash, created_at FROM api_tokens WHERE hash = ?"), hash))
 }
 
 func (s *sqlStore) ListAPITokens(ctx context.Context) ([]*APIToken, error) {
@@ -354,11 +375,11 @@ func (s *sqlStore) scanIntegration(row interface{ Scan(...any) error }) (*Integr
 }
 
 func (s *sqlStore) GetIntegration(ctx context.Context, id string) (*Integration, error) {
-	return s.scanIntegration(s.db.QueryRowContext(ctx, s.q("SELECT "+integrationCols+" FROM integrations WHERE id = ?"), id))
+	return s.scanIntegration(s.rdb.QueryRowContext(ctx, s.q("SELECT "+integrationCols+" FROM integrations WHERE id = ?"), id))
 }
 
 func (s *sqlStore) ListIntegrations(ctx context.Context) ([]*Integration, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+integrationCols+" FROM integrations ORDER BY created_at, id")
+	rows, err := s.rdb.QueryContext(ctx, "SELECT "+integrationCols+" FROM integrations ORDER BY created_at, id")
 	if err != nil {
 		return nil, err
 	}
@@ -542,7 +563,7 @@ func (s *sqlStore) PutExtension(ctx context.Context, e Extension) error {
 
 func (s *sqlStore) GetExtension(ctx context.Context, number string) (*Extension, error) {
 	var e Extension
-	err := s.db.QueryRowContext(ctx, s.q("SELECT number, first_name, last_name, email FROM extensions WHERE number = ?"), number).
+	err := s.rdb.QueryRowContext(ctx, s.q("SELECT number, first_name, last_name, email FROM extensions WHERE number = ?"), number).
 		Scan(&e.Number, &e.FirstName, &e.LastName, &e.Email)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound

@@ -17,6 +17,10 @@ import (
 // SQLiteFile is the database file in the data directory.
 const SQLiteFile = "switchboard.db"
 
+// readConns is how many connections read the SQLite database besides its
+// one writer.
+const readConns = 2
+
 // OpenSQLite opens (creating if needed) the SQLite database in dataDir and
 // migrates it. WAL mode lets readers work while the one writer writes;
 // transactions take the write lock at BEGIN so the check-then-insert of the
@@ -42,7 +46,12 @@ func OpenSQLite(ctx context.Context, dataDir string, sealer *Sealer) (Store, err
 		db.Close()
 		return nil, err
 	}
-	s := &sqlStore{db: db, sealer: sealer, d: dialect{
+	// Readers: the same file, read-only, deferred transactions (a reader
+	// must not take the write lock at BEGIN).
+	rdb := sql.OpenDB(&stmtCacheConnector{dsn: "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=query_only(1)&_pragma=cache_size(-512)", drv: &sqlite.Driver{}})
+	rdb.SetMaxOpenConns(readConns)
+	rdb.SetMaxIdleConns(readConns)
+	s := &sqlStore{db: db, rdb: rdb, sealer: sealer, d: dialect{
 		name:     "sqlite",
 		isUnique: func(err error) bool { return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") },
 	}}

@@ -96,6 +96,9 @@ type Store interface {
 	// ReplaceTemplate replaces a template's content, keeping its id.
 	ReplaceTemplate(ctx context.Context, t *Template) error
 	GetTemplate(ctx context.Context, id string) (*Template, error)
+	// TemplateRevision is a number that changes whenever the template's
+	// content is replaced; ErrNotFound for an unknown template.
+	TemplateRevision(ctx context.Context, id string) (int64, error)
 	TemplateByKey(ctx context.Context, key string) (*Template, error)
 	ListTemplates(ctx context.Context) ([]*Template, error)
 	// DeleteTemplate refuses with ErrInUse while integrations use it.
