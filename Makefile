@@ -36,9 +36,12 @@ lint: ## gofmt, go vet and staticcheck
 	$(GO) vet $(PKGS)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(PKGS)
 
+BENCHRUNS ?= 3
+
 .PHONY: bench
-bench: ## benchmarks (compare runs with benchstat)
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count 6 ./templates ./engine
+bench: build ## the call pipeline end to end against the floor (SQLite, and PostgreSQL when SWITCHBOARD_TEST_POSTGRES_URL is set), then the Go benchmarks (compare with benchstat)
+	$(GO) run ./internal/callbench/cmd/callbench -bin $(BIN) -runs $(BENCHRUNS)
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count 6 ./templates ./engine ./server
 
 .PHONY: fuzz
 fuzz: ## run each fuzz target for FUZZTIME

@@ -1,7 +1,8 @@
 // Package calls owns what a call does at run time: the durable intake of
-// call events and the River job kinds that work them (call_event merges an
-// event into its call and queues the work of every integration taking the
-// extension's calls; call_work runs that work), the per-call lease, the
+// call events (in groups, one transaction each: an event is recorded by its
+// delivery key, merged into its call, and the work of every integration
+// taking the extension's calls is stored as a call_work job; call_event is
+// the job kind earlier versions stored events as), the per-call lease, the
 // steps of a call's plan with their run records and idempotency keys, the
 // local contact group, screen-pop decisions, the retry of failed runs, and
 // the contacts an agent searches or creates during a call (a created one

@@ -163,14 +163,10 @@ func (s *Service) work(ctx context.Context, job *river.Job[workArgs]) error {
 	if err != nil {
 		return err
 	}
-	in, err := s.store.GetIntegration(ctx, a.IntegrationID)
+	conn, in, err := s.rt.ConnByID(ctx, a.IntegrationID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // deleted since: nothing to do
 	}
-	if err != nil {
-		return err
-	}
-	conn, err := s.rt.Conn(ctx, in)
 	if err != nil {
 		return err
 	}

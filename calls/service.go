@@ -34,6 +34,9 @@ type Store interface {
 // calls' requests went (integrations.Runtime).
 type Runtime interface {
 	Conn(ctx context.Context, in *store.Integration) (*integrations.Conn, error)
+	// ConnByID returns an integration, as stored, with its connection;
+	// store.ErrNotFound when there is none.
+	ConnByID(ctx context.Context, id string) (*integrations.Conn, *store.Integration, error)
 	Observe(ctx context.Context, in *store.Integration, res *engine.Result, err error)
 }
 

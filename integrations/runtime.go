@@ -160,6 +160,7 @@ type Runtime struct {
 	mu       sync.Mutex
 	compiled map[string]compiledEntry // by template id
 	conns    map[string]*Conn         // by integration id
+	current  map[string]currentConn   // by integration id: what ConnByID saw last
 	limiters map[string]limiterEntry  // by integration id
 	leasers  map[string]*slotLeaser   // by integration id, on a shared store
 }
@@ -204,6 +205,7 @@ func New(cfg Config) (*Runtime, error) {
 		health:    newHealth(cfg.Store, cfg.Log),
 		compiled:  map[string]compiledEntry{},
 		conns:     map[string]*Conn{},
+		current:   map[string]currentConn{},
 		limiters:  map[string]limiterEntry{},
 		leasers:   map[string]*slotLeaser{},
 	}, nil
@@ -307,6 +309,46 @@ func (rt *Runtime) Conn(ctx context.Context, in *store.Integration) (*Conn, erro
 	return conn, nil
 }
 
+// currentConn is a connection with the integration it was built from and
+// the revisions read before that integration was.
+type currentConn struct {
+	revs store.Revisions
+	in   *store.Integration
+	conn *Conn
+}
+
+// ConnByID returns an integration, as stored, and its connection. It reads
+// the integration's and its template's revisions first: when they are the
+// ones the last connection was built at, neither the integration (its
+// secrets opened) nor the template is read again. Revisions read before
+// the rows are never newer than them, so a change meanwhile is read next
+// time. The integration returned is shared and must not be changed;
+// store.ErrNotFound when there is none.
+func (rt *Runtime) ConnByID(ctx context.Context, id string) (*Conn, *store.Integration, error) {
+	revs, err := rt.store.Revisions(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	rt.mu.Lock()
+	cur, ok := rt.current[id]
+	rt.mu.Unlock()
+	if ok && cur.revs == revs {
+		return cur.conn, cur.in, nil
+	}
+	in, err := rt.store.GetIntegration(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := rt.Conn(ctx, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	rt.mu.Lock()
+	rt.current[id] = currentConn{revs: revs, in: in, conn: conn}
+	rt.mu.Unlock()
+	return conn, in, nil
+}
+
 // fingerprint identifies what an integration's connection is built from:
 // the compiled template and the integration's values. Contents, not
 // UpdatedAt: that has millisecond precision, and two updates within one
@@ -357,6 +399,7 @@ func (rt *Runtime) sharedSlots(id string, size int) *slotLeaser {
 func (rt *Runtime) Forget(id string) {
 	rt.mu.Lock()
 	delete(rt.conns, id)
+	delete(rt.current, id)
 	delete(rt.limiters, id)
 	leaser := rt.leasers[id]
 	delete(rt.leasers, id)

@@ -177,6 +177,38 @@ func TestConnectionsAreRebuiltWhenTheirSourceChanges(t *testing.T) {
 	require.Equal(t, "Desk 2", rebuilt.Client.Template().Source.Name)
 }
 
+// A connection by integration id is reused while neither the integration
+// nor its template changed in the store, and rebuilt as soon as either
+// did, as another replica would see it (no ForgetTemplate here).
+func TestConnByIDFollowsTheStore(t *testing.T) {
+	f := newFixture(t)
+	tpl := f.template(t, deskTemplate(2))
+	in := f.integration(t, "http://127.0.0.1:1")
+	first, got, err := f.rt.ConnByID(t.Context(), in.ID)
+	require.NoError(t, err)
+	require.Equal(t, in.ID, got.ID)
+	again, _, err := f.rt.ConnByID(t.Context(), in.ID)
+	require.NoError(t, err)
+	require.Same(t, first, again)
+
+	in.Fields["username"] = "bob"
+	require.NoError(t, f.st.UpdateIntegration(t.Context(), in))
+	changed, got, err := f.rt.ConnByID(t.Context(), in.ID)
+	require.NoError(t, err)
+	require.NotSame(t, first, changed)
+	require.Equal(t, "bob", changed.Client.Vars()["username"])
+	require.Equal(t, "bob", got.Fields["username"])
+
+	tpl.XML = []byte(strings.Replace(deskTemplate(3), `Name="Desk"`, `Name="Desk 2"`, 1))
+	require.NoError(t, f.st.ReplaceTemplate(t.Context(), tpl))
+	rebuilt, _, err := f.rt.ConnByID(t.Context(), in.ID)
+	require.NoError(t, err)
+	require.Equal(t, "Desk 2", rebuilt.Client.Template().Source.Name)
+
+	_, _, err = f.rt.ConnByID(t.Context(), "nope")
+	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
 // Settings are checked against the template, and their texts compiled
 // when they are saved: the connection carries them.
 func TestSaveSettingsCompilesTheTexts(t *testing.T) {

@@ -14,8 +14,8 @@ import (
 )
 
 // postCallEvent takes a call event in Switchboard's JSON. The 202 comes
-// only after the event is stored as a job; a repeated delivery of the same
-// event is stored once.
+// only after the event is stored, with the work it makes due; a repeated
+// delivery of the same event is stored once.
 func (s *Server) postCallEvent(w http.ResponseWriter, r *http.Request) error {
 	var e scenarios.CallEvent
 	if err := s.decodeJSON(w, r, &e); err != nil {

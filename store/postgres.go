@@ -22,7 +22,7 @@ import (
 // at once would otherwise open a hundred connections per replica, and
 // PostgreSQL allows 100 by default for all replicas together (with the
 // pgx pool's, a replica holds up to sqlConns+defaultPoolConns).
-const sqlConns = 20
+const sqlConns = 16
 
 // defaultPoolConns is the size of each replica's pgx pool unless the URL
 // says otherwise (pool_max_conns=N).

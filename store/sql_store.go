@@ -326,13 +326,25 @@ func (s *sqlStore) UpdateIntegration(ctx context.Context, in *Integration) error
 	if err != nil {
 		return err
 	}
-	return affected(s.exec(ctx, "UPDATE integrations SET template_id = ?, status = ?, status_reason = ?, fields = ?, secrets = ?, settings = ?, global_vars = ?, updated_at = ?, connected_at = ? WHERE id = ?",
+	return affected(s.exec(ctx, "UPDATE integrations SET template_id = ?, status = ?, status_reason = ?, fields = ?, secrets = ?, settings = ?, global_vars = ?, updated_at = ?, connected_at = ?, revision = revision + 1 WHERE id = ?",
 		in.TemplateID, in.Status, in.StatusReason, marshalMap(in.Fields), sealed, settingsJSON(in.Settings),
 		marshalMap(in.GlobalVars), ms(in.UpdatedAt), msOrZero(in.ConnectedAt), in.ID))
 }
 
+// Revisions returns the revisions of an integration and of its template:
+// together they change whenever either row does.
+func (s *sqlStore) Revisions(ctx context.Context, integrationID string) (Revisions, error) {
+	var r Revisions
+	err := s.rdb.QueryRowContext(ctx, s.q("SELECT i.revision, t.revision FROM integrations i JOIN templates t ON t.id = i.template_id WHERE i.id = ?"),
+		integrationID).Scan(&r.Integration, &r.Template)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, ErrNotFound
+	}
+	return r, err
+}
+
 func (s *sqlStore) SetIntegrationStatus(ctx context.Context, id, from, status, reason string, at time.Time) (bool, error) {
-	err := affected(s.exec(ctx, "UPDATE integrations SET status = ?, status_reason = ?, updated_at = ? WHERE id = ? AND status = ?",
+	err := affected(s.exec(ctx, "UPDATE integrations SET status = ?, status_reason = ?, updated_at = ?, revision = revision + 1 WHERE id = ? AND status = ?",
 		status, reason, ms(at), id, from))
 	if errors.Is(err, ErrNotFound) {
 		return false, nil

@@ -68,6 +68,9 @@ type Integration struct {
 	ConnectedAt time.Time
 }
 
+// Revisions are the revisions of an integration and its template.
+type Revisions struct{ Integration, Template int64 }
+
 // HelpdeskUser is a user of the integrated helpdesk, bound to extensions.
 type HelpdeskUser struct {
 	IntegrationID string
@@ -113,6 +116,9 @@ type Store interface {
 	UpdateIntegration(ctx context.Context, in *Integration) error
 	GetIntegration(ctx context.Context, id string) (*Integration, error)
 	ListIntegrations(ctx context.Context) ([]*Integration, error)
+	// Revisions returns numbers that change whenever the integration's row
+	// or its template's does; ErrNotFound for an unknown integration.
+	Revisions(ctx context.Context, integrationID string) (Revisions, error)
 	// SetIntegrationStatus changes the status and its reason only if the
 	// status is still from, so that a status seen by a call does not
 	// overwrite one an administrator just set; ok is false otherwise (or

@@ -70,6 +70,7 @@ func newServe() *cobra.Command {
 	var addr, publicURL, timezone, recordingsDir, outboundProxy, pprofAddr string
 	var allowLinkLocal bool
 	var jobTimeout time.Duration
+	var jobWorkers int
 	var hc server.HTTPConfig
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -119,7 +120,7 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 			srv, err := server.New(ctx, server.Config{Store: st, Logger: log, AdminToken: os.Getenv("SWITCHBOARD_ADMIN_TOKEN"),
 				Integrations: integrations.Tuning{OutboundProxy: proxy, AllowLinkLocal: allowLinkLocal},
 				PublicURL:    publicURL, TimeZone: loc, SigningKey: key, RecordingsDir: recordingsDir,
-				Queue: store.QueueConfig{JobTimeout: jobTimeout, Logger: log}})
+				Queue: store.QueueConfig{JobTimeout: jobTimeout, MaxWorkers: jobWorkers, Logger: log}})
 			if err != nil {
 				return err
 			}
@@ -174,6 +175,7 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "URL the PBX, browsers and OAuth providers reach this service at (default http://<addr>)")
 	cmd.Flags().StringVar(&timezone, "timezone", "", "PBX time zone for TimeFormat, e.g. Asia/Shanghai (default: local)")
 	cmd.Flags().BoolVar(&allowLinkLocal, "allow-link-local", false, "let templates reach link-local and cloud metadata addresses")
+	cmd.Flags().IntVar(&jobWorkers, "job-workers", store.DefaultMaxWorkers, "jobs (a call's work for one integration, mostly waiting on the helpdesk) one replica runs at once")
 	cmd.Flags().DurationVar(&jobTimeout, "job-timeout", 2*time.Minute, "time limit of one attempt of a call's work; work cut off by a crash resumes after twice this")
 	cmd.Flags().DurationVar(&hc.ReadTimeout, "read-timeout", server.DefaultReadTimeout, "time limit for reading a whole request, body included")
 	cmd.Flags().DurationVar(&hc.WriteTimeout, "write-timeout", server.DefaultWriteTimeout, "time limit for writing an answer (the event stream and recordings are exempt)")

@@ -105,6 +105,14 @@ func (c *Committer[T]) Pending() int {
 func (c *Committer[T]) commitNext(ctx context.Context) {
 	c.mu.Lock()
 	n := min(len(c.pending), c.cfg.MaxGroup)
+	if n == 0 {
+		// Another committer took the items this one was started for
+		// (with Parallel > 1, two that finish together may both start
+		// one): nothing to commit.
+		c.running--
+		c.mu.Unlock()
+		return
+	}
 	group := c.pending[:n:n]
 	c.pending = c.pending[n:]
 	c.mu.Unlock()

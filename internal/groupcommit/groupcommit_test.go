@@ -118,3 +118,26 @@ func TestACallerGivingUpFailsOnlyItself(t *testing.T) {
 	close(l.gate)
 	wg.Wait()
 }
+
+// Committers running side by side never commit an empty group, whatever
+// order they finish in (two finishing together used to both start one).
+func TestParallelCommittersNeverCommitNothing(t *testing.T) {
+	var mu sync.Mutex
+	empty := 0
+	c := groupcommit.New(groupcommit.Config[int]{Parallel: 4, Commit: func(_ context.Context, items []int) error {
+		if len(items) == 0 {
+			mu.Lock()
+			empty++
+			mu.Unlock()
+			return errors.New("empty group")
+		}
+		return nil
+	}})
+	var wg sync.WaitGroup
+	for i := range 2000 {
+		wg.Go(func() { require.NoError(t, c.Do(context.Background(), i)) })
+	}
+	wg.Wait()
+	require.Zero(t, empty)
+	require.Zero(t, c.Pending())
+}

@@ -180,10 +180,21 @@ func integrations(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Equal(t, in, got)
 
+	revs := func() store.Revisions {
+		r, err := s.Revisions(ctx, "i1")
+		require.NoError(t, err)
+		return r
+	}
+	r0 := revs()
 	in.Status, in.StatusReason = store.StatusFailed, "token endpoint answered HTTP 401"
 	in.Secrets["api_token"] = "rotated-secret"
 	in.UpdatedAt = now().Add(time.Second)
 	require.NoError(t, s.UpdateIntegration(ctx, in))
+	r1 := revs()
+	require.NotEqual(t, r0.Integration, r1.Integration, "an update changes the integration's revision")
+	require.Equal(t, r0.Template, r1.Template)
+	_, err = s.Revisions(ctx, "nope")
+	require.ErrorIs(t, err, store.ErrNotFound)
 	got, err = s.GetIntegration(ctx, "i1")
 	require.NoError(t, err)
 	require.Equal(t, in, got)
@@ -210,6 +221,7 @@ func integrations(t *testing.T, s store.Store) {
 	ok, err := s.SetIntegrationStatus(ctx, "i1", store.StatusConnected, store.StatusFailed, "calls fail: HTTP 401", now().Add(3*time.Second))
 	require.NoError(t, err)
 	require.True(t, ok)
+	require.NotEqual(t, r1.Integration, revs().Integration, "a status change changes the revision")
 	ok, err = s.SetIntegrationStatus(ctx, "i1", store.StatusConnected, store.StatusFailed, "again", now().Add(4*time.Second))
 	require.NoError(t, err)
 	require.False(t, ok, "not connected any more")
