@@ -43,7 +43,9 @@ type Config struct {
 	DeskLatency time.Duration
 	// CPUProfile, when set, is where a CPU profile of the service on
 	// SQLite is written, taken during the first run's load for
-	// ProfileSeconds.
+	// ProfileSeconds. In the scale-out mode, each count K's first run
+	// profiles its first replica into CPUProfile with .kK before the
+	// extension (cpu.pprof: cpu.k2.pprof).
 	CPUProfile     string
 	ProfileSeconds int
 	// Dir is where each run's data directory is made (default: the
@@ -54,15 +56,31 @@ type Config struct {
 	Timeout time.Duration
 	// Log receives a line per run as it ends (nil: none).
 	Log io.Writer
+
+	// Replicas, for RunScale (the scale-out mode, PostgreSQL only), are
+	// the replica counts to measure, each on a schema of its own.
+	Replicas []int
+	// MaxConcurrent is, for RunScale, the MaxConcurrentRequest of the copy
+	// of the Zendesk template the replicas share (default
+	// DefaultMaxConcurrent).
+	MaxConcurrent int
 }
 
-// WithDefaults fills in the zero fields.
+// WithDefaults fills in the zero fields; N and C have defaults of their
+// own in the scale-out mode (Replicas set).
 func (c Config) WithDefaults() Config {
+	calls, senders := DefaultCalls, DefaultSenders
+	if len(c.Replicas) > 0 {
+		calls, senders = DefaultScaleCalls, DefaultScaleSenders
+		if c.MaxConcurrent == 0 {
+			c.MaxConcurrent = DefaultMaxConcurrent
+		}
+	}
 	if c.Calls == 0 {
-		c.Calls = DefaultCalls
+		c.Calls = calls
 	}
 	if c.Senders == 0 {
-		c.Senders = DefaultSenders
+		c.Senders = senders
 	}
 	if c.Runs == 0 {
 		c.Runs = DefaultRuns
@@ -94,7 +112,32 @@ func (c Config) Validate() error {
 	if c.DeskLatency < 0 || c.Timeout < 0 || c.ProfileSeconds < 0 {
 		errs = append(errs, errors.New("desk latency, timeout and profile seconds must not be negative"))
 	}
+	if len(c.Replicas) > 0 {
+		errs = append(errs, c.validateScale()...)
+	} else if c.MaxConcurrent != 0 {
+		errs = append(errs, errors.New("max concurrent: only the scale-out mode (replicas) uploads a template with its own limit"))
+	}
 	return errors.Join(errs...)
+}
+
+// validateScale refuses a scale-out mode that cannot run.
+func (c Config) validateScale() []error {
+	var errs []error
+	if c.Postgres == "" {
+		errs = append(errs, errors.New("replicas: the scale-out mode needs PostgreSQL (-postgres): replicas share one database, SQLite serves one process"))
+	}
+	seen := map[int]bool{}
+	for _, k := range c.Replicas {
+		if k < 1 || k > maxReplicas || seen[k] {
+			errs = append(errs, fmt.Errorf("replicas %v: each count must be 1…%d and given once", c.Replicas, maxReplicas))
+			break
+		}
+		seen[k] = true
+	}
+	if c.MaxConcurrent < 1 || c.MaxConcurrent > maxConcurrentCeiling {
+		errs = append(errs, fmt.Errorf("max concurrent %d: must be 1…%d (a template's MaxConcurrentRequest may not be higher)", c.MaxConcurrent, maxConcurrentCeiling))
+	}
+	return errs
 }
 
 // Run builds the binary unless given, measures each system cfg.Runs
@@ -106,6 +149,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if len(cfg.Replicas) > 0 {
+		return nil, errors.New("replica counts are the scale-out mode: RunScale measures them")
 	}
 	if cfg.Bin == "" {
 		dir, err := os.MkdirTemp("", "callbench-bin-")
@@ -211,7 +257,7 @@ func runOnce(ctx context.Context, cfg Config, system string, run int) (Result, e
 // journal; the service's processor time is read just before the first
 // event and right after the last journal.
 func measureServe(ctx context.Context, cfg Config, s *Serve, desk *Desk, lc LoadConfig) (Result, error) {
-	if err := s.Setup(desk.URL); err != nil {
+	if _, err := s.Setup(desk.URL, BuiltinZendesk); err != nil {
 		return Result{}, err
 	}
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
@@ -226,7 +272,7 @@ func measureServe(ctx context.Context, cfg Config, s *Serve, desk *Desk, lc Load
 	} else {
 		profiled <- nil
 	}
-	load, err := Load(runCtx, s, lc)
+	load, err := Load(runCtx, []*Serve{s}, lc)
 	if err != nil {
 		return Result{}, fmt.Errorf("events: %w", err)
 	}

@@ -8,10 +8,18 @@
 // net/http and no durability, so each figure reads against what the
 // machine can do at all.
 //
+// A scale-out mode (RunScale, scale.go) runs K replicas of the binary on
+// one PostgreSQL schema for each replica count K, the events spread over
+// them in turn, against a helpdesk with a latency, through a copy of the
+// Zendesk template with a MaxConcurrentRequest of the run's choosing: it
+// reports each count's calls/s and speed-up over one replica, and fails a
+// run in which the helpdesk ever held more requests at once than that
+// limit, which the replicas share.
+//
 // It owns the harness: the helpdesk (desk.go), starting, configuring
 // through the HTTP API, sampling and stopping the binary (serve.go,
 // postgres.go), the load (load.go), the floor (floor.go), the runs and
-// their medians (bench.go) and the table (report.go).
+// their medians (bench.go, scale.go) and the tables (report.go).
 //
 // It must not import Switchboard's own packages or reach into its
 // database: it measures the binary from the outside, through the same

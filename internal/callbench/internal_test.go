@@ -32,3 +32,24 @@ func TestPercentileAndMedian(t *testing.T) {
 	require.Equal(t, 2.0, median([]float64{3, 1, 2}))
 	require.Equal(t, 2.5, median([]float64{4, 1, 3, 2}))
 }
+
+// The copy of the Zendesk template changes its Key, Name and limit and
+// nothing else; a template whose Information lacks one of them is refused
+// rather than uploaded with the builtin's limit.
+func TestZendeskCopy(t *testing.T) {
+	in := `<?xml version="1.0"?>
+<Information Provider="helpdesk" Name="Zendesk" Key="zendesk" Version="1.0.0" MaxConcurrentRequest="10" UserAssociation="1">
+  <Parameter Name="x" Key="keep"/>
+</Information>`
+	out, err := zendeskCopy([]byte(in), 100)
+	require.NoError(t, err)
+	require.Equal(t, `<?xml version="1.0"?>
+<Information Provider="helpdesk" Name="Zendesk (callbench, at most 100 in flight)" Key="callbench_zendesk" Version="1.0.0" MaxConcurrentRequest="100" UserAssociation="1">
+  <Parameter Name="x" Key="keep"/>
+</Information>`, string(out))
+
+	_, err = zendeskCopy([]byte(`<Information Name="Zendesk" Key="zendesk">`), 5)
+	require.ErrorContains(t, err, "MaxConcurrentRequest")
+	_, err = zendeskCopy([]byte(`<Scenarios/>`), 5)
+	require.ErrorContains(t, err, "no <Information>")
+}

@@ -2,6 +2,7 @@ package callbench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,11 +27,16 @@ type LoadResult struct {
 	Acks    []time.Duration // each event's time to its 202, sorted
 }
 
-// Load posts cfg.Calls hangup events to the service from cfg.Senders
+// Load posts cfg.Calls hangup events to the services from cfg.Senders
 // senders, each event a whole answered inbound call to extension 1001
-// (so it asks for the lookup, the ticket and the journal at once). Every
-// answer must be 202: the first that is not ends the load with an error.
-func Load(ctx context.Context, s *Serve, cfg LoadConfig) (LoadResult, error) {
+// (so it asks for the lookup, the ticket and the journal at once). Call i
+// goes to targets[i % len(targets)]: replicas of one database take the
+// events in turn, as behind a round-robin balancer. Every answer must be
+// 202: the first that is not ends the load with an error.
+func Load(ctx context.Context, targets []*Serve, cfg LoadConfig) (LoadResult, error) {
+	if len(targets) == 0 {
+		return LoadResult{}, errors.New("no service to send the events to")
+	}
 	client := newClient(cfg.Senders)
 	defer client.CloseIdleConnections()
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -46,7 +52,7 @@ func Load(ctx context.Context, s *Serve, cfg LoadConfig) (LoadResult, error) {
 				if i >= cfg.Calls {
 					return
 				}
-				took, err := s.sendEvent(ctx, client, cfg.Run, i)
+				took, err := targets[i%len(targets)].sendEvent(ctx, client, cfg.Run, i)
 				if err != nil {
 					cancel(err)
 					return

@@ -137,3 +137,31 @@ func median(xs []float64) float64 {
 	}
 	return (s[n/2-1] + s[n/2]) / 2
 }
+
+// WriteMarkdown writes the scale-out report as a markdown table with its
+// conditions under it.
+func (r *ScaleReport) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "| replicas | events acked/s | ack p50 | ack p99 | calls completed/s | speed-up | CPU/call (all replicas) | peak RSS (largest) | desk peak in flight (limit %d) |\n", r.MaxConcurrent)
+	b.WriteString("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, s := range r.Replicas {
+		speedUp := "—"
+		if s.SpeedUp > 0 {
+			speedUp = fmt.Sprintf("%.2f×", s.SpeedUp)
+		}
+		fmt.Fprintf(&b, "| %d | %.0f | %s | %s | %.1f | %s | %.2f ms | %.0f MiB | %d |\n", s.Replicas, s.AckedPerSec, fmtMs(s.AckP50Ms), fmtMs(s.AckP99Ms),
+			s.CallsPerSec, speedUp, s.CPUPerCallMs, float64(s.PeakRSSBytes)/(1<<20), s.DeskPeakInFlight)
+	}
+	median := "one run"
+	if r.Runs > 1 {
+		median = fmt.Sprintf("median of %d interleaved runs (the peak in flight: the most of any run)", r.Runs)
+	}
+	fmt.Fprintf(&b, "\nN=%d calls (one hangup event each, 4 helpdesk requests), C=%d senders spread round-robin over the replicas, desk latency %s, "+
+		"a copy of the builtin Zendesk template with MaxConcurrentRequest=%d shared by the replicas, each replica count on a fresh PostgreSQL schema, %s; "+
+		"GOMAXPROCS %d of %d cores, every replica on this machine; load average %s before, %s after; %s; commit %s\n",
+		r.Calls, r.Senders, r.DeskLatency, r.MaxConcurrent, median, r.GOMAXPROCS, r.Cores, r.LoadBefore, r.LoadAfter, r.GoVersion, r.Commit)
+	b.WriteString("\nSpeed-up is calls completed/s over one replica's (issue 12's target: 2 replicas ≥ 1.8×, 3 ≥ 2.5×). " +
+		"CPU/call is every replica's processor time together; PostgreSQL's own processes are not counted.\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -32,6 +32,12 @@ type ServeConfig struct {
 	Database string
 	// Pprof serves Go's profiles on a free port of 127.0.0.1 (PprofURL).
 	Pprof bool
+	// Token is the admin API token (SWITCHBOARD_ADMIN_TOKEN) and SecretKey
+	// the key that seals secrets (SWITCHBOARD_SECRET_KEY, PostgreSQL
+	// only); empty: fresh random ones. Replicas of one database must share
+	// both: the key opens the integration's sealed API token, and the
+	// senders use one token for every replica.
+	Token, SecretKey string
 }
 
 // Serve is one running `switchboard serve`.
@@ -55,14 +61,20 @@ var (
 // admin token and returns once it listens. The process is killed if ctx
 // ends before Stop.
 func StartServe(ctx context.Context, cfg ServeConfig) (*Serve, error) {
-	s := &Serve{token: "bench-" + randomHex(16), logPath: filepath.Join(cfg.Dir, "serve.log"), exited: make(chan struct{}),
+	if cfg.Token == "" {
+		cfg.Token = "bench-" + randomHex(16)
+	}
+	if cfg.SecretKey == "" {
+		cfg.SecretKey = randomHex(32)
+	}
+	s := &Serve{token: cfg.Token, logPath: filepath.Join(cfg.Dir, "serve.log"), exited: make(chan struct{}),
 		client: &http.Client{Timeout: time.Minute}}
 	args := []string{"serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(cfg.Dir, "data")}
 	env := append(os.Environ(), "SWITCHBOARD_ADMIN_TOKEN="+s.token)
 	if cfg.Database != "" {
 		args = append(args, "--database", cfg.Database)
 		// Any key does; PostgreSQL replicas share it instead of a key file.
-		env = append(env, "SWITCHBOARD_SECRET_KEY="+randomHex(32))
+		env = append(env, "SWITCHBOARD_SECRET_KEY="+cfg.SecretKey)
 	}
 	if cfg.Pprof {
 		args = append(args, "--pprof-addr", "127.0.0.1:0")
@@ -145,44 +157,71 @@ func (s *Serve) LogTail(n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// LogContains says whether the service's log holds substr anywhere.
+func (s *Serve) LogContains(substr string) bool {
+	b, _ := os.ReadFile(s.logPath)
+	return bytes.Contains(b, []byte(substr))
+}
+
 // API sends one admin request to the service and decodes its JSON answer.
 func (s *Serve) API(method, path string, body any) (int, map[string]any, error) {
-	var rd io.Reader
+	var b []byte
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
 			return 0, nil, err
 		}
-		rd = bytes.NewReader(b)
+	}
+	status, answer, err := s.send(method, path, "application/json", b)
+	if err != nil {
+		return 0, nil, err
+	}
+	var m map[string]any
+	_ = json.Unmarshal(answer, &m)
+	return status, m, nil
+}
+
+// send sends one admin request with a body of the given type (none when
+// body is nil) and returns the answer as it came.
+func (s *Serve) send(method, path, contentType string, body []byte) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequest(method, "http://"+s.Addr+path, rd)
 	if err != nil {
 		return 0, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+s.token)
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", contentType)
+	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	var m map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&m)
-	return resp.StatusCode, m, nil
+	answer, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, answer, err
 }
 
-// Setup connects the builtin Zendesk template to the desk, binds
-// extension 1001 to the desk's agent and turns on an after-call ticket
-// (subject "call <number>", which the desk knows the call by) and the
-// call journal: the same steps as cmd/switchboard's kill test, so that
-// each call is a lookup (search, identities), a ticket and a journal entry.
-func (s *Serve) Setup(deskURL string) error {
+// BuiltinZendesk is the id of the Zendesk template the service ships.
+const BuiltinZendesk = "builtin_zendesk"
+
+// Setup connects a Zendesk template (templateID: BuiltinZendesk, or a
+// copy uploaded with UploadZendeskCopy) to the desk, binds extension 1001
+// to the desk's agent and turns on an after-call ticket (subject "call
+// <number>", which the desk knows the call by) and the call journal: the
+// same steps as cmd/switchboard's kill test, so that each call is a lookup
+// (search, identities), a ticket and a journal entry. It returns the
+// integration's id.
+func (s *Serve) Setup(deskURL, templateID string) (string, error) {
 	steps := []struct {
 		method, path string
 		body         any
 		want         int
 	}{
-		{"POST", "/api/v1/integrations", map[string]any{"templateId": "builtin_zendesk",
+		{"POST", "/api/v1/integrations", map[string]any{"templateId": templateID,
 			"fields": map[string]string{"base_url": deskURL, "email": "bench@bench.test", "api_token": "bench"}}, 201},
 		{"PUT", "/api/v1/extensions/1001", map[string]string{"email": deskAgentEmail}, 200},
 		{"POST", "/api/v1/integrations/{id}/users/sync", nil, 200},
@@ -196,17 +235,93 @@ func (s *Serve) Setup(deskURL string) error {
 		path := strings.ReplaceAll(st.path, "{id}", id)
 		status, answer, err := s.API(st.method, path, st.body)
 		if err != nil {
-			return fmt.Errorf("setup %s %s: %w", st.method, path, err)
+			return "", fmt.Errorf("setup %s %s: %w", st.method, path, err)
 		}
 		if status != st.want {
-			return fmt.Errorf("setup %s %s: %d, want %d: %v", st.method, path, status, st.want, answer)
+			return "", fmt.Errorf("setup %s %s: %d, want %d: %v", st.method, path, status, st.want, answer)
 		}
 		if id == "" {
 			id, _ = answer["id"].(string)
 			if answer["status"] != "connected" {
-				return fmt.Errorf("setup: the integration is %v, not connected: %v", answer["status"], answer["statusReason"])
+				return "", fmt.Errorf("setup: the integration is %v, not connected: %v", answer["status"], answer["statusReason"])
 			}
 		}
+	}
+	return id, nil
+}
+
+// UploadZendeskCopy uploads the builtin Zendesk template again as a custom
+// template, key callbench_zendesk, with MaxConcurrentRequest set to limit,
+// and returns its id. The copy is the service's own download of the
+// builtin, so that it sends exactly the builtin's requests: only the
+// limit differs.
+func (s *Serve) UploadZendeskCopy(limit int) (string, error) {
+	status, xml, err := s.send("GET", "/api/v1/templates/"+BuiltinZendesk+"/xml", "", nil)
+	if err != nil {
+		return "", fmt.Errorf("downloading the builtin Zendesk template: %w", err)
+	}
+	if status != http.StatusOK {
+		return "", fmt.Errorf("downloading the builtin Zendesk template: %d: %s", status, xml)
+	}
+	cp, err := zendeskCopy(xml, limit)
+	if err != nil {
+		return "", err
+	}
+	status, answer, err := s.send("POST", "/api/v1/templates", "application/xml", cp)
+	if err != nil {
+		return "", fmt.Errorf("uploading the Zendesk copy: %w", err)
+	}
+	var created struct {
+		ID string `json:"id"`
+	}
+	if status != http.StatusCreated || json.Unmarshal(answer, &created) != nil || created.ID == "" {
+		return "", fmt.Errorf("uploading the Zendesk copy: %d, want 201: %s", status, answer)
+	}
+	return created.ID, nil
+}
+
+var (
+	informationTag = regexp.MustCompile(`<Information\s[^>]*>`)
+	keyAttr        = regexp.MustCompile(`\sKey="[^"]*"`)
+	nameAttr       = regexp.MustCompile(`\sName="[^"]*"`)
+	limitAttr      = regexp.MustCompile(`\sMaxConcurrentRequest="[^"]*"`)
+)
+
+// zendeskCopy rewrites the attributes of a template's Information element:
+// its own Key and Name (a custom template may not take a builtin's key),
+// and MaxConcurrentRequest.
+func zendeskCopy(xml []byte, limit int) ([]byte, error) {
+	loc := informationTag.FindIndex(xml)
+	if loc == nil {
+		return nil, errors.New("the Zendesk template has no <Information> element")
+	}
+	info := xml[loc[0]:loc[1]]
+	for _, attr := range []*regexp.Regexp{keyAttr, nameAttr, limitAttr} {
+		if n := len(attr.FindAll(info, -1)); n != 1 {
+			return nil, fmt.Errorf("the Zendesk template's <Information> has %d attributes matching %s, want 1", n, attr)
+		}
+	}
+	info = keyAttr.ReplaceAll(info, []byte(` Key="callbench_zendesk"`))
+	info = nameAttr.ReplaceAll(info, []byte(fmt.Sprintf(` Name="Zendesk (callbench, at most %d in flight)"`, limit)))
+	info = limitAttr.ReplaceAll(info, []byte(fmt.Sprintf(` MaxConcurrentRequest="%d"`, limit)))
+	out := append([]byte{}, xml[:loc[0]]...)
+	out = append(out, info...)
+	return append(out, xml[loc[1]:]...), nil
+}
+
+// CheckIntegration says whether this service sees integration id,
+// connected, of template templateID: a replica started on a database
+// another one set up must work its calls.
+func (s *Serve) CheckIntegration(id, templateID string) error {
+	status, answer, err := s.API("GET", "/api/v1/integrations/"+id, nil)
+	if err != nil {
+		return fmt.Errorf("reading integration %s: %w", id, err)
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("integration %s: %d, want 200: %v", id, status, answer)
+	}
+	if answer["status"] != "connected" || answer["templateId"] != templateID {
+		return fmt.Errorf("integration %s is %v of template %v, want connected of %s: %v", id, answer["status"], answer["templateId"], templateID, answer["statusReason"])
 	}
 	return nil
 }
