@@ -64,6 +64,10 @@ type Config struct {
 	// of the Zendesk template the replicas share (default
 	// DefaultMaxConcurrent).
 	MaxConcurrent int
+	// JobWorkers is each service's --job-workers; 0: the service's
+	// default. The scale-out mode needs one replica's workers, not the
+	// shared limit, to bound its calls.
+	JobWorkers int
 }
 
 // WithDefaults fills in the zero fields; N and C have defaults of their
@@ -219,7 +223,7 @@ func runOnce(ctx context.Context, cfg Config, system string, run int) (Result, e
 		return Result{}, err
 	}
 	defer os.RemoveAll(dir)
-	sc := ServeConfig{Bin: cfg.Bin, Dir: dir, Pprof: system == SystemSQLite && run == 0 && cfg.CPUProfile != ""}
+	sc := ServeConfig{Bin: cfg.Bin, Dir: dir, Pprof: system == SystemSQLite && run == 0 && cfg.CPUProfile != "", JobWorkers: cfg.JobWorkers}
 	if system == SystemPostgres {
 		url, drop, err := FreshSchema(ctx, cfg.Postgres)
 		if err != nil {

@@ -160,7 +160,7 @@ func scaleOnce(ctx context.Context, cfg Config, k, run int) (ScaleResult, error)
 	}()
 	c := &cluster{}
 	defer c.kill() // a run that ends early; after stop, nothing is left to kill
-	sp := startSpec{bin: cfg.Bin, dir: dir, database: url, deskURL: desk.URL, replicas: k}
+	sp := startSpec{bin: cfg.Bin, dir: dir, database: url, deskURL: desk.URL, replicas: k, workers: cfg.JobWorkers}
 	if cfg.CPUProfile != "" && run == 0 {
 		ext := filepath.Ext(cfg.CPUProfile)
 		sp.profile = fmt.Sprintf("%s.k%d%s", strings.TrimSuffix(cfg.CPUProfile, ext), k, ext)
@@ -197,7 +197,7 @@ type cluster struct {
 // startSpec is what a run's replicas start from.
 type startSpec struct {
 	bin, dir, database, deskURL string
-	replicas                    int
+	replicas, workers           int    // workers: each replica's --job-workers (0: default)
 	profile                     string // where the first replica's CPU profile goes; empty: none
 }
 
@@ -217,7 +217,7 @@ func (c *cluster) start(ctx context.Context, cfg Config, sp startSpec) error {
 		// apart (FreshSchema's URL has its query already).
 		database := fmt.Sprintf("%s&application_name=callbench-replica-%d", sp.database, i+1)
 		s, err := StartServe(ctx, ServeConfig{Bin: sp.bin, Dir: rdir, Database: database, Token: token, SecretKey: key,
-			Pprof: i == 0 && sp.profile != ""})
+			Pprof: i == 0 && sp.profile != "", JobWorkers: sp.workers})
 		if err != nil {
 			return fmt.Errorf("replica %d: %w", i+1, err)
 		}

@@ -38,6 +38,9 @@ type ServeConfig struct {
 	// both: the key opens the integration's sealed API token, and the
 	// senders use one token for every replica.
 	Token, SecretKey string
+	// JobWorkers is serve's --job-workers (jobs one replica runs at once);
+	// 0: the service's default.
+	JobWorkers int
 }
 
 // Serve is one running `switchboard serve`.
@@ -78,6 +81,9 @@ func StartServe(ctx context.Context, cfg ServeConfig) (*Serve, error) {
 	}
 	if cfg.Pprof {
 		args = append(args, "--pprof-addr", "127.0.0.1:0")
+	}
+	if cfg.JobWorkers > 0 {
+		args = append(args, "--job-workers", strconv.Itoa(cfg.JobWorkers))
 	}
 	logFile, err := os.Create(s.logPath)
 	if err != nil {

@@ -60,6 +60,7 @@ func main() {
 			}
 			return nil
 		})
+	flag.IntVar(&cfg.JobWorkers, "job-workers", 0, "each service's --job-workers (default: the service's own)")
 	flag.IntVar(&cfg.MaxConcurrent, "max-concurrent", 0, fmt.Sprintf("with -replicas: MaxConcurrentRequest of the Zendesk copy the replicas share, 1…%d (default %d)",
 		callbench.DefaultMaxConcurrent, callbench.DefaultMaxConcurrent))
 	flag.Parse()
