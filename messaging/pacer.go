@@ -90,11 +90,14 @@ func (p *pacer) advance() {
 
 // wait returns when a request of the ticket's message may go out, and
 // counts it as gone out then: at is that moment, from which the next
-// request is spaced. A later attempt of a message already out
-// (a retry) keeps only the spacing. It gives up when either context ends:
-// the request's own, or the sender's (a request not yet out when the
-// sender stops stays unsent).
-func (p *pacer) wait(ctx, sender context.Context, ticket uint64) (at time.Time, err error) {
+// request is spaced. due is when the pace would have let it go: an
+// interval after the request before it, or when it took the gate if that
+// was later (at minus due is how late the pacer itself let it out). A
+// later attempt of a message already out (a retry) keeps only the
+// spacing. It gives up when either context ends: the request's own, or
+// the sender's (a request not yet out when the sender stops stays
+// unsent).
+func (p *pacer) wait(ctx, sender context.Context, ticket uint64) (due, at time.Time, err error) {
 	for {
 		p.mu.Lock()
 		if ticket <= p.next && !p.busy {
@@ -107,9 +110,9 @@ func (p *pacer) wait(ctx, sender context.Context, ticket uint64) (at time.Time, 
 		select {
 		case <-moved:
 		case <-ctx.Done():
-			return time.Time{}, context.Cause(ctx)
+			return time.Time{}, time.Time{}, context.Cause(ctx)
 		case <-sender.Done():
-			return time.Time{}, context.Cause(sender)
+			return time.Time{}, time.Time{}, context.Cause(sender)
 		}
 	}
 	defer func() {
@@ -124,24 +127,28 @@ func (p *pacer) wait(ctx, sender context.Context, ticket uint64) (at time.Time, 
 		p.advance()
 		p.mu.Unlock()
 	}()
+	took := p.now()
 	for {
 		p.mu.Lock()
 		last, interval := p.last, p.interval
 		p.mu.Unlock()
 		now := p.now()
-		d := last.Add(interval).Sub(now)
-		if last.IsZero() || d <= 0 {
-			return now, nil
+		due = last.Add(interval)
+		if last.IsZero() || due.Before(took) {
+			due = took
 		}
-		fired, stop := p.timer(d)
+		if !now.Before(due) {
+			return due, now, nil
+		}
+		fired, stop := p.timer(due.Sub(now))
 		select {
 		case <-fired:
 		case <-ctx.Done():
 			stop()
-			return time.Time{}, context.Cause(ctx)
+			return time.Time{}, time.Time{}, context.Cause(ctx)
 		case <-sender.Done():
 			stop()
-			return time.Time{}, context.Cause(sender)
+			return time.Time{}, time.Time{}, context.Cause(sender)
 		}
 	}
 }

@@ -59,7 +59,7 @@ func (c *fakeClock) nextTimer(t *testing.T) fakeTimer {
 
 // waitErr is p.wait's error alone.
 func waitErr(p *pacer, ctx, sender context.Context, ticket uint64) error {
-	_, err := p.wait(ctx, sender, ticket)
+	_, _, err := p.wait(ctx, sender, ticket)
 	return err
 }
 
@@ -83,7 +83,7 @@ func TestPacerCountsFromWhenRequestsWentOut(t *testing.T) {
 	second := make(chan time.Time, 1)
 	ticket := p.take()
 	go func() {
-		at, err := p.wait(bg, bg, ticket)
+		_, at, err := p.wait(bg, bg, ticket)
 		assert.NoError(t, err)
 		second <- at
 	}()

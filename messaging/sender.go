@@ -365,14 +365,15 @@ func (s *Service) deliver(ctx, sendCtx context.Context, d *delivery) (retryIn ti
 	out := make(chan struct{}) // closed when the message's first request goes out
 	var once sync.Once
 	turn := func(reqCtx context.Context) error {
-		at, err := pace.wait(reqCtx, ctx, ticket)
+		due, at, err := pace.wait(reqCtx, ctx, ticket)
 		if err != nil {
 			return err
 		}
 		once.Do(func() { close(out) })
-		// at is the pace's own clock: the moment the spacing counts from.
+		// at is the pace's own clock: the moment the spacing counts from;
+		// due is when the pace allowed it (what its lateness counts from).
 		s.log.Debug("message going out", slog.String("channel", ch.ID), slog.String("message", m.ID),
-			slog.Int("attempt", m.Attempts), slog.Time("at", at))
+			slog.Int("attempt", m.Attempts), slog.Time("at", at), slog.Time("due", due))
 		return nil
 	}
 	num, _ := channelNumber(ch, m.Number)
