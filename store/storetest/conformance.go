@@ -44,6 +44,8 @@ func Run(t *testing.T, open Factory) {
 		"Queues":            queues,
 		"Inbound":           inbound,
 		"InboundRace":       inboundRace,
+		"InboundBatch":      inboundBatch,
+		"ChannelStamp":      channelStamp,
 		"Outbound":          outbound,
 		"NumberStatsSeries": numberStatsSeries,
 		"SessionChanges":    sessionChanges,
