@@ -15,24 +15,27 @@ const maxIntakeBatch = 64
 // transaction (group commit). A transaction's commit costs about as much
 // for one message as for many: on SQLite it writes every page the
 // messages touched (the tables and their indexes) to the log, one write
-// each, on PostgreSQL it waits for the log to be flushed. While one batch
-// is being stored, the messages arriving meanwhile wait and are stored
-// together in the next, by the first of them to arrive; a message that
-// finds nothing being stored is stored at once, so a quiet channel waits
-// for nobody. Each webhook is answered only after its own message is
-// committed, as before.
+// each, on PostgreSQL it waits for the log to be flushed. As many batches
+// are stored at once as the store says are worth it
+// (store.InboundWriters: one on SQLite, whose one connection runs them one
+// after the other anyway); the messages arriving while all are busy wait,
+// and the first batch to end hands them on as the next batch, which the
+// first of them stores. A message that finds a writer free is stored at
+// once, so a quiet channel waits for nobody. Each webhook is answered
+// only after its own message is committed, as before.
 type intake struct {
 	mu      sync.Mutex
-	busy    bool          // a batch is being stored
-	pending []*intakeItem // waiting for the next batch
+	running int           // batches being stored
+	pending []*intakeItem // waiting for a batch; only while every writer is busy
 }
 
 // intakeItem is one message waiting to be stored, and how that went.
 type intakeItem struct {
-	in   store.Inbound
-	res  *store.InboundResult
-	err  error
-	turn chan bool // true: stored (res, err set); false: store the next batch
+	in    store.Inbound
+	res   *store.InboundResult
+	err   error
+	batch []*intakeItem // the batch it was told to store, itself first
+	turn  chan bool     // true: stored (res, err set); false: store batch
 }
 
 // receiveInbound stores one message, with the messages of other webhooks
@@ -41,35 +44,37 @@ func (s *Service) receiveInbound(ctx context.Context, in store.Inbound) (*store.
 	it := &intakeItem{in: in, turn: make(chan bool, 1)}
 	q := &s.intake
 	q.mu.Lock()
-	q.pending = append(q.pending, it)
-	lead := !q.busy
-	q.busy = true
-	q.mu.Unlock()
-	// It waits without its context: the message may be in a batch being
-	// stored, and the answer must say whether it was. The wait is one
-	// transaction's at most.
-	if !lead && <-it.turn {
-		return it.res, it.err
+	if q.running < max(s.store.InboundWriters(), 1) {
+		q.running++
+		it.batch = []*intakeItem{it}
+		q.mu.Unlock()
+	} else {
+		q.pending = append(q.pending, it)
+		q.mu.Unlock()
+		// It waits without its context: the message may be in a batch
+		// being stored, and the answer must say whether it was. The wait
+		// is a transaction's or two.
+		if <-it.turn {
+			return it.res, it.err
+		}
 	}
-	// This webhook stores the next batch: the messages waiting, its own
-	// first among them (it was the first waiting when it was told, or it
-	// found nothing being stored). A webhook that goes away must not undo
-	// the others' messages: the batch runs to its end.
-	q.mu.Lock()
-	n := min(len(q.pending), maxIntakeBatch)
-	batch := q.pending[:n:n]
-	q.pending = q.pending[n:]
-	q.mu.Unlock()
-	s.storeBatch(context.WithoutCancel(ctx), batch)
-	for _, b := range batch[1:] {
+	// A webhook that goes away must not undo the others' messages: the
+	// batch runs to its end.
+	s.storeBatch(context.WithoutCancel(ctx), it.batch)
+	for _, b := range it.batch[1:] {
 		b.turn <- true
 	}
-	// The next batch is stored by the first message waiting, if any.
+	// The messages waiting meanwhile are the next batch, stored by the
+	// first of them on this writer.
 	q.mu.Lock()
-	if len(q.pending) > 0 {
-		q.pending[0].turn <- false
+	if n := min(len(q.pending), maxIntakeBatch); n > 0 {
+		next := q.pending[:n:n]
+		q.pending = q.pending[n:]
+		next[0].batch = next
+		next[0].turn <- false
 	} else {
-		q.pending, q.busy = nil, false
+		q.pending = nil
+		q.running--
 	}
 	q.mu.Unlock()
 	return it.res, it.err

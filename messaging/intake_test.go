@@ -15,14 +15,15 @@ import (
 )
 
 // batchStore records how the intake stores messages: each call, with the
-// provider ids it was given. The first call waits until release is
-// closed, so that the test can gather webhooks behind it.
+// provider ids it was given. The first writers calls (one per writer) wait
+// until release is closed, so that the test can gather webhooks behind
+// them.
 type batchStore struct {
 	store.Store // nil: only the methods below are called
 
-	entered chan struct{} // closed when the first call began
+	writers int
+	entered chan struct{} // closed when the first writers calls began
 	release chan struct{}
-	once    sync.Once
 	// batchFails fails ReceiveInbounds; refused fails ReceiveInbound for
 	// that provider id.
 	batchFails bool
@@ -32,8 +33,8 @@ type batchStore struct {
 	calls [][]string
 }
 
-func newBatchStore() *batchStore {
-	return &batchStore{entered: make(chan struct{}), release: make(chan struct{})}
+func newBatchStore(writers int) *batchStore {
+	return &batchStore{writers: writers, entered: make(chan struct{}), release: make(chan struct{})}
 }
 
 func (b *batchStore) record(ins []store.Inbound) {
@@ -42,11 +43,13 @@ func (b *batchStore) record(ins []store.Inbound) {
 		ids[i] = in.ProviderID
 	}
 	b.mu.Lock()
-	first := len(b.calls) == 0
 	b.calls = append(b.calls, ids)
+	n := len(b.calls)
 	b.mu.Unlock()
-	if first {
-		b.once.Do(func() { close(b.entered) })
+	if n == b.writers {
+		close(b.entered)
+	}
+	if n <= b.writers {
 		<-b.release
 	}
 }
@@ -71,6 +74,8 @@ func (b *batchStore) ReceiveInbound(_ context.Context, in store.Inbound) (*store
 	return &store.InboundResult{Message: &store.Message{ProviderID: in.ProviderID}}, nil
 }
 
+func (b *batchStore) InboundWriters() int { return b.writers }
+
 func (b *batchStore) callsMade() [][]string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -84,12 +89,13 @@ type intakeResult struct {
 	err error
 }
 
-// gatherBehindFirst has p-0 stored first, held in the store, while p-1 …
-// p-n arrive and wait; once all wait, the store lets p-0 go. It returns
-// each webhook's answer.
+// gatherBehindFirst has p-0 … p-(w-1) stored first, one per writer, held
+// in the store, while p-w … p-(w+n-1) arrive and wait; once all wait, the
+// store lets the first ones go. It returns each webhook's answer.
 func gatherBehindFirst(t *testing.T, s *Service, b *batchStore, n int) map[string]intakeResult {
 	t.Helper()
-	results := make(chan intakeResult, n+1)
+	w := b.writers
+	results := make(chan intakeResult, w+n)
 	receive := func(id string) {
 		res, err := s.receiveInbound(context.Background(), store.Inbound{ProviderID: id})
 		r := intakeResult{id: id, err: err}
@@ -98,9 +104,11 @@ func gatherBehindFirst(t *testing.T, s *Service, b *batchStore, n int) map[strin
 		}
 		results <- r
 	}
-	go receive("p-0")
+	for i := range w {
+		go receive(fmt.Sprintf("p-%d", i))
+	}
 	<-b.entered
-	for i := 1; i <= n; i++ {
+	for i := w; i < w+n; i++ {
 		go receive(fmt.Sprintf("p-%d", i))
 	}
 	for {
@@ -114,7 +122,7 @@ func gatherBehindFirst(t *testing.T, s *Service, b *batchStore, n int) map[strin
 	}
 	close(b.release)
 	out := map[string]intakeResult{}
-	for range n + 1 {
+	for range w + n {
 		r := <-results
 		out[r.id] = r
 	}
@@ -125,7 +133,7 @@ func gatherBehindFirst(t *testing.T, s *Service, b *batchStore, n int) map[strin
 // together in one batch once it is; each is answered with its own
 // message.
 func TestIntakeStoresWebhooksArrivingTogetherInOneBatch(t *testing.T) {
-	b := newBatchStore()
+	b := newBatchStore(1)
 	s := &Service{store: b}
 	results := gatherBehindFirst(t, s, b, 5)
 	for id, r := range results {
@@ -136,13 +144,31 @@ func TestIntakeStoresWebhooksArrivingTogetherInOneBatch(t *testing.T) {
 	require.Len(t, calls, 2)
 	require.Equal(t, []string{"p-0"}, calls[0], "the first is stored at once, alone")
 	require.ElementsMatch(t, []string{"p-1", "p-2", "p-3", "p-4", "p-5"}, calls[1], "the others together")
-	require.False(t, s.intake.busy, "nothing left to store")
+	require.Zero(t, s.intake.running, "nothing left to store")
+}
+
+// With two writers (PostgreSQL), two messages are stored side by side,
+// and the messages arriving meanwhile go as one batch on the writer that
+// frees first.
+func TestIntakeStoresOnAsManyWritersAsTheStoreHas(t *testing.T) {
+	b := newBatchStore(2)
+	s := &Service{store: b}
+	results := gatherBehindFirst(t, s, b, 3)
+	for id, r := range results {
+		require.NoError(t, r.err)
+		require.Equal(t, id, r.got)
+	}
+	calls := b.callsMade()
+	require.Len(t, calls, 3)
+	require.ElementsMatch(t, [][]string{{"p-0"}, {"p-1"}}, calls[:2], "stored side by side, alone")
+	require.ElementsMatch(t, []string{"p-2", "p-3", "p-4"}, calls[2], "the others together")
+	require.Zero(t, s.intake.running, "nothing left to store")
 }
 
 // When a batch fails, each of its messages is stored on its own: a
 // message the store refuses fails its own webhook only.
 func TestIntakeStoresOneByOneWhenABatchFails(t *testing.T) {
-	b := newBatchStore()
+	b := newBatchStore(1)
 	b.batchFails, b.refused = true, "p-2"
 	s := &Service{store: b}
 	results := gatherBehindFirst(t, s, b, 3)

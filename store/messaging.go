@@ -265,10 +265,16 @@ type MessagingStore interface {
 	// the customer's live session on the number or a new one.
 	ReceiveInbound(ctx context.Context, in Inbound) (*InboundResult, error)
 	// ReceiveInbounds stores several messages as ReceiveInbound would, in
-	// one transaction and in their order (a customer's second message
-	// joins the session the first opened): all are stored, or none and
-	// the error. The results are in the messages' order.
+	// one transaction, each customer's in their order (a customer's second
+	// message joins the session the first opened): all are stored, or none
+	// and the error. The results are in the messages' order.
 	ReceiveInbounds(ctx context.Context, ins []Inbound) ([]*InboundResult, error)
+	// InboundWriters is how many ReceiveInbounds are worth running at
+	// once: 1 on SQLite, whose one connection runs transactions one after
+	// the other (the messages arriving meanwhile are better stored
+	// together), more on PostgreSQL, where transactions run side by side
+	// and each waits for round trips to the server.
+	InboundWriters() int
 	// QueueOutbound stores a message to send in a session that is not
 	// closed (an archived one opens again).
 	QueueOutbound(ctx context.Context, m *Message) error

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -188,14 +189,32 @@ func (s *sqlStore) ReceiveInbounds(ctx context.Context, ins []Inbound) ([]*Inbou
 	}
 }
 
-// receiveOnce stores the messages in one transaction, in their order: a
-// message sees what the ones before it did (the session the first message
-// of a new customer opened).
+func (s *sqlStore) InboundWriters() int {
+	if s.d.name == "sqlite" {
+		return 1
+	}
+	return idleConns / 2 // leaving connections for the rest of the service
+}
+
+// receiveOnce stores the messages in one transaction. They are stored in
+// the order of the sessions they go to — a customer's messages in their
+// own order, each seeing what the ones before it did (the session the
+// first message of a new customer opened) — so that transactions storing
+// side by side (PostgreSQL) lock sessions in the same order and never
+// wait for each other in a circle.
 func (s *sqlStore) receiveOnce(ctx context.Context, ins []Inbound) ([]*InboundResult, error) {
+	order := make([]int, len(ins))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		x, y := ins[a], ins[b]
+		return cmp.Or(strings.Compare(x.ChannelID, y.ChannelID), strings.Compare(x.Number, y.Number), strings.Compare(x.Customer, y.Customer))
+	})
 	out := make([]*InboundResult, len(ins))
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		for i, in := range ins {
-			res, err := s.receiveIn(ctx, tx, in)
+		for _, i := range order {
+			res, err := s.receiveIn(ctx, tx, ins[i])
 			if err != nil {
 				return err
 			}

@@ -45,6 +45,7 @@ func Run(t *testing.T, open Factory) {
 		"Inbound":           inbound,
 		"InboundRace":       inboundRace,
 		"InboundBatch":      inboundBatch,
+		"InboundSideBySide": inboundBatchesSideBySide,
 		"ChannelStamp":      channelStamp,
 		"Outbound":          outbound,
 		"NumberStatsSeries": numberStatsSeries,

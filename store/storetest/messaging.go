@@ -256,6 +256,41 @@ func inboundBatch(t *testing.T, s store.Store) {
 	require.False(t, again.Duplicate, "b-4 was not kept with the batch that failed")
 }
 
+// inboundBatchesSideBySide: batches stored at once, each with the same
+// customers in another order, neither fail nor wait for each other in a
+// circle (PostgreSQL would break such a deadlock by failing one).
+func inboundBatchesSideBySide(t *testing.T, s store.Store) {
+	channel(t, s, "cs2")
+	customers := []string{"+15550201", "+15550202", "+15550203", "+15550204"}
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for w := range 8 {
+		wg.Go(func() {
+			var batch []store.Inbound
+			for i := range customers {
+				c := customers[(i+w)%len(customers)]
+				if w%2 == 1 {
+					c = customers[len(customers)-1-(i+w)%len(customers)]
+				}
+				batch = append(batch, inboundMsg("cs2", "+14155550100", c, fmt.Sprintf("side-%d-%d", w, i), "hi", now()))
+			}
+			_, errs[w] = s.ReceiveInbounds(ctx, batch)
+		})
+	}
+	wg.Wait()
+	for w, err := range errs {
+		require.NoError(t, err, "batch %d", w)
+	}
+	for _, c := range customers {
+		list, err := s.ListSessions(ctx, store.SessionFilter{ChannelID: "cs2", Customer: c})
+		require.NoError(t, err)
+		require.Len(t, list, 1, "one session for %s", c)
+		msgs, err := s.Messages(ctx, list[0].ID)
+		require.NoError(t, err)
+		require.Len(t, msgs, 8, "a message from each batch")
+	}
+}
+
 // channelStamp: a channel's stamp stays the same while nothing changes,
 // and changes whenever the channel, its numbers, its integration or its
 // template do — also within the same millisecond, as here, where every
