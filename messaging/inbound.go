@@ -20,8 +20,37 @@ type WebhookAnswer struct {
 	Body        string
 }
 
-// channelByKey finds the channel a webhook URL names.
+// hookEntry is what a webhook URL's channel was read as (the channel and
+// its definition, client and variables) under the channel's stamp. It is
+// shared by the webhooks that come while the stamp stays the same: read
+// only.
+type hookEntry struct {
+	stamp string
+	ch    *store.Channel
+	res   *resolved
+}
+
+// channelByKey finds the channel a webhook URL names. Reading a channel
+// and what it needs (its numbers, its integration, its template) takes
+// several reads of the store, and on SQLite every read waits for the one
+// connection that also stores the messages; every webhook of a channel
+// would read the same. So the channel is read once per stamp
+// (store.ChannelStamp, one read, which changes whenever any of it does),
+// and a webhook that finds the stamp unchanged uses what was read under
+// it: the same as reading it all again, also when another replica made
+// the change. Webhooks arriving together share one read of the stamp.
 func (s *Service) channelByKey(ctx context.Context, key string) (*store.Channel, *resolved, error) {
+	stamp, err := s.stamps.get(ctx, key, func(ctx context.Context) (string, error) { return s.store.ChannelStamp(ctx, key) })
+	if errors.Is(err, store.ErrNotFound) {
+		s.hooks.Delete(key)
+		return nil, nil, problem(KindNotFound, "no channel has this webhook URL")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if e, ok := s.hooks.Load(key); ok && e.(hookEntry).stamp == stamp {
+		return e.(hookEntry).ch, e.(hookEntry).res, nil
+	}
 	ch, err := s.store.ChannelByWebhookKey(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, problem(KindNotFound, "no channel has this webhook URL")
@@ -33,6 +62,9 @@ func (s *Service) channelByKey(ctx context.Context, key string) (*store.Channel,
 	if err != nil {
 		return nil, nil, err
 	}
+	// Read after the stamp, the channel is as new as the stamp or newer:
+	// a change in between makes the next webhook read it again.
+	s.hooks.Store(key, hookEntry{stamp: stamp, ch: ch, res: res})
 	return ch, res, nil
 }
 
@@ -120,7 +152,7 @@ func (s *Service) receive(ctx context.Context, ch *store.Channel, res *resolved,
 	}
 	now := s.cfg.Now()
 	customer := NormalizeAddress(in.From)
-	result, err := s.store.ReceiveInbound(ctx, store.Inbound{ChannelID: ch.ID, ProviderID: in.ProviderID, Number: num.Number,
+	result, err := s.receiveInbound(ctx, store.Inbound{ChannelID: ch.ID, ProviderID: in.ProviderID, Number: num.Number,
 		Customer: customer, Route: routeOf(num), Now: now,
 		Message: &store.Message{ID: store.NewID("msg"), Text: in.Text, MediaURLs: in.MediaURLs, CreatedAt: now}})
 	if err != nil {

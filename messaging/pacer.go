@@ -9,19 +9,28 @@ import (
 // pacer spaces one channel's requests to its provider and keeps its
 // messages in order: each message takes a ticket when it is dispatched,
 // its first request goes out only after the requests of every earlier
-// ticket, and every request goes out at least interval after the one
-// before it went out.
+// ticket, and each request is due an interval after the one before it.
 //
 // The gate sits right before the request goes out (engine.RunOptions.Pace),
 // after its request slots are taken: a slot across replicas is a database
 // round trip or more, and a pace kept before it let requests that got
-// their slot late bunch up with the next ones. It measures from the
-// moment a request actually left, not from when it was due: a token
-// bucket (x/time/rate) keeps an ideal timeline, so a request that leaves
-// late lets the next ones catch up and go out closer together than the
-// rate allows. Here lateness only ever widens the gaps. Messages are
-// prepared (marked sending, rendered, given slots) while the ones before
-// them wait for their time, so the work before the gate costs no rate.
+// their slot late bunch up with the next ones. Messages are prepared
+// (marked sending, rendered, given slots) while the ones before them wait
+// for their time, so the work before the gate costs no rate.
+//
+// When a request is due depends on how late the one before it went out.
+// A timer fires late by up to a millisecond or so (Go's timers wake on
+// the millisecond); counted from when the request actually left, every
+// interval would grow by that much — 10 ms become 11, and a channel
+// meant to send 100 messages a second sends 91. So the schedule is kept:
+// the next request is due an interval after the one before was due —
+// unless that one went out more than catchUp late (the sender fell
+// behind, the machine stalled), and then an interval after it went out,
+// less catchUp. A token bucket (x/time/rate) would keep its ideal
+// timeline whatever happened, so that after a stall the next requests
+// catch up and go out as close together as they can; here no two
+// requests go out less than interval − catchUp apart, and any n+1 of
+// them span at least n intervals − catchUp.
 //
 // It runs on the real clock, never on the service's Now, which tests move
 // by hours.
@@ -32,11 +41,18 @@ type pacer struct {
 	mu       sync.Mutex
 	interval time.Duration
 	last     time.Time       // when the last request went out; zero: none yet
+	lastDue  time.Time       // when it was due
 	issued   uint64          // tickets handed out
 	next     uint64          // the ticket whose first request goes out next
 	dropped  map[uint64]bool // tickets finished before their turn
 	busy     bool            // a request holds the gate, waiting out its interval
 	moved    chan struct{}   // closed (and replaced) when next moves or the gate frees
+}
+
+// catchUp is how much of a request's lateness the next ones may make up:
+// a quarter of the interval at most, so that requests never bunch up.
+func catchUp(interval time.Duration) time.Duration {
+	return min(2*time.Millisecond, interval/4)
 }
 
 func newPacer(interval time.Duration) *pacer {
@@ -89,12 +105,13 @@ func (p *pacer) advance() {
 }
 
 // wait returns when a request of the ticket's message may go out, and
-// counts it as gone out then: at is that moment, from which the next
-// request is spaced. A later attempt of a message already out
-// (a retry) keeps only the spacing. It gives up when either context ends:
-// the request's own, or the sender's (a request not yet out when the
-// sender stops stays unsent).
-func (p *pacer) wait(ctx, sender context.Context, ticket uint64) (at time.Time, err error) {
+// counts it as gone out then, at. due is when it was due: an interval
+// after the request before it (see pacer), or when it came to the gate if
+// that was later; at minus due is how late the pacer let it out. A later
+// attempt of a message already out (a retry) keeps only the spacing. It
+// gives up when either context ends: the request's own, or the sender's
+// (a request not yet out when the sender stops stays unsent).
+func (p *pacer) wait(ctx, sender context.Context, ticket uint64) (due, at time.Time, err error) {
 	for {
 		p.mu.Lock()
 		if ticket <= p.next && !p.busy {
@@ -107,16 +124,16 @@ func (p *pacer) wait(ctx, sender context.Context, ticket uint64) (at time.Time, 
 		select {
 		case <-moved:
 		case <-ctx.Done():
-			return time.Time{}, context.Cause(ctx)
+			return time.Time{}, time.Time{}, context.Cause(ctx)
 		case <-sender.Done():
-			return time.Time{}, context.Cause(sender)
+			return time.Time{}, time.Time{}, context.Cause(sender)
 		}
 	}
 	defer func() {
 		p.mu.Lock()
 		p.busy = false
 		if err == nil {
-			p.last = at
+			p.last, p.lastDue = at, due
 			if ticket == p.next {
 				p.next++
 			}
@@ -124,24 +141,32 @@ func (p *pacer) wait(ctx, sender context.Context, ticket uint64) (at time.Time, 
 		p.advance()
 		p.mu.Unlock()
 	}()
+	took := p.now()
 	for {
 		p.mu.Lock()
-		last, interval := p.last, p.interval
+		last, lastDue, interval := p.last, p.lastDue, p.interval
 		p.mu.Unlock()
 		now := p.now()
-		d := last.Add(interval).Sub(now)
-		if last.IsZero() || d <= 0 {
-			return now, nil
+		due = lastDue
+		if from := last.Add(-catchUp(interval)); from.After(due) {
+			due = from // it went out more than catchUp late
 		}
-		fired, stop := p.timer(d)
+		due = due.Add(interval)
+		if last.IsZero() || due.Before(took) {
+			due = took
+		}
+		if !now.Before(due) {
+			return due, now, nil
+		}
+		fired, stop := p.timer(due.Sub(now))
 		select {
 		case <-fired:
 		case <-ctx.Done():
 			stop()
-			return time.Time{}, context.Cause(ctx)
+			return time.Time{}, time.Time{}, context.Cause(ctx)
 		case <-sender.Done():
 			stop()
-			return time.Time{}, context.Cause(sender)
+			return time.Time{}, time.Time{}, context.Cause(sender)
 		}
 	}
 }

@@ -59,7 +59,7 @@ func (c *fakeClock) nextTimer(t *testing.T) fakeTimer {
 
 // waitErr is p.wait's error alone.
 func waitErr(p *pacer, ctx, sender context.Context, ticket uint64) error {
-	_, err := p.wait(ctx, sender, ticket)
+	_, _, err := p.wait(ctx, sender, ticket)
 	return err
 }
 
@@ -70,8 +70,8 @@ func pacedBy(c *fakeClock, interval time.Duration) *pacer {
 }
 
 // A request that goes out late pushes the next one back: the spacing is
-// counted from when a request went out, never from when it was due, so
-// lateness cannot bunch requests up (a token bucket lets the next ones
+// counted from when it went out (less catchUp), not from when it was due,
+// so lateness cannot bunch requests up (a token bucket lets the next ones
 // catch up on its ideal timeline).
 func TestPacerCountsFromWhenRequestsWentOut(t *testing.T) {
 	c := newFakeClock()
@@ -83,7 +83,7 @@ func TestPacerCountsFromWhenRequestsWentOut(t *testing.T) {
 	second := make(chan time.Time, 1)
 	ticket := p.take()
 	go func() {
-		at, err := p.wait(bg, bg, ticket)
+		_, at, err := p.wait(bg, bg, ticket)
 		assert.NoError(t, err)
 		second <- at
 	}()
@@ -98,10 +98,54 @@ func TestPacerCountsFromWhenRequestsWentOut(t *testing.T) {
 	ticket = p.take()
 	go func() { third <- waitErr(p, bg, bg, ticket) }()
 	tm = c.nextTimer(t)
-	require.Equal(t, 100*time.Millisecond, tm.d, "a full interval after the late one, not 20 ms")
-	c.set(late.Add(100 * time.Millisecond))
+	require.Equal(t, 98*time.Millisecond, tm.d, "an interval after the late one less catchUp (2 ms), not 20 ms")
+	c.set(late.Add(98 * time.Millisecond))
 	tm.fire <- c.Now()
 	require.NoError(t, <-third)
+}
+
+// A timer that fires a little late (Go's timers wake on the millisecond)
+// does not slow the channel down: a request at most catchUp late keeps
+// the schedule, and the next is due an interval after it was due, not
+// after it went.
+func TestPacerKeepsTheScheduleWhenATimerFiresALittleLate(t *testing.T) {
+	c := newFakeClock()
+	p := pacedBy(c, 10*time.Millisecond)
+	bg := context.Background()
+	t0 := c.Now()
+	require.NoError(t, waitErr(p, bg, bg, p.take()))
+	for i := 1; i <= 3; i++ {
+		done := make(chan [2]time.Time, 1)
+		ticket := p.take()
+		go func() {
+			due, at, err := p.wait(bg, bg, ticket)
+			assert.NoError(t, err)
+			done <- [2]time.Time{due, at}
+		}()
+		tm := c.nextTimer(t)
+		want := t0.Add(time.Duration(i) * 10 * time.Millisecond)
+		require.Equal(t, want.Sub(c.Now()), tm.d, "request %d is due on the schedule", i)
+		c.set(want.Add(2 * time.Millisecond)) // the timer fires 2 ms late
+		tm.fire <- c.Now()
+		got := <-done
+		require.Equal(t, want, got[0], "due")
+		require.Equal(t, want.Add(2*time.Millisecond), got[1], "went out")
+	}
+}
+
+// A request that comes to the gate after its time goes at once, and the
+// schedule starts again from it.
+func TestPacerLetsARequestGoAtOnceWhenItComesAfterItsTime(t *testing.T) {
+	c := newFakeClock()
+	p := pacedBy(c, 100*time.Millisecond)
+	bg := context.Background()
+	require.NoError(t, waitErr(p, bg, bg, p.take()))
+	c.set(c.Now().Add(time.Second)) // the channel had nothing to send
+	came := c.Now()
+	due, at, err := p.wait(bg, bg, p.take())
+	require.NoError(t, err)
+	require.Equal(t, came, due)
+	require.Equal(t, came, at)
 }
 
 // Messages go out in the order of their tickets, whichever is ready

@@ -174,6 +174,11 @@ type Service struct {
 
 	integ Integrations
 	defs  sync.Map // template Key → definedEntry: one definition per compiled template
+	hooks sync.Map // webhook key → hookEntry: each channel read once per stamp for its webhooks
+
+	intake     intake                           // inbound messages stored in batches
+	stamps     sharedReads[string]              // channels' stamps by webhook key, read once for the webhooks asking together
+	queueReads sharedReads[*store.MessageQueue] // queues by id, read once for those asking together
 
 	mu      sync.Mutex
 	senders map[string]*sender // channels whose messages this process sends
@@ -279,11 +284,13 @@ func (s *Service) audience(ctx context.Context, ses *store.Session) []string {
 	if ses.QueueID == "" {
 		return nil
 	}
-	q, err := s.store.GetQueue(ctx, ses.QueueID)
+	q, err := s.queueReads.get(ctx, ses.QueueID, func(ctx context.Context) (*store.MessageQueue, error) {
+		return s.store.GetQueue(ctx, ses.QueueID)
+	})
 	if err != nil {
 		return nil
 	}
-	return q.Agents
+	return slices.Clone(q.Agents) // q is shared with the others who read it
 }
 
 func (s *Service) publish(ctx context.Context, typ string, to []string, data any) {

@@ -130,6 +130,11 @@ func (d *desk) createSMS() *store.Channel {
 
 // inbound delivers a signed generic SMS webhook from the customer.
 func (d *desk) inbound(ch *store.Channel, id, text string, media ...string) (messaging.WebhookAnswer, error) {
+	return d.inboundSigned(ch, deskSecret, id, text, media...)
+}
+
+// inboundSigned is inbound signed with a secret of the test's choosing.
+func (d *desk) inboundSigned(ch *store.Channel, secret, id, text string, media ...string) (messaging.WebhookAnswer, error) {
 	urls := "[]"
 	if len(media) > 0 {
 		urls = fmt.Sprintf(`[{"url":%q}]`, media[0])
@@ -138,7 +143,7 @@ func (d *desk) inbound(ch *store.Channel, id, text string, media ...string) (mes
 		`"to":[{"phone_number":%q}],"text":%q,"media":%s,"received_at":"2026-11-22T10:00:00.000+00:00","record_type":"message"}}}`,
 		id, id, deskCustomer, deskNumber, text, urls)
 	r := messaging.WebhookRequest{URL: d.svc.WebhookURL(ch), Body: []byte(body),
-		Header: headers("Content-Type", "application/json", "X-Signature-256", "sha256="+hmacHex(deskSecret, body))}
+		Header: headers("Content-Type", "application/json", "X-Signature-256", "sha256="+hmacHex(secret, body))}
 	return d.svc.HandleWebhook(d.ctx, ch.WebhookKey, r, strings.NewReader(body))
 }
 
@@ -433,4 +438,38 @@ func TestUpdateAndDeleteChannel(t *testing.T) {
 	_, err = d.svc.Channel(d.ctx, ch.ID)
 	problemOf(t, err, messaging.KindNotFound)
 	require.Equal(t, "channel "+ch.ID+" not found", problemOf(t, d.svc.DeleteChannel(d.ctx, ch.ID), messaging.KindNotFound).Message)
+}
+
+// A channel is read once for the webhooks that come while it does not
+// change; a change is seen by the very next webhook: a new secret, the
+// template replaced, the channel deleted.
+func TestWebhooksSeeChannelChangesAtOnce(t *testing.T) {
+	d := newDesk(t)
+	ch := d.createSMS()
+	ans, err := d.inbound(ch, "in-1", "Hello")
+	require.NoError(t, err)
+	require.Equal(t, 204, ans.Status)
+
+	spec := d.smsSpec()
+	spec.TemplateID = ""
+	spec.Fields["secret"] = "whsec-rotated"
+	_, err = d.svc.UpdateChannel(d.ctx, ch.ID, spec)
+	require.NoError(t, err)
+	_, err = d.inbound(ch, "in-2", "Signed with the old secret")
+	problemOf(t, err, messaging.KindBadSignature)
+	ans, err = d.inboundSigned(ch, "whsec-rotated", "in-3", "Signed with the new one")
+	require.NoError(t, err)
+	require.Equal(t, 204, ans.Status)
+
+	tpl, err := d.st.GetTemplate(d.ctx, "tpl_sms")
+	require.NoError(t, err)
+	tpl.XML = []byte(strings.Replace(string(tpl.XML), `Name="AnswerStatus" Value="204"`, `Name="AnswerStatus" Value="200"`, 1))
+	require.NoError(t, d.st.ReplaceTemplate(d.ctx, tpl))
+	ans, err = d.inboundSigned(ch, "whsec-rotated", "in-4", "After the template changed")
+	require.NoError(t, err)
+	require.Equal(t, 200, ans.Status, "answered as the replaced template says")
+
+	require.NoError(t, d.svc.DeleteChannel(d.ctx, ch.ID))
+	_, err = d.inboundSigned(ch, "whsec-rotated", "in-5", "To a deleted channel")
+	problemOf(t, err, messaging.KindNotFound)
 }

@@ -22,7 +22,7 @@ import (
 // second promise: when requests are handed to the network. The fake
 // provider's receive times add the way there — here, an in-process server
 // scheduled on a loaded machine, measured at over 100 ms — which no sender
-// controls (paceOf's 5% margin absorbs 50 ms of it for real providers).
+// controls (paceOf's margin absorbs 8 ms of it for real providers).
 type sendLog struct {
 	mu    sync.Mutex
 	sends []goingOut

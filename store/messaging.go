@@ -239,6 +239,15 @@ type MessagingStore interface {
 	UpdateChannel(ctx context.Context, ch *Channel) error
 	GetChannel(ctx context.Context, id string) (*Channel, error)
 	ChannelByWebhookKey(ctx context.Context, key string) (*Channel, error)
+	// ChannelStamp is a stamp of the channel with the webhook key: its id
+	// and a digest of all that makes it up — its row and numbers, its
+	// integration's template, fields, secrets and settings, and that
+	// template's content. Whenever any of these changes, the stamp
+	// changes, so what was read of them while the stamp was the same is
+	// still true. One read of a few rows, where reading the channel and
+	// what it needs takes several. ErrNotFound when no channel has the
+	// key.
+	ChannelStamp(ctx context.Context, key string) (string, error)
 	ListChannels(ctx context.Context) ([]*Channel, error)
 	// DeleteChannel removes a channel and its integration; its live
 	// sessions are closed, the history kept.
@@ -255,6 +264,17 @@ type MessagingStore interface {
 	// ReceiveInbound stores a customer's message: once per provider id, in
 	// the customer's live session on the number or a new one.
 	ReceiveInbound(ctx context.Context, in Inbound) (*InboundResult, error)
+	// ReceiveInbounds stores several messages as ReceiveInbound would, in
+	// one transaction, each customer's in their order (a customer's second
+	// message joins the session the first opened): all are stored, or none
+	// and the error. The results are in the messages' order.
+	ReceiveInbounds(ctx context.Context, ins []Inbound) ([]*InboundResult, error)
+	// InboundWriters is how many ReceiveInbounds are worth running at
+	// once: 1 on SQLite, whose one connection runs transactions one after
+	// the other (the messages arriving meanwhile are better stored
+	// together), more on PostgreSQL, where transactions run side by side
+	// and each waits for round trips to the server.
+	InboundWriters() int
 	// QueueOutbound stores a message to send in a session that is not
 	// closed (an archived one opens again).
 	QueueOutbound(ctx context.Context, m *Message) error

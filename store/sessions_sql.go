@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -146,12 +147,41 @@ func (s *sqlStore) liveSession(ctx context.Context, tx *sql.Tx, channelID, numbe
 	return list[0], nil
 }
 
+// touchLiveSession opens the customer's live session on the number again
+// and sets its times to the inbound message's, and returns it as it is
+// now; nil when the customer has no live session.
+func (s *sqlStore) touchLiveSession(ctx context.Context, tx *sql.Tx, in Inbound) (*Session, error) {
+	now := ms(in.Now)
+	rows, err := tx.QueryContext(ctx, s.q("UPDATE sessions SET state = 'open', last_message_at = ?, last_inbound_at = ?, updated_at = ? "+
+		"WHERE channel_id = ? AND number = ? AND customer = ? AND state <> 'closed' AND deleted = 0 RETURNING "+sessionCols),
+		now, now, now, in.ChannelID, in.Number, in.Customer)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ses *Session
+	for rows.Next() {
+		if ses, err = scanSession(rows); err != nil {
+			return nil, err
+		}
+	}
+	return ses, rows.Err()
+}
+
 func (s *sqlStore) ReceiveInbound(ctx context.Context, in Inbound) (*InboundResult, error) {
+	res, err := s.ReceiveInbounds(ctx, []Inbound{in})
+	if err != nil {
+		return nil, err
+	}
+	return res[0], nil
+}
+
+func (s *sqlStore) ReceiveInbounds(ctx context.Context, ins []Inbound) ([]*InboundResult, error) {
 	// Two first messages of one customer on two replicas both find no live
 	// session; the unique index lets one create it, and the other, tried
 	// again, joins it.
 	for attempt := 0; ; attempt++ {
-		res, err := s.receiveOnce(ctx, in)
+		res, err := s.receiveOnce(ctx, ins)
 		if err != nil && s.d.isUnique(err) && attempt < 3 {
 			continue
 		}
@@ -159,60 +189,94 @@ func (s *sqlStore) ReceiveInbound(ctx context.Context, in Inbound) (*InboundResu
 	}
 }
 
-func (s *sqlStore) receiveOnce(ctx context.Context, in Inbound) (*InboundResult, error) {
-	res := &InboundResult{}
+func (s *sqlStore) InboundWriters() int {
+	if s.d.name == "sqlite" {
+		return 1
+	}
+	return sqlConns / 2 // leaving connections for the rest of the service
+}
+
+// receiveOnce stores the messages in one transaction. They are stored in
+// the order of the sessions they go to — a customer's messages in their
+// own order, each seeing what the ones before it did (the session the
+// first message of a new customer opened) — so that transactions storing
+// side by side (PostgreSQL) lock sessions in the same order and never
+// wait for each other in a circle.
+func (s *sqlStore) receiveOnce(ctx context.Context, ins []Inbound) ([]*InboundResult, error) {
+	order := make([]int, len(ins))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		x, y := ins[a], ins[b]
+		return cmp.Or(strings.Compare(x.ChannelID, y.ChannelID), strings.Compare(x.Number, y.Number), strings.Compare(x.Customer, y.Customer))
+	})
+	out := make([]*InboundResult, len(ins))
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if in.ProviderID != "" {
-			r, err := tx.ExecContext(ctx, s.q("INSERT INTO webhook_receipts (channel_id, provider_id, received_at) VALUES (?, ?, ?) ON CONFLICT (channel_id, provider_id) DO NOTHING"),
-				in.ChannelID, in.ProviderID, ms(in.Now))
+		for _, i := range order {
+			res, err := s.receiveIn(ctx, tx, ins[i])
 			if err != nil {
 				return err
 			}
-			if n, err := r.RowsAffected(); err != nil {
-				return err
-			} else if n == 0 {
-				res.Duplicate = true
-				return nil
-			}
+			out[i] = res
 		}
-		ses, err := s.liveSession(ctx, tx, in.ChannelID, in.Number, in.Customer)
-		if err != nil {
-			return err
-		}
-		if ses == nil {
-			ses = &Session{ID: NewID("ses"), ChannelID: in.ChannelID, Number: in.Number, Customer: in.Customer, State: SessionOpen,
-				QueueID: in.Route.QueueID, Assignee: in.Route.Assignee, CreatedAt: in.Now, UpdatedAt: in.Now, LastMessageAt: in.Now}
-			if err := s.insertSession(ctx, tx, ses); err != nil {
-				return err
-			}
-			detail := map[string]string{"customer": in.Customer}
-			if in.Route.QueueID != "" {
-				detail["queue"] = in.Route.QueueID
-			} else {
-				detail["extension"] = in.Route.Assignee
-			}
-			if err := s.insertEvent(ctx, tx, &SessionEvent{SessionID: ses.ID, Type: EventCreated, Actor: "customer", Detail: detail, At: in.Now}); err != nil {
-				return err
-			}
-			res.Created = true
-		}
-		m := in.Message
-		m.SessionID, m.ChannelID, m.Number, m.Customer = ses.ID, in.ChannelID, in.Number, in.Customer
-		m.Direction, m.Status, m.ProviderID = DirectionIn, MessageReceived, in.ProviderID
-		if err := s.insertMessage(ctx, tx, m); err != nil {
-			return err
-		}
-		// A customer's message brings an archived session back to the
-		// agent's recent list.
-		ses.State, ses.LastMessageAt, ses.LastInboundAt, ses.UpdatedAt = SessionOpen, in.Now, in.Now, in.Now
-		if _, err := tx.ExecContext(ctx, s.q("UPDATE sessions SET state = ?, last_message_at = ?, last_inbound_at = ?, updated_at = ? WHERE id = ?"),
-			ses.State, ms(in.Now), ms(in.Now), ms(in.Now), ses.ID); err != nil {
-			return err
-		}
-		res.Session, res.Message = ses, m
 		return nil
 	})
-	return res, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// receiveIn stores one message in tx.
+func (s *sqlStore) receiveIn(ctx context.Context, tx *sql.Tx, in Inbound) (*InboundResult, error) {
+	res := &InboundResult{}
+	if in.ProviderID != "" {
+		r, err := tx.ExecContext(ctx, s.q("INSERT INTO webhook_receipts (channel_id, provider_id, received_at) VALUES (?, ?, ?) ON CONFLICT (channel_id, provider_id) DO NOTHING"),
+			in.ChannelID, in.ProviderID, ms(in.Now))
+		if err != nil {
+			return nil, err
+		}
+		if n, err := r.RowsAffected(); err != nil {
+			return nil, err
+		} else if n == 0 {
+			res.Duplicate = true
+			return res, nil
+		}
+	}
+	// The customer's live session takes the message: it is open again (a
+	// message brings an archived session back to the agent's recent list)
+	// and its times move, in the one statement that finds and locks it.
+	ses, err := s.touchLiveSession(ctx, tx, in)
+	if err != nil {
+		return nil, err
+	}
+	if ses == nil {
+		ses = &Session{ID: NewID("ses"), ChannelID: in.ChannelID, Number: in.Number, Customer: in.Customer, State: SessionOpen,
+			QueueID: in.Route.QueueID, Assignee: in.Route.Assignee, CreatedAt: in.Now, UpdatedAt: in.Now, LastMessageAt: in.Now,
+			LastInboundAt: in.Now}
+		if err := s.insertSession(ctx, tx, ses); err != nil {
+			return nil, err
+		}
+		detail := map[string]string{"customer": in.Customer}
+		if in.Route.QueueID != "" {
+			detail["queue"] = in.Route.QueueID
+		} else {
+			detail["extension"] = in.Route.Assignee
+		}
+		if err := s.insertEvent(ctx, tx, &SessionEvent{SessionID: ses.ID, Type: EventCreated, Actor: "customer", Detail: detail, At: in.Now}); err != nil {
+			return nil, err
+		}
+		res.Created = true
+	}
+	m := in.Message
+	m.SessionID, m.ChannelID, m.Number, m.Customer = ses.ID, in.ChannelID, in.Number, in.Customer
+	m.Direction, m.Status, m.ProviderID = DirectionIn, MessageReceived, in.ProviderID
+	if err := s.insertMessage(ctx, tx, m); err != nil {
+		return nil, err
+	}
+	res.Session, res.Message = ses, m
+	return res, nil
 }
 
 func (s *sqlStore) QueueOutbound(ctx context.Context, m *Message) error {

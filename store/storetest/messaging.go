@@ -215,6 +215,130 @@ func inboundRace(t *testing.T, s store.Store) {
 	require.Len(t, msgs, 8)
 }
 
+// inboundBatch: messages stored together are stored as they would be one
+// by one, in their order — a new customer's second message joins the
+// session the first opened, a provider id given twice is stored once —
+// and all or none of them are.
+func inboundBatch(t *testing.T, s store.Store) {
+	channel(t, s, "cb")
+	t0 := now()
+	res, err := s.ReceiveInbounds(ctx, []store.Inbound{
+		inboundMsg("cb", "+14155550100", "+15550101", "b-1", "one", t0),
+		inboundMsg("cb", "+14155550100", "+15550101", "b-2", "two", t0),
+		inboundMsg("cb", "+14155550100", "+15550101", "b-1", "one again", t0),
+		inboundMsg("cb", "+14155550199", "+15550102", "b-3", "to the queue", t0),
+	})
+	require.NoError(t, err)
+	require.Len(t, res, 4)
+	require.True(t, res[0].Created)
+	require.False(t, res[1].Created || res[1].Duplicate)
+	require.Equal(t, res[0].Session.ID, res[1].Session.ID, "the second message joins the session the first opened")
+	require.True(t, res[2].Duplicate, "a provider id given twice is stored once")
+	require.True(t, res[3].Created)
+	require.Equal(t, "q1", res[3].Session.QueueID)
+	msgs, err := s.Messages(ctx, res[0].Session.ID)
+	require.NoError(t, err)
+	require.Len(t, msgs, 2)
+	require.Equal(t, []string{"one", "two"}, []string{msgs[0].Text, msgs[1].Text})
+	require.Equal(t, res[1].Message, msgs[1])
+	tl, err := s.Timeline(ctx, res[0].Session.ID)
+	require.NoError(t, err)
+	require.Len(t, tl, 1, "one session created")
+
+	// A message the store refuses (its id is taken) fails the batch, and
+	// the messages before it are not kept.
+	taken := inboundMsg("cb", "+14155550100", "+15550101", "b-5", "taken id", t0)
+	taken.Message.ID = msgs[0].ID
+	_, err = s.ReceiveInbounds(ctx, []store.Inbound{inboundMsg("cb", "+14155550100", "+15550101", "b-4", "four", t0), taken})
+	require.Error(t, err)
+	again, err := s.ReceiveInbound(ctx, inboundMsg("cb", "+14155550100", "+15550101", "b-4", "four", t0))
+	require.NoError(t, err)
+	require.False(t, again.Duplicate, "b-4 was not kept with the batch that failed")
+}
+
+// inboundBatchesSideBySide: batches stored at once, each with the same
+// customers in another order, neither fail nor wait for each other in a
+// circle (PostgreSQL would break such a deadlock by failing one).
+func inboundBatchesSideBySide(t *testing.T, s store.Store) {
+	channel(t, s, "cs2")
+	customers := []string{"+15550201", "+15550202", "+15550203", "+15550204"}
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for w := range 8 {
+		wg.Go(func() {
+			var batch []store.Inbound
+			for i := range customers {
+				c := customers[(i+w)%len(customers)]
+				if w%2 == 1 {
+					c = customers[len(customers)-1-(i+w)%len(customers)]
+				}
+				batch = append(batch, inboundMsg("cs2", "+14155550100", c, fmt.Sprintf("side-%d-%d", w, i), "hi", now()))
+			}
+			_, errs[w] = s.ReceiveInbounds(ctx, batch)
+		})
+	}
+	wg.Wait()
+	for w, err := range errs {
+		require.NoError(t, err, "batch %d", w)
+	}
+	for _, c := range customers {
+		list, err := s.ListSessions(ctx, store.SessionFilter{ChannelID: "cs2", Customer: c})
+		require.NoError(t, err)
+		require.Len(t, list, 1, "one session for %s", c)
+		msgs, err := s.Messages(ctx, list[0].ID)
+		require.NoError(t, err)
+		require.Len(t, msgs, 8, "a message from each batch")
+	}
+}
+
+// channelStamp: a channel's stamp stays the same while nothing changes,
+// and changes whenever the channel, its numbers, its integration or its
+// template do — also within the same millisecond, as here, where every
+// update keeps the times it was stored with.
+func channelStamp(t *testing.T, s store.Store) {
+	ch := channel(t, s, "cst")
+	_, err := s.ChannelStamp(ctx, "key-none")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	first, err := s.ChannelStamp(ctx, "key-cst")
+	require.NoError(t, err)
+	same, err := s.ChannelStamp(ctx, "key-cst")
+	require.NoError(t, err)
+	require.Equal(t, first, same, "nothing changed")
+	seen := map[string]bool{first: true}
+	changed := func(what string) {
+		t.Helper()
+		st, err := s.ChannelStamp(ctx, "key-cst")
+		require.NoError(t, err)
+		require.False(t, seen[st], "the stamp after %s is one seen before", what)
+		seen[st] = true
+	}
+	ch.Numbers[0].DestID = "1002"
+	require.NoError(t, s.UpdateChannel(ctx, ch))
+	changed("a number routed elsewhere")
+	ch.Settings = []byte(`{"keywordReplies":{"help":"Call us now"}}`)
+	require.NoError(t, s.UpdateChannel(ctx, ch))
+	changed("the channel's settings changed")
+
+	in, err := s.GetIntegration(ctx, "cst")
+	require.NoError(t, err)
+	in.Secrets = map[string]string{"api_token": "rotated"}
+	require.NoError(t, s.UpdateIntegration(ctx, in))
+	changed("a secret changed")
+	in.Fields = map[string]string{"base_url": "https://y.test"}
+	require.NoError(t, s.UpdateIntegration(ctx, in))
+	changed("a field changed")
+
+	tp, err := s.GetTemplate(ctx, "tsms")
+	require.NoError(t, err)
+	tp.XML = []byte(`<Information Key="` + tp.Key + `" Version="2"/>`)
+	require.NoError(t, s.ReplaceTemplate(ctx, tp))
+	changed("its template replaced")
+
+	require.NoError(t, s.DeleteChannel(ctx, "cst", now()))
+	_, err = s.ChannelStamp(ctx, "key-cst")
+	require.ErrorIs(t, err, store.ErrNotFound, "a deleted channel")
+}
+
 func outbound(t *testing.T, s store.Store) {
 	channel(t, s, "co")
 	res, err := s.ReceiveInbound(ctx, inboundMsg("co", "+14155550100", "+15552222", "in-1", "Hi", now()))
