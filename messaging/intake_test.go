@@ -112,10 +112,7 @@ func gatherBehindFirst(t *testing.T, s *Service, b *batchStore, n int) map[strin
 		go receive(fmt.Sprintf("p-%d", i))
 	}
 	for {
-		s.intake.mu.Lock()
-		waiting := len(s.intake.pending)
-		s.intake.mu.Unlock()
-		if waiting == n {
+		if s.intake.Pending() == n {
 			break
 		}
 		runtime.Gosched()
@@ -134,7 +131,7 @@ func gatherBehindFirst(t *testing.T, s *Service, b *batchStore, n int) map[strin
 // message.
 func TestIntakeStoresWebhooksArrivingTogetherInOneBatch(t *testing.T) {
 	b := newBatchStore(1)
-	s := &Service{store: b}
+	s := &Service{store: b, intake: newIntake(b)}
 	results := gatherBehindFirst(t, s, b, 5)
 	for id, r := range results {
 		require.NoError(t, r.err)
@@ -144,7 +141,7 @@ func TestIntakeStoresWebhooksArrivingTogetherInOneBatch(t *testing.T) {
 	require.Len(t, calls, 2)
 	require.Equal(t, []string{"p-0"}, calls[0], "the first is stored at once, alone")
 	require.ElementsMatch(t, []string{"p-1", "p-2", "p-3", "p-4", "p-5"}, calls[1], "the others together")
-	require.Zero(t, s.intake.running, "nothing left to store")
+	require.Zero(t, s.intake.Pending(), "nothing left to store")
 }
 
 // With two writers (PostgreSQL), two messages are stored side by side,
@@ -152,7 +149,7 @@ func TestIntakeStoresWebhooksArrivingTogetherInOneBatch(t *testing.T) {
 // frees first.
 func TestIntakeStoresOnAsManyWritersAsTheStoreHas(t *testing.T) {
 	b := newBatchStore(2)
-	s := &Service{store: b}
+	s := &Service{store: b, intake: newIntake(b)}
 	results := gatherBehindFirst(t, s, b, 3)
 	for id, r := range results {
 		require.NoError(t, r.err)
@@ -162,7 +159,7 @@ func TestIntakeStoresOnAsManyWritersAsTheStoreHas(t *testing.T) {
 	require.Len(t, calls, 3)
 	require.ElementsMatch(t, [][]string{{"p-0"}, {"p-1"}}, calls[:2], "stored side by side, alone")
 	require.ElementsMatch(t, []string{"p-2", "p-3", "p-4"}, calls[2], "the others together")
-	require.Zero(t, s.intake.running, "nothing left to store")
+	require.Zero(t, s.intake.Pending(), "nothing left to store")
 }
 
 // When a batch fails, each of its messages is stored on its own: a
@@ -170,7 +167,7 @@ func TestIntakeStoresOnAsManyWritersAsTheStoreHas(t *testing.T) {
 func TestIntakeStoresOneByOneWhenABatchFails(t *testing.T) {
 	b := newBatchStore(1)
 	b.batchFails, b.refused = true, "p-2"
-	s := &Service{store: b}
+	s := &Service{store: b, intake: newIntake(b)}
 	results := gatherBehindFirst(t, s, b, 3)
 	for id, r := range results {
 		if id == "p-2" {

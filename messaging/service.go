@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/internal/configcheck"
+	"github.com/switchboard/switchboard/internal/groupcommit"
 	"github.com/switchboard/switchboard/store"
 )
 
@@ -176,9 +177,9 @@ type Service struct {
 	defs  sync.Map // template Key → definedEntry: one definition per compiled template
 	hooks sync.Map // webhook key → hookEntry: each channel read once per stamp for its webhooks
 
-	intake     intake                           // inbound messages stored in batches
-	stamps     sharedReads[string]              // channels' stamps by webhook key, read once for the webhooks asking together
-	queueReads sharedReads[*store.MessageQueue] // queues by id, read once for those asking together
+	intake     *groupcommit.Committer[*inboundItem] // inbound messages stored in batches (newIntake)
+	stamps     sharedReads[string]                  // channels' stamps by webhook key, read once for the webhooks asking together
+	queueReads sharedReads[*store.MessageQueue]     // queues by id, read once for those asking together
 
 	mu      sync.Mutex
 	senders map[string]*sender // channels whose messages this process sends
@@ -195,7 +196,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	cfg = cfg.WithDefaults()
 	return &Service{cfg: cfg, store: cfg.Store, log: cfg.Log, integ: cfg.Integrations, senders: map[string]*sender{}, pacers: map[string]*pacer{},
-		life: make(chan struct{}, 1)}, nil
+		intake: newIntake(cfg.Store), life: make(chan struct{}, 1)}, nil
 }
 
 // WebhookURL is a channel's webhook address, to paste into the provider's
