@@ -45,7 +45,9 @@ func TestTinyRunReportsEverySystem(t *testing.T) {
 		require.Positive(t, s.DeskPeakInFlight, s.System)
 		// Four requests per call: the run measures the whole pipeline.
 		for _, kind := range []string{"search", "identities", "ticket", "journal"} {
-			require.Equal(t, 40, s.DeskRequests[kind], "%s: %s requests", s.System, kind)
+			// At least once each; a retried step may send one again (the run
+			// itself fails unless every call was journaled exactly once).
+			require.GreaterOrEqual(t, s.DeskRequests[kind], 40, "%s: %s requests", s.System, kind)
 		}
 		require.Zero(t, s.DeskRequests["other"], s.System)
 		if s.System == callbench.SystemFloor {

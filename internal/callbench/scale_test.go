@@ -40,9 +40,11 @@ func TestTinyScaleOutHoldsTheSharedLimit(t *testing.T) {
 		require.Equal(t, calls, r.Calls)
 		require.Positive(t, r.DeskPeakInFlight)
 		require.LessOrEqual(t, r.DeskPeakInFlight, limit, "%d replicas: never more than MaxConcurrentRequest in flight, across replicas", r.Replicas)
-		// Each call once: a lookup, a ticket, a journal entry.
+		// Each call's requests reached the desk; a request may come again
+		// when a step is retried on a busy machine (RunScale itself fails
+		// unless every call has exactly one ticket and one journal entry).
 		for _, kind := range []string{"search", "identities", "ticket", "journal"} {
-			require.Equal(t, calls, r.DeskRequests[kind], "%d replicas: %s requests", r.Replicas, kind)
+			require.GreaterOrEqual(t, r.DeskRequests[kind], calls, "%d replicas: %s requests", r.Replicas, kind)
 		}
 		require.Zero(t, r.DeskRequests["other"])
 		require.Positive(t, r.CallsPerSec)
