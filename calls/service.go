@@ -203,26 +203,3 @@ func (s *Service) Call(ctx context.Context, id string) ([]byte, *scenarios.Call,
 	}
 	return data, &call, nil
 }
-
-// updateCall changes a stored call (a new one starts empty) under its row
-// lock and returns it as stored.
-func (s *Service) updateCall(ctx context.Context, id string, change func(*scenarios.Call)) (*scenarios.Call, error) {
-	data, err := s.store.UpdateCall(ctx, id, func(old []byte) ([]byte, error) {
-		var c scenarios.Call
-		if old != nil {
-			if err := json.Unmarshal(old, &c); err != nil {
-				return nil, err
-			}
-		}
-		change(&c)
-		return json.Marshal(c)
-	})
-	if err != nil {
-		return nil, err
-	}
-	var c scenarios.Call
-	if err := json.Unmarshal(data, &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
