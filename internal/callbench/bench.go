@@ -157,16 +157,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if len(cfg.Replicas) > 0 {
 		return nil, errors.New("replica counts are the scale-out mode: RunScale measures them")
 	}
-	if cfg.Bin == "" {
-		dir, err := os.MkdirTemp("", "callbench-bin-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
-		if cfg.Bin, err = Build(ctx, dir); err != nil {
-			return nil, err
-		}
+	cleanup, err := ensureBin(ctx, &cfg.Bin)
+	if err != nil {
+		return nil, err
 	}
+	defer cleanup()
 	systems := []string{SystemSQLite}
 	if cfg.Postgres != "" {
 		systems = append(systems, SystemPostgres)
@@ -195,6 +190,23 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Systems = append(rep.Systems, medianResult(byName[sys]))
 	}
 	return rep, nil
+}
+
+// ensureBin builds the binary into a temporary directory when *bin is
+// empty; cleanup removes it.
+func ensureBin(ctx context.Context, bin *string) (cleanup func(), err error) {
+	if *bin != "" {
+		return func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "callbench-bin-")
+	if err != nil {
+		return nil, err
+	}
+	if *bin, err = Build(ctx, dir); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return func() { os.RemoveAll(dir) }, nil
 }
 
 // Build builds the switchboard binary of this module into dir.

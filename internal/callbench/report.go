@@ -100,18 +100,21 @@ func fmtMs(v float64) string {
 	return fmt.Sprintf("%.2f s", v/1000)
 }
 
+// medianOf is the median of one figure over runs.
+func medianOf[T any](runs []T, f func(T) float64) float64 {
+	xs := make([]float64, len(runs))
+	for i, r := range runs {
+		xs[i] = f(r)
+	}
+	return median(xs)
+}
+
 // medianResult is the median of each figure apart, over one system's runs.
 func medianResult(runs []Result) Result {
 	if len(runs) == 0 {
 		return Result{}
 	}
-	pick := func(f func(Result) float64) float64 {
-		xs := make([]float64, len(runs))
-		for i, r := range runs {
-			xs[i] = f(r)
-		}
-		return median(xs)
-	}
+	pick := func(f func(Result) float64) float64 { return medianOf(runs, f) }
 	out := Result{System: runs[0].System, Calls: runs[0].Calls,
 		AckedPerSec:      pick(func(r Result) float64 { return r.AckedPerSec }),
 		AckP50Ms:         pick(func(r Result) float64 { return r.AckP50Ms }),

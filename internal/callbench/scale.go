@@ -99,16 +99,11 @@ func RunScale(ctx context.Context, cfg Config) (*ScaleReport, error) {
 	if len(cfg.Replicas) == 0 {
 		return nil, errors.New("the scale-out mode needs replica counts (Config.Replicas)")
 	}
-	if cfg.Bin == "" {
-		dir, err := os.MkdirTemp("", "callbench-bin-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
-		if cfg.Bin, err = Build(ctx, dir); err != nil {
-			return nil, err
-		}
+	cleanup, err := ensureBin(ctx, &cfg.Bin)
+	if err != nil {
+		return nil, err
 	}
+	defer cleanup()
 	rep := &ScaleReport{Calls: cfg.Calls, Senders: cfg.Senders, Runs: cfg.Runs, DeskLatency: cfg.DeskLatency.String(),
 		MaxConcurrent: cfg.MaxConcurrent, GOMAXPROCS: runtime.GOMAXPROCS(0), Cores: runtime.NumCPU(),
 		GoVersion: runtime.Version(), Commit: commit(ctx), LoadBefore: loadAverage()}
@@ -379,13 +374,7 @@ func medianScale(runs []ScaleResult) ScaleResult {
 	if len(runs) == 0 {
 		return ScaleResult{}
 	}
-	pick := func(f func(ScaleResult) float64) float64 {
-		xs := make([]float64, len(runs))
-		for i, r := range runs {
-			xs[i] = f(r)
-		}
-		return median(xs)
-	}
+	pick := func(f func(ScaleResult) float64) float64 { return medianOf(runs, f) }
 	out := ScaleResult{Replicas: runs[0].Replicas, Calls: runs[0].Calls,
 		AckedPerSec:  pick(func(r ScaleResult) float64 { return r.AckedPerSec }),
 		AckP50Ms:     pick(func(r ScaleResult) float64 { return r.AckP50Ms }),
