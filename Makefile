@@ -39,9 +39,10 @@ lint: ## gofmt, go vet and staticcheck
 BENCHRUNS ?= 3
 
 .PHONY: bench
-bench: build ## the call pipeline end to end against the floor (SQLite, and PostgreSQL when SWITCHBOARD_TEST_POSTGRES_URL is set), then the Go benchmarks (compare with benchstat)
+bench: build ## the call pipeline end to end against the floor (SQLite, and PostgreSQL when SWITCHBOARD_TEST_POSTGRES_URL is set), then the Go benchmarks (the intake, webhooks, a channel's pace for 60 s; compare with benchstat)
 	$(GO) run ./internal/callbench/cmd/callbench -bin $(BIN) -runs $(BENCHRUNS)
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count 6 ./templates ./engine ./server
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count 6 ./templates ./engine
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count 1 ./server
 
 .PHONY: fuzz
 fuzz: ## run each fuzz target for FUZZTIME
