@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -159,9 +160,13 @@ func (s *Service) work(ctx context.Context, job *river.Job[workArgs]) error {
 		return river.JobSnooze(300 * time.Millisecond)
 	}
 	defer release()
-	_, call, err := s.Call(ctx, a.CallID)
+	inputs, err := s.store.CallWork(ctx, a.CallID, a.IntegrationID)
 	if err != nil {
 		return err
+	}
+	call := &scenarios.Call{}
+	if err := json.Unmarshal(inputs.Call, call); err != nil {
+		return fmt.Errorf("call %s as stored: %w", a.CallID, err)
 	}
 	conn, in, err := s.rt.ConnByID(ctx, a.IntegrationID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -170,10 +175,7 @@ func (s *Service) work(ctx context.Context, job *river.Job[workArgs]) error {
 	if err != nil {
 		return err
 	}
-	w, err := s.newCallWork(ctx, job, call, in, conn)
-	if err != nil {
-		return err
-	}
+	w := s.newCallWork(job, call, in, conn, inputs)
 	for _, step := range scenarios.Plan(call, conn.Settings, conn.Client.Template()) {
 		if err := w.run(ctx, step); err != nil {
 			return err

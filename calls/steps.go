@@ -33,24 +33,14 @@ type callWork struct {
 	unsaved map[string]string
 }
 
-// newCallWork reads what the job's steps need.
-func (s *Service) newCallWork(ctx context.Context, job *river.Job[workArgs], call *scenarios.Call, in *store.Integration, conn *integrations.Conn) (*callWork, error) {
+// newCallWork gathers what the job's steps need from what it read.
+func (s *Service) newCallWork(job *river.Job[workArgs], call *scenarios.Call, in *store.Integration, conn *integrations.Conn, inputs *store.CallWork) *callWork {
 	w := &callWork{s: s, jobID: job.ID, call: call, in: in, conn: conn, runs: map[string]*store.Run{},
-		ext: scenarios.ExtensionInfo{Number: call.Extension}}
-	runs, err := s.store.ListRuns(ctx, store.RunFilter{CallID: call.ID, Limit: 1000})
-	if err != nil {
-		return nil, err
+		ext: scenarios.ExtensionInfo{Number: call.Extension}, link: inputs.Link}
+	for _, r := range inputs.Runs {
+		w.runs[r.Step] = r
 	}
-	for _, r := range runs {
-		if r.IntegrationID == in.ID {
-			w.runs[r.Step] = r
-		}
-	}
-	links, err := s.store.CallLinks(ctx, call.ID)
-	if err != nil {
-		return nil, err
-	}
-	if w.link = links[in.ID]; w.link == nil {
+	if w.link == nil {
 		w.link = map[string]string{}
 	}
 	// The helpdesk user the call is for, kept in the link for the call's
@@ -59,10 +49,10 @@ func (s *Service) newCallWork(ctx context.Context, job *river.Job[workArgs], cal
 		w.link["CrmId"] = crm
 		w.unsaved = map[string]string{"CrmId": crm}
 	}
-	if e, err := s.store.GetExtension(ctx, call.Extension); err == nil {
+	if e := inputs.Extension; e != nil {
 		w.ext = scenarios.ExtensionInfo{Number: e.Number, FirstName: e.FirstName, LastName: e.LastName, Email: e.Email}
 	}
-	return w, nil
+	return w
 }
 
 // stepRun is one step of a call's plan, worked by a job.

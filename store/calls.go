@@ -72,6 +72,9 @@ type CallStore interface {
 	// UpdateCallLink changes what an integration learned about a call.
 	UpdateCallLink(ctx context.Context, callID, integrationID string, f func(map[string]string)) (map[string]string, error)
 	CallLinks(ctx context.Context, callID string) (map[string]map[string]string, error)
+	// CallWork reads what a call's work for one integration needs before
+	// its steps; ErrNotFound when the call is not stored.
+	CallWork(ctx context.Context, callID, integrationID string) (*CallWork, error)
 	// CallBindings returns the integrations that take an extension's
 	// calls, with the helpdesk user bound to it, in one query.
 	CallBindings(ctx context.Context, extension string) ([]CallBinding, error)

@@ -518,6 +518,25 @@ func stepResults(t *testing.T, s store.Store) {
 	links, err = s.CallLinks(ctx, "c1")
 	require.NoError(t, err)
 	require.NotContains(t, links, "i2")
+
+	// A job's inputs in one read: the call, this integration's runs and
+	// link, and the call's extension.
+	require.NoError(t, s.PutExtension(ctx, store.Extension{Number: "1001", FirstName: "Dana"}))
+	_, err = s.UpdateCall(ctx, "c1", func([]byte) ([]byte, error) { return []byte(`{"id":"c1","extension":"1001"}`), nil })
+	require.NoError(t, err)
+	w, err := s.CallWork(ctx, "c1", "i1")
+	require.NoError(t, err)
+	require.JSONEq(t, `{"id":"c1","extension":"1001"}`, string(w.Call))
+	require.Len(t, w.Runs, 1)
+	require.Equal(t, r, w.Runs[0])
+	require.Equal(t, links["i1"], w.Link)
+	require.Equal(t, &store.Extension{Number: "1001", FirstName: "Dana"}, w.Extension)
+	w, err = s.CallWork(ctx, "c1", "i3")
+	require.NoError(t, err)
+	require.Empty(t, w.Runs)
+	require.Nil(t, w.Link)
+	_, err = s.CallWork(ctx, "nope", "i1")
+	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
 func groupContacts(t *testing.T, s store.Store) {
