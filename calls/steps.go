@@ -64,11 +64,12 @@ type stepRun struct {
 }
 
 // run does a step unless it is done already, and saves how it ended with
-// what it learned in one transaction. (An attempt cut off by a crash is
-// not counted: the run is written when the attempt ends.)
+// what it learned in one transaction. (A first attempt cut off by a crash
+// is not counted: its run is written when it ends.)
 func (w *callWork) run(ctx context.Context, step scenarios.Step) error {
 	s := w.s
 	rec := w.runs[step.Name]
+	retried := rec != nil
 	switch {
 	case rec == nil:
 		rec = &store.Run{ID: store.NewID("run"), CallID: w.call.ID, IntegrationID: w.in.ID, Step: step.Name, Scenario: step.Scenario, CreatedAt: s.cfg.Now()}
@@ -78,6 +79,15 @@ func (w *callWork) run(ctx context.Context, step scenarios.Step) error {
 	}
 	rec.Attempts++
 	rec.JobID = w.jobID
+	if retried {
+		// A step tried before shows that it is being tried again (the
+		// call's page follows it to its end). A first attempt writes its
+		// run only when it ends: one write per step.
+		rec.Status, rec.UpdatedAt = store.RunRunning, s.cfg.Now()
+		if _, err := s.store.SaveStepResult(ctx, store.StepResult{Run: rec}); err != nil {
+			return err
+		}
+	}
 	r := &stepRun{callWork: w, step: step}
 	var err error
 	if r.vars, err = r.variables(); err != nil {
