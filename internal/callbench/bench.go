@@ -311,16 +311,23 @@ func measureServe(ctx context.Context, cfg Config, s *Serve, desk *Desk, lc Load
 	if err := <-profiled; err != nil {
 		return Result{}, fmt.Errorf("CPU profile: %w", err)
 	}
+	return figures(lc, load, desk, cpu1-cpu0, rss), nil
+}
+
+// figures are a loaded service's results: the load's acknowledgements,
+// the desk's journals, the processor time the load took (of every
+// replica) and the peak RSS (of the largest).
+func figures(lc LoadConfig, load LoadResult, desk *Desk, cpu time.Duration, rss int64) Result {
 	n := float64(lc.Calls)
 	return Result{Calls: lc.Calls,
 		AckedPerSec:      n / load.LastAck.Sub(load.Start).Seconds(),
 		AckP50Ms:         ms(percentile(load.Acks, 50)),
 		AckP99Ms:         ms(percentile(load.Acks, 99)),
 		CallsPerSec:      n / desk.DoneAt().Sub(load.Start).Seconds(),
-		CPUPerCallMs:     ms(cpu1-cpu0) / n,
+		CPUPerCallMs:     ms(cpu) / n,
 		PeakRSSBytes:     rss,
 		DeskPeakInFlight: desk.PeakInFlight(),
-		DeskRequests:     desk.Requests()}, nil
+		DeskRequests:     desk.Requests()}
 }
 
 func runFloor(ctx context.Context, cfg Config, desk *Desk, lc LoadConfig) (Result, error) {

@@ -9,7 +9,7 @@ import (
 
 // Result is one system's figures: of one run, or the medians of several.
 type Result struct {
-	System string `json:"system"`
+	System string `json:"system,omitempty"` // empty in a ScaleResult
 	Calls  int    `json:"calls"`
 	// AckedPerSec is N over the time from the first event sent to the
 	// last 202 (0 for the floor, which sends no events).

@@ -38,26 +38,15 @@ const (
 // of several.
 type ScaleResult struct {
 	Replicas int `json:"replicas"`
-	Calls    int `json:"calls"`
-	// AckedPerSec, AckP50Ms and AckP99Ms are over every replica's answers.
-	AckedPerSec float64 `json:"ackedPerSec"`
-	AckP50Ms    float64 `json:"ackP50Ms"`
-	AckP99Ms    float64 `json:"ackP99Ms"`
-	// CallsPerSec is N over the time from the first event sent to the
-	// last call's journal entry reaching the desk.
-	CallsPerSec float64 `json:"callsPerSec"`
 	// SpeedUp is CallsPerSec over that of one replica (0 when the run
 	// has no one-replica count).
 	SpeedUp float64 `json:"speedUp"`
-	// CPUPerCallMs is the processor time of all replicas together over
-	// the load, divided by N.
-	CPUPerCallMs float64 `json:"cpuPerCallMs"`
-	// PeakRSSBytes is the largest replica's VmHWM at the end.
-	PeakRSSBytes int64 `json:"peakRSSBytes"`
-	// DeskPeakInFlight is the most requests the desk held at once, from
-	// all replicas: never more than the template's MaxConcurrentRequest.
-	DeskPeakInFlight int            `json:"deskPeakInFlight"`
-	DeskRequests     map[string]int `json:"deskRequests"`
+	// Result holds the figures, as for one service: the acks are over
+	// every replica's answers, CPUPerCallMs is the processor time of all
+	// replicas together, PeakRSSBytes the largest replica's, and
+	// DeskPeakInFlight the most requests the desk held at once from all
+	// replicas (never more than the template's MaxConcurrentRequest).
+	Result
 }
 
 // ScaleReport is a scale-out benchmark: its conditions, the medians by
@@ -283,16 +272,7 @@ func (c *cluster) measure(ctx context.Context, cfg Config, desk *Desk, lc LoadCo
 		}
 		rss = max(rss, r)
 	}
-	n := float64(lc.Calls)
-	return ScaleResult{Calls: lc.Calls,
-		AckedPerSec:      n / load.LastAck.Sub(load.Start).Seconds(),
-		AckP50Ms:         ms(percentile(load.Acks, 50)),
-		AckP99Ms:         ms(percentile(load.Acks, 99)),
-		CallsPerSec:      n / desk.DoneAt().Sub(load.Start).Seconds(),
-		CPUPerCallMs:     ms(cpu1-cpu0) / n,
-		PeakRSSBytes:     rss,
-		DeskPeakInFlight: desk.PeakInFlight(),
-		DeskRequests:     desk.Requests()}, nil
+	return ScaleResult{Result: figures(lc, load, desk, cpu1-cpu0, rss)}, nil
 }
 
 // tooManyClients is PostgreSQL's refusal of a connection past
@@ -369,25 +349,19 @@ func (c *cluster) kill() {
 	c.serves = nil
 }
 
-// medianScale is the median of each figure apart, over one count's runs.
+// medianScale is the median of each figure apart, over one count's runs,
+// but the desk's peak in flight is the most of any run: the limit must hold
+// in every one.
 func medianScale(runs []ScaleResult) ScaleResult {
 	if len(runs) == 0 {
 		return ScaleResult{}
 	}
-	pick := func(f func(ScaleResult) float64) float64 { return medianOf(runs, f) }
-	out := ScaleResult{Replicas: runs[0].Replicas, Calls: runs[0].Calls,
-		AckedPerSec:  pick(func(r ScaleResult) float64 { return r.AckedPerSec }),
-		AckP50Ms:     pick(func(r ScaleResult) float64 { return r.AckP50Ms }),
-		AckP99Ms:     pick(func(r ScaleResult) float64 { return r.AckP99Ms }),
-		CallsPerSec:  pick(func(r ScaleResult) float64 { return r.CallsPerSec }),
-		CPUPerCallMs: pick(func(r ScaleResult) float64 { return r.CPUPerCallMs }),
-		PeakRSSBytes: int64(pick(func(r ScaleResult) float64 { return float64(r.PeakRSSBytes) })),
-		// The most of any run, not the median: the limit must hold in every one.
-		DeskPeakInFlight: slices.MaxFunc(runs, func(a, b ScaleResult) int { return a.DeskPeakInFlight - b.DeskPeakInFlight }).DeskPeakInFlight,
-		DeskRequests:     map[string]int{}}
-	for k := range runs[0].DeskRequests {
-		out.DeskRequests[k] = int(pick(func(r ScaleResult) float64 { return float64(r.DeskRequests[k]) }))
+	results := make([]Result, len(runs))
+	for i, r := range runs {
+		results[i] = r.Result
 	}
+	out := ScaleResult{Replicas: runs[0].Replicas, Result: medianResult(results)}
+	out.DeskPeakInFlight = slices.MaxFunc(runs, func(a, b ScaleResult) int { return a.DeskPeakInFlight - b.DeskPeakInFlight }).DeskPeakInFlight
 	return out
 }
 
