@@ -97,13 +97,9 @@ func (s *Service) takeGroup(ctx context.Context, tx store.QueueTx, group []*deli
 	}
 	calls := make(map[string]*scenarios.Call, len(ids))
 	for _, id := range ids {
-		c := &scenarios.Call{}
-		if data := stored[id]; data != nil {
-			if err := json.Unmarshal(data, c); err != nil {
-				return fmt.Errorf("call %s as stored: %w", id, err)
-			}
+		if calls[id], err = storedCall(id, stored[id]); err != nil {
+			return err
 		}
-		calls[id] = c
 	}
 	for _, d := range group {
 		if !d.dup {
@@ -139,6 +135,18 @@ func (s *Service) takeGroup(ctx context.Context, tx store.QueueTx, group []*deli
 		}
 	}
 	return nil
+}
+
+// storedCall decodes a call's stored JSON; nil data is a new call.
+func storedCall(id string, data []byte) (*scenarios.Call, error) {
+	c := &scenarios.Call{}
+	if data == nil {
+		return c, nil
+	}
+	if err := json.Unmarshal(data, c); err != nil {
+		return nil, fmt.Errorf("call %s as stored: %w", id, err)
+	}
+	return c, nil
 }
 
 // routable reports whether a call says who calls whom.
@@ -184,9 +192,9 @@ func (s *Service) explainUnrouted(ctx context.Context, group []*delivery) {
 			if data == nil {
 				continue // not stored: nothing to explain
 			}
-			var c scenarios.Call
-			if err := json.Unmarshal(data, &c); err != nil {
-				return fmt.Errorf("call %s as stored: %w", id, err)
+			c, err := storedCall(id, data)
+			if err != nil {
+				return err
 			}
 			c.Unrouted = why[id]
 			out, err := json.Marshal(c)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -164,9 +163,9 @@ func (s *Service) work(ctx context.Context, job *river.Job[workArgs]) error {
 	if err != nil {
 		return err
 	}
-	call := &scenarios.Call{}
-	if err := json.Unmarshal(inputs.Call, call); err != nil {
-		return fmt.Errorf("call %s as stored: %w", a.CallID, err)
+	call, err := storedCall(a.CallID, inputs.Call)
+	if err != nil {
+		return err
 	}
 	conn, in, err := s.rt.ConnByID(ctx, a.IntegrationID)
 	if errors.Is(err, store.ErrNotFound) {
