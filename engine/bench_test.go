@@ -124,3 +124,50 @@ func BenchmarkRenderLoop(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRenderCall renders every request a call makes with the Zendesk
+// example (the lookup, the ticket, the journal) and the texts around them
+// (Subject, Description, the ticket page): the bodies have {{if}},
+// {{with}} and variables, which the closures of fasttext.go cover.
+func BenchmarkRenderCall(b *testing.B) {
+	data, err := os.ReadFile("../examples/zendesk.xml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	t, problems := Load("zendesk.xml", data, Options{Location: time.UTC})
+	if problems.HasErrors() {
+		b.Fatal(problems)
+	}
+	c := NewClient(t, ClientConfig{})
+	vars := Vars{"base_url": "https://acme.zendesk.com", "email": "agent@acme.test", "api_token": "secret",
+		"Phone": "+14155550100", "CallerNumber": "+14155550100", "CallerName": "Ann \"The Countess\" Lee", "CalleeNumber": "1001",
+		"Call_From": "Ann Lee <+14155550100>", "Call_To": "1001", "Communication_Type": "Inbound", "Call_Status": "Answered",
+		"Talk_Duration": "00:01:05", "Talk_Duration_Sec": "65", "Time": "2026-11-26 10:00",
+		"StartTimeUnix": "1795255200", "CrmId": "361", "ContactId": "17", "TicketId": "90210", "ContactSyncType": "contacts",
+		"Subject": "Inbound call from +14155550100", "Description": "Inbound call Answered\nFrom: Ann Lee"}
+	var reqs []*Request
+	var texts []*Text
+	for _, id := range []string{templates.ScenarioSyncContact, templates.ScenarioCreateTicket, templates.ScenarioCallJournal} {
+		sc := t.Scenario(id)
+		reqs = append(reqs, sc.Requests...)
+		for _, name := range []string{"Subject", "Description", "TicketURLFormat", "URLFormat"} {
+			if x := sc.Text(name); x != nil {
+				texts = append(texts, x)
+			}
+		}
+	}
+	cred := Credentials{}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, req := range reqs {
+			if _, err := c.render(req, vars, cred); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, x := range texts {
+			if _, err := x.Render(vars); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

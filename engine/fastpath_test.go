@@ -73,13 +73,30 @@ func TestFastTextShapes(t *testing.T) {
 		{`{{ "literal" }}`, true},
 		{`{{- .a -}} x {{- .b}}`, true},
 		{`{{Capitalize .b}}`, true},
-		{`{{if .a}}{{.b}}{{end}}`, false},
+		{`{{if .a}}{{.b}}{{end}}`, true},
+		{`{{if .a}}{{.b}}{{else if .c}}c{{else}}none{{end}}`, true},
+		{`{{if regexMatch "^[0-9]+$" (toString .ContactId)}}"id":{{.ContactId}},{{end}}`, true},
+		{`{{if not (regexMatch "^[0-9]+$" .a)}}no{{end}}{{if and .a (not .b)}}x{{end}}{{if or .a .b}}y{{end}}`, true},
+		{`{{if eq (lower .b) "x y" "z"}}eq{{end}}{{if ne .a ""}}ne{{end}}{{if hasPrefix "+1" .Phone}}us{{end}}`, true},
+		{`{{with .StartTimeUnix}} at {{TimeFormat . "yyyy" "1"}}{{else}}never{{end}}`, true},
+		{`{{with or .a .b}}[{{.}}]{{end}}{{or .a .b "z"}}{{and .a .b}}`, true},
+		{`{{$x := .a}}{{$x}}`, true},
+		{`{{$d := regexReplaceAll "[^0-9]" .Phone ""}}{{UrlEncode (print "phone:" (ternary (print "*" $d) "none" (ne $d "")))}}`, true},
+		{`{{$g := trimSuffix "/" (default "https://x.test" .base)}}{{if not (regexMatch "/v[0-9]+$" $g)}}{{$g = print $g "/v1"}}{{end}}{{$g}}`, true},
+		{`{{$n := trim (print .a " " .b)}}{{if $n}}{{JsonEscape $n}}{{else}}{{JsonEscape .Phone}}{{end}}`, true},
+		{`{{with .a}}{{$y := print . "!"}}{{$y}}{{$.b}}{{end}}`, true},
+		{`{{printf "%s-%s" .a .b}}{{html .CallerName}}{{js .c}}{{urlquery .b}}{{replace "\n" "<br>" (html .c)}}`, true},
+		{`{{default "none" .a}}{{default (default .a .b) .c}}`, true},
+		{`{{/* a comment */}}{{.a}}`, true},
 		{`{{.a.b}}`, false},
-		{`{{$x := .a}}{{$x}}`, false},
-		{`{{printf "%s-%s" .a .b}}`, false},
-		{`{{default "none" .a}}`, false},
 		{`{{len .a}}`, false},
 		{`{{.}}`, false},
+		{`{{with .a}}{{.b}}{{end}}`, false},
+		{`{{if $x := .a}}{{$x}}{{end}}`, false},
+		{`{{range $i, $c := list .a .b}}{{$c}}{{end}}`, false},
+		{`{{$m := fromJson .a}}{{dig "x" "" $m}}`, false},
+		{`{{regexMatch "a" .a}}`, false},
+		{`{{ternary .a .b true}}`, false},
 	} {
 		text, err := newTextCompiler(funcs).compile(src.src)
 		require.NoError(t, err, src.src)
@@ -166,6 +183,10 @@ func FuzzFastTextMatchesTextTemplate(f *testing.F) {
 	f.Add(`{"from":"{{.a}}","to":"{{JsonEscape .b}}","n":{{.b}}}`, `Ada "The Countess"`, "\\\n\t😀")
 	f.Add(`{"html":"<a href=\"{{.a | upper}}\">{{print .a .b}}</a>","{{.b}}":1}`, `"`, "\u2028\xff")
 	f.Add(` [ "{{.a}}\\", {{.b}}, "\u00e9{{.a | trim}}" ]`, `\`, "[1]")
+	f.Add(`{{if regexMatch "^[0-9]+$" .a}}{"id":{{.a}}}{{else if .b}}{"n":"{{.b}}"}{{else}}-{{end}}`, "17", "x")
+	f.Add(`{{with or .a .b}}at {{TimeFormat . "yyyy" "1"}}{{else}}{{$.a}}{{end}}`, "1795255200", "")
+	f.Add(`{{$d := regexReplaceAll "[^0-9]" .a ""}}{{ternary (print "*" $d) "none" (ne $d "")}}{{if not (eq $d .b)}}!{{end}}`, "+1 415", "1415")
+	f.Add(`{{$g := default "x" .a}}{{if and .b (hasPrefix "h" $g)}}{{$g = print $g $g}}{{end}}{{$g}}{{printf "%s|%q" .a .b}}`, "http", "y")
 	funcs := FuncMap(time.UTC)
 	f.Fuzz(func(t *testing.T, src, a, b string) {
 		if got, want := jsonStringValue(a), JSONEscape(a); got != want {

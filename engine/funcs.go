@@ -25,6 +25,7 @@ func FuncMap(loc *time.Location) template.FuncMap {
 	}
 	fm := sprig.HermeticTxtFuncMap()
 	boundFuncs(fm)
+	cacheRegexFuncs(fm)
 	fm["TimeFormat"] = func(ts any, layout string, utc ...string) (string, error) {
 		return TimeFormat(ts, layout, len(utc) > 0 && strings.TrimSpace(utc[0]) == "1", loc)
 	}

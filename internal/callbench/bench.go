@@ -43,9 +43,12 @@ type Config struct {
 	DeskLatency time.Duration
 	// CPUProfile, when set, is where a CPU profile of the service on
 	// SQLite is written, taken during the first run's load for
-	// ProfileSeconds. In the scale-out mode, each count K's first run
-	// profiles its first replica into CPUProfile with .kK before the
-	// extension (cpu.pprof: cpu.k2.pprof).
+	// ProfileSeconds; the service on PostgreSQL is profiled into
+	// CPUProfile with .postgres before the extension (cpu.postgres.pprof).
+	// The allocations of that run's whole life go beside each, with
+	// .allocs (cpu.allocs.pprof). In the scale-out mode, each count K's
+	// first run profiles its first replica into CPUProfile with .kK
+	// (cpu.k2.pprof).
 	CPUProfile     string
 	ProfileSeconds int
 	// Dir is where each run's data directory is made (default: the
@@ -235,7 +238,7 @@ func runOnce(ctx context.Context, cfg Config, system string, run int) (Result, e
 		return Result{}, err
 	}
 	defer os.RemoveAll(dir)
-	sc := ServeConfig{Bin: cfg.Bin, Dir: dir, Pprof: system == SystemSQLite && run == 0 && cfg.CPUProfile != "", JobWorkers: cfg.JobWorkers}
+	sc := ServeConfig{Bin: cfg.Bin, Dir: dir, Pprof: run == 0 && cfg.CPUProfile != "", JobWorkers: cfg.JobWorkers}
 	if system == SystemPostgres {
 		url, drop, err := FreshSchema(ctx, cfg.Postgres)
 		if err != nil {
@@ -247,6 +250,9 @@ func runOnce(ctx context.Context, cfg Config, system string, run int) (Result, e
 			}
 		}()
 		sc.Database = url
+		if cfg.CPUProfile != "" {
+			cfg.CPUProfile = profileFile(cfg.CPUProfile, "postgres")
+		}
 	}
 	s, err := StartServe(ctx, sc)
 	if err != nil {
@@ -283,8 +289,9 @@ func measureServe(ctx context.Context, cfg Config, s *Serve, desk *Desk, lc Load
 	if err != nil {
 		return Result{}, err
 	}
+	profile := cfg.CPUProfile
 	if s.PprofURL != "" {
-		go func() { profiled <- s.CPUProfile(runCtx, cfg.ProfileSeconds, cfg.CPUProfile) }()
+		go func() { profiled <- s.CPUProfile(runCtx, cfg.ProfileSeconds, profile) }()
 	} else {
 		profiled <- nil
 	}
@@ -310,6 +317,11 @@ func measureServe(ctx context.Context, cfg Config, s *Serve, desk *Desk, lc Load
 	}
 	if err := <-profiled; err != nil {
 		return Result{}, fmt.Errorf("CPU profile: %w", err)
+	}
+	if s.PprofURL != "" {
+		if err := s.Profile(ctx, "allocs", profileFile(profile, "allocs")); err != nil {
+			return Result{}, fmt.Errorf("allocation profile: %w", err)
+		}
 	}
 	return figures(lc, load, desk, cpu1-cpu0, rss), nil
 }
@@ -363,4 +375,11 @@ func commit(ctx context.Context) string {
 		return "unknown"
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// profileFile is path with .tag before its extension (cpu.pprof, k2:
+// cpu.k2.pprof).
+func profileFile(path, tag string) string {
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "." + tag + ext
 }

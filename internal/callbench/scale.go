@@ -146,8 +146,7 @@ func scaleOnce(ctx context.Context, cfg Config, k, run int) (ScaleResult, error)
 	defer c.kill() // a run that ends early; after stop, nothing is left to kill
 	sp := startSpec{bin: cfg.Bin, dir: dir, database: url, deskURL: desk.URL, replicas: k, workers: cfg.JobWorkers}
 	if cfg.CPUProfile != "" && run == 0 {
-		ext := filepath.Ext(cfg.CPUProfile)
-		sp.profile = fmt.Sprintf("%s.k%d%s", strings.TrimSuffix(cfg.CPUProfile, ext), k, ext)
+		sp.profile = profileFile(cfg.CPUProfile, fmt.Sprintf("k%d", k))
 	}
 	if err := c.start(ctx, cfg, sp); err != nil {
 		return ScaleResult{}, err

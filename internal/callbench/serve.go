@@ -381,7 +381,13 @@ func (s *Serve) PeakRSS() (int64, error) {
 
 // CPUProfile fetches a CPU profile of the given length into path.
 func (s *Serve) CPUProfile(ctx context.Context, seconds int, path string) error {
-	req, err := http.NewRequestWithContext(ctx, "GET", s.PprofURL+"profile?seconds="+strconv.Itoa(seconds), nil)
+	return s.Profile(ctx, "profile?seconds="+strconv.Itoa(seconds), path)
+}
+
+// Profile saves the service's pprof profile name (with its query) into
+// path.
+func (s *Serve) Profile(ctx context.Context, name, path string) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", s.PprofURL+name, nil)
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func main() {
 	flag.DurationVar(&cfg.DeskLatency, "desk-latency", 0, "added to each of the helpdesk's answers")
 	flag.StringVar(&cfg.Dir, "dir", "", "where each run's data directory is made (default: the temporary directory; mind a tmpfs, which makes SQLite's syncs free)")
 	flag.DurationVar(&cfg.Timeout, "timeout", callbench.DefaultTimeout, "limit of one run, from its first event to its last journal")
-	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the service on SQLite, taken during the first run's load, to this file (with -replicas: of the first replica of each count, to FILE.kK)")
+	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the service, taken during the first run's load, to this file for SQLite and FILE.postgres for PostgreSQL, with the run's allocations beside each (FILE.allocs); with -replicas: of the first replica of each count, to FILE.kK")
 	flag.IntVar(&cfg.ProfileSeconds, "cpuprofile-seconds", callbench.DefaultProfileSeconds, "length of the -cpuprofile profile")
 	flag.BoolVar(&asJSON, "json", false, "print the report as JSON instead of the table")
 	flag.Func("replicas", "scale-out mode (needs -postgres): comma-separated replica counts, e.g. 1,2,3; each count runs that many serve processes on one fresh schema",
