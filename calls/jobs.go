@@ -151,23 +151,22 @@ func permanent(err error) bool {
 
 func (s *Service) work(ctx context.Context, job *river.Job[workArgs]) error {
 	a := job.Args
-	release, ok, err := s.lease(ctx, "call:"+a.CallID+":"+a.IntegrationID, "job:"+strconv.FormatInt(job.ID, 10))
+	key, owner := "call:"+a.CallID+":"+a.IntegrationID, "job:"+strconv.FormatInt(job.ID, 10)
+	inputs, release, err := s.leaseAndRead(ctx, a, key, owner)
+	if release != nil {
+		defer release()
+	}
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if !inputs.Leased {
 		return river.JobSnooze(300 * time.Millisecond)
-	}
-	defer release()
-	inputs, err := s.store.CallWork(ctx, a.CallID, a.IntegrationID)
-	if err != nil {
-		return err
 	}
 	call, err := storedCall(a.CallID, inputs.Call)
 	if err != nil {
 		return err
 	}
-	conn, in, err := s.rt.ConnByID(ctx, a.IntegrationID)
+	conn, in, err := s.rt.ConnAt(ctx, a.IntegrationID, inputs.Revisions)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // deleted since: nothing to do
 	}
@@ -183,26 +182,36 @@ func (s *Service) work(ctx context.Context, job *river.Job[workArgs]) error {
 	return s.screenPop(ctx, call, in, w.link, conn.Settings)
 }
 
-// lease takes the turn of one job at a time on a call and integration,
-// so that the ringing work and the hangup work never overlap. It is the
-// store's lease when replicas share the store, and this process's
-// otherwise (an embedded database has one process).
-func (s *Service) lease(ctx context.Context, key, owner string) (release func(), ok bool, err error) {
+// leaseAndRead takes the turn of one job at a time on a call and
+// integration, so that the ringing work and the hangup work never
+// overlap, and reads the work's inputs. The turn is this process's when
+// the store is its own (an embedded database has one process), and the
+// store's lease when replicas share it, taken in the reads' round trip.
+// release, when not nil, gives the turn back: the store's leases go back
+// in groups, so that many jobs ending together cost one statement.
+func (s *Service) leaseAndRead(ctx context.Context, a workArgs, key, owner string) (*store.CallWork, func(), error) {
 	if s.leases != nil {
-		release, ok = s.leases.take(key)
-		return release, ok, nil
+		release, ok := s.leases.take(key)
+		if !ok {
+			return &store.CallWork{}, nil, nil
+		}
+		inputs, err := s.store.CallWork(ctx, a.CallID, a.IntegrationID, nil)
+		return inputs, release, err
 	}
 	// The lease outlives the job's time limit, so it only lapses for a
 	// worker that died.
-	ok, err = s.store.TryLease(ctx, key, owner, s.cfg.Now(), s.cfg.Queue.JobTimeout+10*time.Second)
-	if err != nil || !ok {
-		return nil, ok, err
+	lease := &store.WorkLease{Key: key, Owner: owner, Now: s.cfg.Now(), TTL: s.cfg.Queue.JobTimeout + 10*time.Second}
+	inputs, err := s.store.CallWork(ctx, a.CallID, a.IntegrationID, lease)
+	if err == nil && !inputs.Leased {
+		return inputs, nil, nil
 	}
-	return func() {
-		if err := s.store.ReleaseLease(context.WithoutCancel(ctx), key, owner); err != nil {
+	// Also after an error: the lease may have been taken before it (the
+	// call was not found), and giving back one not held changes nothing.
+	return inputs, func() {
+		if err := s.releases.Do(context.WithoutCancel(ctx), store.HeldLease{Key: key, Owner: owner}); err != nil {
 			s.log.Warn("releasing a lease", slog.String("key", key), slog.Any("err", err))
 		}
-	}, true, nil
+	}, err
 }
 
 // localLeases are the leases of one process.

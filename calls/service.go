@@ -37,6 +37,8 @@ type Runtime interface {
 	// ConnByID returns an integration, as stored, with its connection;
 	// store.ErrNotFound when there is none.
 	ConnByID(ctx context.Context, id string) (*integrations.Conn, *store.Integration, error)
+	// ConnAt is ConnByID with the revisions read already.
+	ConnAt(ctx context.Context, id string, revs *store.Revisions) (*integrations.Conn, *store.Integration, error)
 	Observe(ctx context.Context, in *store.Integration, res *engine.Result, err error)
 }
 
@@ -122,6 +124,8 @@ type Service struct {
 	log    *slog.Logger
 	intake *groupcommit.Committer[*delivery]
 	leases *localLeases // nil when the store is shared: its leases are
+	// releases gives the store's leases back in groups (shared stores).
+	releases *groupcommit.Committer[store.HeldLease]
 }
 
 // New returns a service over a newly opened job queue; Start works it.
@@ -132,7 +136,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	cfg = cfg.WithDefaults()
 	s := &Service{cfg: cfg, store: cfg.Store, rt: cfg.Runtime, log: cfg.Log}
 	s.intake = s.newIntake(cfg.Store.Shared())
-	if !cfg.Store.Shared() {
+	if cfg.Store.Shared() {
+		s.releases = groupcommit.New(groupcommit.Config[store.HeldLease]{Commit: s.store.ReleaseLeases, Parallel: 2})
+	} else {
 		s.leases = &localLeases{held: map[string]bool{}}
 	}
 	qc := cfg.Queue

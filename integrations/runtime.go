@@ -329,10 +329,19 @@ func (rt *Runtime) ConnByID(ctx context.Context, id string) (*Conn, *store.Integ
 	if err != nil {
 		return nil, nil, err
 	}
+	return rt.ConnAt(ctx, id, &revs)
+}
+
+// ConnAt is ConnByID with the revisions already read (by the caller, with
+// its other reads); nil revisions mean the integration is gone.
+func (rt *Runtime) ConnAt(ctx context.Context, id string, revs *store.Revisions) (*Conn, *store.Integration, error) {
+	if revs == nil {
+		return nil, nil, store.ErrNotFound
+	}
 	rt.mu.Lock()
 	cur, ok := rt.current[id]
 	rt.mu.Unlock()
-	if ok && cur.revs == revs {
+	if ok && cur.revs == *revs {
 		return cur.conn, cur.in, nil
 	}
 	in, err := rt.store.GetIntegration(ctx, id)
@@ -344,7 +353,7 @@ func (rt *Runtime) ConnByID(ctx context.Context, id string) (*Conn, *store.Integ
 		return nil, nil, err
 	}
 	rt.mu.Lock()
-	rt.current[id] = currentConn{revs: revs, in: in, conn: conn}
+	rt.current[id] = currentConn{revs: *revs, in: in, conn: conn}
 	rt.mu.Unlock()
 	return conn, in, nil
 }

@@ -207,6 +207,15 @@ func TestConnByIDFollowsTheStore(t *testing.T) {
 
 	_, _, err = f.rt.ConnByID(t.Context(), "nope")
 	require.ErrorIs(t, err, store.ErrNotFound)
+
+	// With the revisions read beside other reads (store.CallWork).
+	revs, err := f.st.Revisions(t.Context(), in.ID)
+	require.NoError(t, err)
+	at, _, err := f.rt.ConnAt(t.Context(), in.ID, &revs)
+	require.NoError(t, err)
+	require.Same(t, rebuilt, at)
+	_, _, err = f.rt.ConnAt(t.Context(), in.ID, nil)
+	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
 // Settings are checked against the template, and their texts compiled

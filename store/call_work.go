@@ -4,18 +4,34 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // CallWork is what a call's work for one integration reads before its
-// steps: the call, the integration's runs of it and its link, and the
-// call's extension.
+// steps: the call, the integration's runs of it and its link, the call's
+// extension, and the integration's revisions.
 type CallWork struct {
+	// Leased is whether the work's lease was taken (always, when none
+	// was asked for). When it was not, nothing else is set.
+	Leased    bool
 	Call      []byte            // the call's JSON
 	Runs      []*Run            // of this integration, oldest first
 	Link      map[string]string // what the integration learned; nil: nothing yet
 	Extension *Extension        // nil when the extension is not known
+	// Revisions are the integration's and its template's; nil when the
+	// integration is gone.
+	Revisions *Revisions
+}
+
+// WorkLease is the lease a job takes on its call and integration (see
+// LeaseStore.TryLease), in the same round trip as its reads.
+type WorkLease struct {
+	Key, Owner string
+	Now        time.Time
+	TTL        time.Duration
 }
 
 // The statements of CallWork. The extension is the call's own (its
@@ -25,16 +41,24 @@ const (
 	callWorkRuns = "SELECT " + runCols + " FROM runs WHERE call_id = ? AND integration_id = ? ORDER BY created_at, id"
 	callWorkLink = "SELECT data FROM call_links WHERE call_id = ? AND integration_id = ?"
 	callWorkExt  = "SELECT number, first_name, last_name, email FROM extensions WHERE number = (SELECT extension FROM calls WHERE id = ?)"
+	callWorkRevs = "SELECT i.revision, t.revision FROM integrations i JOIN templates t ON t.id = i.template_id WHERE i.id = ?"
 )
 
-// CallWork reads a call's work inputs: in one round trip (a pgx batch) on
-// PostgreSQL, where the four reads one after the other were most of a
-// job's waiting; ErrNotFound when the call is not stored.
-func (s *sqlStore) CallWork(ctx context.Context, callID, integrationID string) (*CallWork, error) {
+// CallWork takes the work's lease (when lease is set) and reads a call's
+// work inputs: in one round trip (a pgx batch) on PostgreSQL, where the
+// statements one after the other were most of a job's waiting;
+// ErrNotFound when the call is not stored.
+func (s *sqlStore) CallWork(ctx context.Context, callID, integrationID string, lease *WorkLease) (*CallWork, error) {
 	if s.pool != nil {
-		return s.callWorkBatched(ctx, callID, integrationID)
+		return s.callWorkBatched(ctx, callID, integrationID, lease)
 	}
-	w := &CallWork{}
+	w := &CallWork{Leased: true}
+	if lease != nil {
+		ok, err := s.TryLease(ctx, lease.Key, lease.Owner, lease.Now, lease.TTL)
+		if err != nil || !ok {
+			return &CallWork{}, err
+		}
+	}
 	var raw string
 	if err := s.rdb.QueryRowContext(ctx, s.q(callWorkCall), callID).Scan(&raw); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -74,13 +98,27 @@ func (s *sqlStore) CallWork(ctx context.Context, callID, integrationID string) (
 	case !errors.Is(err, sql.ErrNoRows):
 		return nil, err
 	}
+	var revs Revisions
+	switch err := s.rdb.QueryRowContext(ctx, s.q(callWorkRevs), integrationID).Scan(&revs.Integration, &revs.Template); {
+	case err == nil:
+		w.Revisions = &revs
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, err
+	}
 	return w, nil
 }
 
-func (s *sqlStore) callWorkBatched(ctx context.Context, callID, integrationID string) (*CallWork, error) {
-	w := &CallWork{}
+func (s *sqlStore) callWorkBatched(ctx context.Context, callID, integrationID string, lease *WorkLease) (*CallWork, error) {
+	w := &CallWork{Leased: lease == nil}
 	found := false
 	b := &pgx.Batch{}
+	if lease != nil {
+		st := leaseTry(lease.Key, lease.Owner, lease.Now, lease.TTL)
+		b.Queue(s.q(st.query), st.args...).Exec(func(ct pgconn.CommandTag) error {
+			w.Leased = ct.RowsAffected() == 1
+			return nil
+		})
+	}
 	b.Queue(s.q(callWorkCall), callID).QueryRow(func(row pgx.Row) error {
 		var raw string
 		err := row.Scan(&raw)
@@ -122,8 +160,22 @@ func (s *sqlStore) callWorkBatched(ctx context.Context, callID, integrationID st
 		}
 		return err
 	})
+	b.Queue(s.q(callWorkRevs), integrationID).QueryRow(func(row pgx.Row) error {
+		var revs Revisions
+		err := row.Scan(&revs.Integration, &revs.Template)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err == nil {
+			w.Revisions = &revs
+		}
+		return err
+	})
 	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, err
+	}
+	if !w.Leased {
+		return &CallWork{}, nil // what was read is not this job's to use
 	}
 	if !found {
 		return nil, ErrNotFound

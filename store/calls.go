@@ -72,9 +72,11 @@ type CallStore interface {
 	// UpdateCallLink changes what an integration learned about a call.
 	UpdateCallLink(ctx context.Context, callID, integrationID string, f func(map[string]string)) (map[string]string, error)
 	CallLinks(ctx context.Context, callID string) (map[string]map[string]string, error)
-	// CallWork reads what a call's work for one integration needs before
-	// its steps; ErrNotFound when the call is not stored.
-	CallWork(ctx context.Context, callID, integrationID string) (*CallWork, error)
+	// CallWork takes the work's lease when lease is set, then reads what a
+	// call's work for one integration needs before its steps, in one round
+	// trip where the database allows; ErrNotFound when the call is not
+	// stored. When the lease is not taken, only Leased (false) is set.
+	CallWork(ctx context.Context, callID, integrationID string, lease *WorkLease) (*CallWork, error)
 	// CallBindings returns the integrations that take an extension's
 	// calls, with the helpdesk user bound to it, in one query.
 	CallBindings(ctx context.Context, extension string) ([]CallBinding, error)

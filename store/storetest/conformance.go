@@ -524,19 +524,44 @@ func stepResults(t *testing.T, s store.Store) {
 	require.NoError(t, s.PutExtension(ctx, store.Extension{Number: "1001", FirstName: "Dana"}))
 	_, err = s.UpdateCall(ctx, "c1", func([]byte) ([]byte, error) { return []byte(`{"id":"c1","extension":"1001"}`), nil })
 	require.NoError(t, err)
-	w, err := s.CallWork(ctx, "c1", "i1")
+	w, err := s.CallWork(ctx, "c1", "i1", nil)
 	require.NoError(t, err)
+	require.True(t, w.Leased)
 	require.JSONEq(t, `{"id":"c1","extension":"1001"}`, string(w.Call))
 	require.Len(t, w.Runs, 1)
 	require.Equal(t, r, w.Runs[0])
 	require.Equal(t, links["i1"], w.Link)
 	require.Equal(t, &store.Extension{Number: "1001", FirstName: "Dana"}, w.Extension)
-	w, err = s.CallWork(ctx, "c1", "i3")
+	revs, err := s.Revisions(ctx, "i1")
+	if errors.Is(err, store.ErrNotFound) {
+		require.Nil(t, w.Revisions)
+	} else {
+		require.NoError(t, err)
+		require.Equal(t, &revs, w.Revisions)
+	}
+	w, err = s.CallWork(ctx, "c1", "i3", nil)
 	require.NoError(t, err)
 	require.Empty(t, w.Runs)
 	require.Nil(t, w.Link)
-	_, err = s.CallWork(ctx, "nope", "i1")
+	_, err = s.CallWork(ctx, "nope", "i1", nil)
 	require.ErrorIs(t, err, store.ErrNotFound)
+
+	// With the work's lease: taken in the same round trip, and when
+	// another job holds it, nothing is read.
+	t0 := now()
+	lease := &store.WorkLease{Key: "call:c1:i1", Owner: "job:1", Now: t0, TTL: time.Minute}
+	w, err = s.CallWork(ctx, "c1", "i1", lease)
+	require.NoError(t, err)
+	require.True(t, w.Leased)
+	require.JSONEq(t, `{"id":"c1","extension":"1001"}`, string(w.Call))
+	w, err = s.CallWork(ctx, "c1", "i1", &store.WorkLease{Key: "call:c1:i1", Owner: "job:2", Now: t0, TTL: time.Minute})
+	require.NoError(t, err)
+	require.Equal(t, &store.CallWork{}, w)
+	require.NoError(t, s.ReleaseLeases(ctx, []store.HeldLease{{Key: lease.Key, Owner: lease.Owner}}))
+	w, err = s.CallWork(ctx, "c1", "i1", &store.WorkLease{Key: "call:c1:i1", Owner: "job:2", Now: t0, TTL: time.Minute})
+	require.NoError(t, err)
+	require.True(t, w.Leased)
+	require.Len(t, w.Runs, 1)
 }
 
 func groupContacts(t *testing.T, s store.Store) {
@@ -576,6 +601,20 @@ func leases(t *testing.T, s store.Store) {
 	require.NoError(t, s.ReleaseLease(ctx, "call:i1", "w2"))
 	ok, _ = s.TryLease(ctx, "call:i1", "w1", t0.Add(2*time.Minute), time.Minute)
 	require.True(t, ok)
+
+	// Many at once; a lease another owner holds stays.
+	for _, k := range []string{"a", "b", "c"} {
+		ok, err := s.TryLease(ctx, "many:"+k, "w1", t0, time.Minute)
+		require.NoError(t, err)
+		require.True(t, ok)
+	}
+	require.NoError(t, s.ReleaseLeases(ctx, nil))
+	require.NoError(t, s.ReleaseLeases(ctx, []store.HeldLease{{Key: "many:a", Owner: "w1"}, {Key: "many:b", Owner: "w1"}, {Key: "many:c", Owner: "w9"}}))
+	for k, free := range map[string]bool{"a": true, "b": true, "c": false} {
+		ok, err := s.TryLease(ctx, "many:"+k, "w2", t0, time.Minute)
+		require.NoError(t, err)
+		require.Equal(t, free, ok, k)
+	}
 }
 
 func requestSlots(t *testing.T, s store.Store) {
