@@ -15,11 +15,11 @@ import (
 // "always query" is on, then in the helpdesk, keeping what it finds in the
 // group.
 func (r *stepRun) lookup(ctx context.Context) (map[string]string, *engine.Result, error) {
-	s, step := r.s, r.step
+	step := r.step
 	key := scenarios.Digits(r.call.External.Number)
 	cs := r.conn.Settings.ContactSync
 	if always := cs != nil && cs.AlwaysQuery; !always && key != "" {
-		found, err := s.store.FindGroupContacts(ctx, r.in.ID, key)
+		found, err := r.groupContacts(ctx, key)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -44,6 +44,19 @@ func (r *stepRun) lookup(ctx context.Context) (map[string]string, *engine.Result
 	out["ContactCount"] = strconv.Itoa(len(contacts))
 	out["ContactFrom"] = "helpdesk"
 	return out, res, nil
+}
+
+// groupContacts are the group's entries under key: read ahead with the
+// job's inputs the first time (when the stored call's key is the same),
+// from the store after.
+func (r *stepRun) groupContacts(ctx context.Context, key string) ([]store.GroupContact, error) {
+	if g := r.group; g != nil {
+		r.group = nil
+		if g.key == key {
+			return g.contacts, nil
+		}
+	}
+	return r.s.store.FindGroupContacts(ctx, r.in.ID, key)
 }
 
 // groupEntries are the local group's entries of found contacts: one per

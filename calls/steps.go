@@ -31,12 +31,23 @@ type callWork struct {
 	link  map[string]string     // what earlier steps learned about the call
 	// unsaved is what the link lacks, saved with the next step's result.
 	unsaved map[string]string
+	// group is the contact group's entries of the call's number, read
+	// with the job's inputs, for its first lookup; later lookups read
+	// the group again, since an earlier step may have added to it.
+	group *readAhead
+}
+
+// readAhead is the group's entries under a number key.
+type readAhead struct {
+	key      string
+	contacts []store.GroupContact
 }
 
 // newCallWork gathers what the job's steps need from what it read.
 func (s *Service) newCallWork(job *river.Job[workArgs], call *scenarios.Call, in *store.Integration, conn *integrations.Conn, inputs *store.CallWork) *callWork {
 	w := &callWork{s: s, jobID: job.ID, call: call, in: in, conn: conn, runs: map[string]*store.Run{},
-		ext: scenarios.ExtensionInfo{Number: call.Extension}, link: inputs.Link}
+		ext: scenarios.ExtensionInfo{Number: call.Extension}, link: inputs.Link,
+		group: &readAhead{key: inputs.GroupKey, contacts: inputs.Group}}
 	for _, r := range inputs.Runs {
 		w.runs[r.Step] = r
 	}

@@ -24,6 +24,11 @@ type CallWork struct {
 	// Revisions are the integration's and its template's; nil when the
 	// integration is gone.
 	Revisions *Revisions
+	// GroupKey is the call's number as the contact group keys it (its
+	// digits), and Group the integration's contacts under it, for the
+	// call's lookup (FindGroupContacts, read ahead).
+	GroupKey string
+	Group    []GroupContact
 }
 
 // WorkLease is the lease a job takes on its call and integration (see
@@ -37,11 +42,12 @@ type WorkLease struct {
 // The statements of CallWork. The extension is the call's own (its
 // indexed column), so all four can go in one round trip.
 const (
-	callWorkCall = "SELECT data FROM calls WHERE id = ? AND data <> ''"
-	callWorkRuns = "SELECT " + runCols + " FROM runs WHERE call_id = ? AND integration_id = ? ORDER BY created_at, id"
-	callWorkLink = "SELECT data FROM call_links WHERE call_id = ? AND integration_id = ?"
-	callWorkExt  = "SELECT number, first_name, last_name, email FROM extensions WHERE number = (SELECT extension FROM calls WHERE id = ?)"
-	callWorkRevs = "SELECT i.revision, t.revision FROM integrations i JOIN templates t ON t.id = i.template_id WHERE i.id = ?"
+	callWorkCall  = "SELECT data, number_key FROM calls WHERE id = ? AND data <> ''"
+	callWorkRuns  = "SELECT " + runCols + " FROM runs WHERE call_id = ? AND integration_id = ? ORDER BY created_at, id"
+	callWorkLink  = "SELECT data FROM call_links WHERE call_id = ? AND integration_id = ?"
+	callWorkExt   = "SELECT number, first_name, last_name, email FROM extensions WHERE number = (SELECT extension FROM calls WHERE id = ?)"
+	callWorkRevs  = "SELECT i.revision, t.revision FROM integrations i JOIN templates t ON t.id = i.template_id WHERE i.id = ?"
+	callWorkGroup = "SELECT " + groupContactCols + " FROM group_contacts WHERE integration_id = ? AND number_key = (SELECT number_key FROM calls WHERE id = ?) AND number_key <> ''"
 )
 
 // CallWork takes the work's lease (when lease is set) and reads a call's
@@ -60,7 +66,7 @@ func (s *sqlStore) CallWork(ctx context.Context, callID, integrationID string, l
 		}
 	}
 	var raw string
-	if err := s.rdb.QueryRowContext(ctx, s.q(callWorkCall), callID).Scan(&raw); err != nil {
+	if err := s.rdb.QueryRowContext(ctx, s.q(callWorkCall), callID).Scan(&raw, &w.GroupKey); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
@@ -98,6 +104,9 @@ func (s *sqlStore) CallWork(ctx context.Context, callID, integrationID string, l
 	case !errors.Is(err, sql.ErrNoRows):
 		return nil, err
 	}
+	if w.Group, err = scanGroupContacts(s.rdb.QueryContext(ctx, s.q(callWorkGroup), integrationID, callID)); err != nil {
+		return nil, err
+	}
 	var revs Revisions
 	switch err := s.rdb.QueryRowContext(ctx, s.q(callWorkRevs), integrationID).Scan(&revs.Integration, &revs.Template); {
 	case err == nil:
@@ -121,7 +130,7 @@ func (s *sqlStore) callWorkBatched(ctx context.Context, callID, integrationID st
 	}
 	b.Queue(s.q(callWorkCall), callID).QueryRow(func(row pgx.Row) error {
 		var raw string
-		err := row.Scan(&raw)
+		err := row.Scan(&raw, &w.GroupKey)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
@@ -158,6 +167,11 @@ func (s *sqlStore) callWorkBatched(ctx context.Context, callID, integrationID st
 		if err == nil {
 			w.Extension = &e
 		}
+		return err
+	})
+	b.Queue(s.q(callWorkGroup), integrationID, callID).Query(func(rows pgx.Rows) error {
+		var err error
+		w.Group, err = scanGroupContactRows(rows)
 		return err
 	})
 	b.Queue(s.q(callWorkRevs), integrationID).QueryRow(func(row pgx.Row) error {

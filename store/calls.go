@@ -456,11 +456,31 @@ func groupContactUpsert(c GroupContact, now int64) stmt {
 }
 
 func (s *sqlStore) FindGroupContacts(ctx context.Context, integrationID, numberKey string) ([]GroupContact, error) {
-	rows, err := s.rdb.QueryContext(ctx, s.q("SELECT integration_id, contact_type, contact_id, number_key, data FROM group_contacts WHERE integration_id = ? AND number_key = ?"), integrationID, numberKey)
+	return scanGroupContacts(s.rdb.QueryContext(ctx, s.q("SELECT "+groupContactCols+" FROM group_contacts WHERE integration_id = ? AND number_key = ?"), integrationID, numberKey))
+}
+
+const groupContactCols = "integration_id, contact_type, contact_id, number_key, data"
+
+// rowScanner is what database/sql's and pgx's rows have in common.
+type rowScanner interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+func scanGroupContacts(rows *sql.Rows, err error) ([]GroupContact, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	return scanGroupContactRows(rows)
+}
+
+// scanGroupContactRows reads group contacts sorted by type and id: here,
+// not by the query, since SQLite answered ORDER BY contact_type,
+// contact_id by walking the primary key over every contact of the
+// integration instead of using the number's index.
+func scanGroupContactRows(rows rowScanner) ([]GroupContact, error) {
 	var out []GroupContact
 	for rows.Next() {
 		var c GroupContact
@@ -474,9 +494,6 @@ func (s *sqlStore) FindGroupContacts(ctx context.Context, integrationID, numberK
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// Sorted here, not by the query: SQLite answered ORDER BY contact_type,
-	// contact_id by walking the primary key over every contact of the
-	// integration instead of using the number's index.
 	slices.SortFunc(out, func(a, b GroupContact) int {
 		return cmp.Or(cmp.Compare(a.ContactType, b.ContactType), cmp.Compare(a.ContactID, b.ContactID))
 	})

@@ -562,6 +562,27 @@ func stepResults(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.True(t, w.Leased)
 	require.Len(t, w.Runs, 1)
+	require.Empty(t, w.GroupKey, "the call has no number")
+	require.Empty(t, w.Group)
+
+	// The contact group's entries of the call's number, read ahead.
+	_, err = s.UpdateCall(ctx, "c2", func([]byte) ([]byte, error) {
+		return []byte(`{"id":"c2","external":{"number":"+1 (415) 555-0100"}}`), nil
+	})
+	require.NoError(t, err)
+	require.NoError(t, s.PutGroupContacts(ctx, []store.GroupContact{
+		{IntegrationID: "i1", ContactType: "contacts", ContactID: "9", NumberKey: "14155550100", Data: []byte(`{"FirstName":"Bo"}`)},
+		{IntegrationID: "i1", ContactType: "contacts", ContactID: "17", NumberKey: "14155550100", Data: []byte(`{"FirstName":"Ann"}`)},
+		{IntegrationID: "i1", ContactType: "contacts", ContactID: "18", NumberKey: "14155550199", Data: []byte(`{}`)},
+		{IntegrationID: "i2", ContactType: "contacts", ContactID: "19", NumberKey: "14155550100", Data: []byte(`{}`)},
+	}))
+	w, err = s.CallWork(ctx, "c2", "i1", nil)
+	require.NoError(t, err)
+	require.Equal(t, "14155550100", w.GroupKey)
+	want, err := s.FindGroupContacts(ctx, "i1", "14155550100")
+	require.NoError(t, err)
+	require.Len(t, want, 2)
+	require.Equal(t, want, w.Group)
 }
 
 func groupContacts(t *testing.T, s store.Store) {
