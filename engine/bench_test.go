@@ -48,10 +48,9 @@ func BenchmarkLoad15KB(b *testing.B) {
 	}
 }
 
-// BenchmarkRenderExtract renders the Zendesk contact lookup with a full set
-// of call variables and reads a typical answer into rows: the engine's work
-// per request, without the network.
-func BenchmarkRenderExtract(b *testing.B) {
+// zendeskClient is the Zendesk example, loaded, and a client of it.
+func zendeskClient(b *testing.B) (*Template, *Client) {
+	b.Helper()
 	data, err := os.ReadFile("../examples/zendesk.xml")
 	if err != nil {
 		b.Fatal(err)
@@ -60,7 +59,14 @@ func BenchmarkRenderExtract(b *testing.B) {
 	if problems.HasErrors() {
 		b.Fatal(problems)
 	}
-	c := NewClient(t, ClientConfig{})
+	return t, NewClient(t, ClientConfig{})
+}
+
+// BenchmarkRenderExtract renders the Zendesk contact lookup with a full set
+// of call variables and reads a typical answer into rows: the engine's work
+// per request, without the network.
+func BenchmarkRenderExtract(b *testing.B) {
+	t, c := zendeskClient(b)
 	req := t.Scenario(templates.ScenarioSyncContact).Request("contacts")
 	vars := Vars{"base_url": "https://acme.zendesk.com", "email": "agent@acme.test", "api_token": "secret",
 		"Phone": "+14155550100", "CallerNumber": "+14155550100", "CallerName": "Ann Lee", "CalleeNumber": "1001",
@@ -130,15 +136,7 @@ func BenchmarkRenderLoop(b *testing.B) {
 // (Subject, Description, the ticket page): the bodies have {{if}},
 // {{with}} and variables, which the closures of fasttext.go cover.
 func BenchmarkRenderCall(b *testing.B) {
-	data, err := os.ReadFile("../examples/zendesk.xml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	t, problems := Load("zendesk.xml", data, Options{Location: time.UTC})
-	if problems.HasErrors() {
-		b.Fatal(problems)
-	}
-	c := NewClient(t, ClientConfig{})
+	t, c := zendeskClient(b)
 	vars := Vars{"base_url": "https://acme.zendesk.com", "email": "agent@acme.test", "api_token": "secret",
 		"Phone": "+14155550100", "CallerNumber": "+14155550100", "CallerName": "Ann \"The Countess\" Lee", "CalleeNumber": "1001",
 		"Call_From": "Ann Lee <+14155550100>", "Call_To": "1001", "Communication_Type": "Inbound", "Call_Status": "Answered",
