@@ -39,8 +39,9 @@ type WorkLease struct {
 	TTL        time.Duration
 }
 
-// The statements of CallWork. The extension is the call's own (its
-// indexed column), so all four can go in one round trip.
+// The statements of CallWork. The extension and the contact group's key
+// are the call's own columns, read by subqueries, so none waits on
+// another's answer and all go in one round trip.
 const (
 	callWorkCall  = "SELECT data, number_key FROM calls WHERE id = ? AND data <> ''"
 	callWorkRuns  = "SELECT " + runCols + " FROM runs WHERE call_id = ? AND integration_id = ? ORDER BY created_at, id"

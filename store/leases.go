@@ -16,7 +16,8 @@ type LeaseStore interface {
 	TryLease(ctx context.Context, key, owner string, now time.Time, ttl time.Duration) (bool, error)
 	// ReleaseLease gives up owner's lease on key.
 	ReleaseLease(ctx context.Context, key, owner string) error
-	// ReleaseLeases gives up many leases in one statement.
+	// ReleaseLeases gives up many leases at once (one statement on
+	// PostgreSQL, one transaction on SQLite).
 	ReleaseLeases(ctx context.Context, leases []HeldLease) error
 }
 
