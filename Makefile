@@ -10,7 +10,7 @@ STATICCHECK_VERSION := v0.8.2
 
 .PHONY: help
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
 build: ## build bin/switchboard
@@ -43,6 +43,10 @@ bench: build ## the call pipeline end to end against the floor (SQLite, and Post
 	$(GO) run ./internal/callbench/cmd/callbench -bin $(BIN) -runs $(BENCHRUNS)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count 6 ./templates ./engine
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count 1 ./server
+
+.PHONY: bench-scale
+bench-scale: build ## scale-out: 1, 2 and 3 replicas on one PostgreSQL (SWITCHBOARD_TEST_POSTGRES_URL) with a helpdesk answering after 50 ms
+	$(GO) run ./internal/callbench/cmd/callbench -bin $(BIN) -replicas 1,2,3 -n 3000 -desk-latency 50ms -job-workers 10 -max-concurrent 100
 
 .PHONY: fuzz
 fuzz: ## run each fuzz target for FUZZTIME

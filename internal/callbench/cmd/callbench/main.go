@@ -9,9 +9,11 @@
 //
 // With -replicas it measures scale-out instead: K serve processes on one
 // PostgreSQL database for each count K, against a helpdesk that answers
-// after -desk-latency, in a table of its own:
+// after -desk-latency, in a table of its own. With few job workers per
+// replica, the helpdesk's latency rather than the processor bounds one
+// replica, which is what scale-out measures (make bench-scale):
 //
-//	go run ./internal/callbench/cmd/callbench -replicas 1,2,3 -desk-latency 50ms -postgres postgres://…
+//	go run ./internal/callbench/cmd/callbench -replicas 1,2,3 -desk-latency 50ms -job-workers 10 -postgres postgres://…
 //
 // It owns only its flags and the output; the harness is package callbench.
 // It must not measure anything itself, nor print figures of a run that
