@@ -219,23 +219,13 @@ func (r *stepRun) variables() (engine.Vars, error) {
 			delete(vars, t.name) // the scenario's default renders instead
 			continue
 		}
-		v, err := t.text.Render(mergeVars(r.conn.Client.Vars(), vars))
+		v, err := t.text.RenderLayers(r.conn.Client.Vars(), vars)
 		if err != nil {
 			return nil, fmt.Errorf("the %s of the settings: %w", strings.ToLower(t.name), err)
 		}
 		vars[t.name] = v
 	}
 	return vars, nil
-}
-
-func mergeVars(layers ...engine.Vars) engine.Vars {
-	out := engine.Vars{}
-	for _, l := range layers {
-		for k, v := range l {
-			out[k] = v
-		}
-	}
-	return out
 }
 
 // recordURL is where the helpdesk plays the recording: set when the
@@ -305,15 +295,7 @@ func (r *stepRun) ticketURL(id string, outputs engine.Vars) string {
 	if sc == nil || sc.Text("TicketURLFormat") == nil {
 		return ""
 	}
-	v := engine.Vars{}
-	for k, x := range r.conn.Client.Vars() {
-		v[k] = x
-	}
-	for k, x := range r.vars {
-		v[k] = x
-	}
-	v["TicketId"] = id
-	u, err := sc.Text("TicketURLFormat").Render(v)
+	u, err := sc.Text("TicketURLFormat").RenderLayers(r.conn.Client.Vars(), r.vars, engine.Vars{"TicketId": id})
 	if err != nil {
 		return ""
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -46,6 +47,17 @@ func requireSameRender(t *testing.T, text *Text, vars Vars) {
 		require.True(t, ok, "%q: the closures gave up where text/template did not", text.src)
 		require.Equal(t, want, fast, "%q", text.src)
 	}
+	// In layers: every value of vars over an older one, and a name only
+	// the lower layer has.
+	base, merged := Vars{"OnlyBelow": "below"}, Vars{"OnlyBelow": "below"}
+	for k, v := range vars {
+		base[k] = "old " + v
+		merged[k] = v
+	}
+	want, wantErr = text.Render(merged)
+	got, gotErr = text.RenderLayers(base, vars)
+	require.Equal(t, fmt.Sprint(wantErr), fmt.Sprint(gotErr), "%q", text.src)
+	require.Equal(t, want, got, "%q in layers", text.src)
 }
 
 var renderVarSets = []Vars{
@@ -213,6 +225,9 @@ func FuzzFastTextMatchesTextTemplate(f *testing.F) {
 			}
 			if !ok || got != want {
 				t.Fatalf("%q (kind %d): closures gave %q (ok %v), text/template %q", src, kind, got, ok, want)
+			}
+			if got, ok := text.fast.renderLayers([]Vars{{"a": "below", "b": "below"}, vars}); !ok || got != want {
+				t.Fatalf("%q (kind %d): in layers the closures gave %q (ok %v), text/template %q", src, kind, got, ok, want)
 			}
 		}
 	})

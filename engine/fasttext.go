@@ -20,12 +20,27 @@ import (
 // the same either way. FuzzFastTextMatchesTextTemplate holds the two
 // together.
 
-// fastEnv is what the closures read: the variables, the dot inside a
-// {{with}}, and the template's own variables ($x) by slot.
+// fastEnv is what the closures read: the variables (or layers of them,
+// the last first), the dot inside a {{with}}, and the template's own
+// variables ($x) by slot.
 type fastEnv struct {
-	v    Vars
-	dot  string
-	vars []string
+	v      Vars
+	layers []Vars
+	dot    string
+	vars   []string
+}
+
+// get is a variable's value; "" when no layer has it (missingkey=zero).
+func (e *fastEnv) get(name string) string {
+	if e.layers == nil {
+		return e.v[name]
+	}
+	for i := len(e.layers) - 1; i >= 0; i-- {
+		if x, ok := e.layers[i][name]; ok {
+			return x
+		}
+	}
+	return ""
 }
 
 // fastExpr evaluates to a string; ok is false when text/template must run
@@ -42,12 +57,21 @@ type fastText struct {
 }
 
 func (f *fastText) render(v Vars) (out string, ok bool) {
+	return f.renderEnv(fastEnv{v: v})
+}
+
+// renderLayers renders with the variables of layers, a later layer's
+// value over an earlier one's.
+func (f *fastText) renderLayers(layers []Vars) (out string, ok bool) {
+	return f.renderEnv(fastEnv{layers: layers})
+}
+
+func (f *fastText) renderEnv(e fastEnv) (out string, ok bool) {
 	defer func() {
 		if recover() != nil {
 			out, ok = "", false // text/template reports the panic as an error
 		}
 	}()
-	e := fastEnv{v: v}
 	if f.nvars > 0 {
 		e.vars = make([]string, f.nvars)
 	}
@@ -482,14 +506,14 @@ func compileArg(n parse.Node, sc *fastScope) fastExpr {
 		}
 		name := n.Ident[0]
 		// missingkey=zero on a map of strings: a missing name is "".
-		return func(e *fastEnv) (string, bool) { return e.v[name], true }
+		return func(e *fastEnv) (string, bool) { return e.get(name), true }
 	case *parse.VariableNode:
 		if n.Ident[0] == "$" {
 			if len(n.Ident) != 2 {
 				return nil
 			}
 			name := n.Ident[1]
-			return func(e *fastEnv) (string, bool) { return e.v[name], true }
+			return func(e *fastEnv) (string, bool) { return e.get(name), true }
 		}
 		slot, ok := sc.slot(n.Ident[0])
 		if !ok || len(n.Ident) != 1 {

@@ -54,6 +54,32 @@ func (t *Text) Render(vars Vars) (string, error) {
 	return t.execute(vars)
 }
 
+// RenderLayers renders with the variables of layers, a later layer's value
+// over an earlier one's: what Render gives for their merge, without making
+// it where the string renders through closures.
+func (t *Text) RenderLayers(layers ...Vars) (string, error) {
+	if t == nil {
+		return "", nil
+	}
+	if t.tmpl == nil {
+		return t.src, nil
+	}
+	if t.fast != nil {
+		if s, ok := t.fast.renderLayers(layers); ok {
+			return s, nil
+		}
+	}
+	n := 0
+	for _, l := range layers {
+		n += len(l)
+	}
+	merged := make(Vars, n)
+	for _, l := range layers {
+		maps.Copy(merged, l)
+	}
+	return t.execute(merged)
+}
+
 // execute renders through text/template, within the bounds of
 // render_limits.go. Only a string with a loop pays for a budget: a copy
 // of the variables, whose identity the loops find it by.

@@ -99,20 +99,13 @@ func renderContactURL(pop *engine.Scenario, base, vars engine.Vars, ct Contact) 
 	if text == nil {
 		return ""
 	}
-	v := engine.Vars{}
-	for k, x := range base {
-		v[k] = x
-	}
-	for k, x := range vars {
-		v[k] = x
-	}
+	found := engine.Vars{"ContactId": ct.Values["ContactsId"], "ContactSyncType": ct.Type}
 	for k, x := range ct.Values {
-		if x != "" {
-			v[k] = x
+		if _, set := found[k]; !set && x != "" {
+			found[k] = x
 		}
 	}
-	v["ContactId"], v["ContactSyncType"] = ct.Values["ContactsId"], ct.Type
-	u, err := text.Render(v)
+	u, err := text.RenderLayers(base, vars, found)
 	if err != nil {
 		return ""
 	}
