@@ -29,7 +29,7 @@ const browserAdminToken = "browser-test-admin"
 // its address and the one-time setup link it printed.
 func serveFresh(t *testing.T) (addr, setupLink string) {
 	t.Helper()
-	bin := buildSwitchboard(t, t.TempDir())
+	bin := buildSwitchboard(t)
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir())
 	cmd.Env = append(os.Environ(), "SWITCHBOARD_ADMIN_TOKEN="+browserAdminToken)
 	out, err := cmd.StdoutPipe()

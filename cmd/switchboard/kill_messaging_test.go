@@ -62,7 +62,7 @@ func TestMessagesSurviveSIGKILL(t *testing.T) {
 		t.Skip("builds and kills the real binary")
 	}
 	dir := t.TempDir()
-	bin := buildSwitchboard(t, dir)
+	bin := buildSwitchboard(t)
 	data := filepath.Join(dir, "data")
 	prov := newSMSProvider(t)
 

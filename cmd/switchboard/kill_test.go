@@ -158,7 +158,7 @@ func TestAcknowledgedEventsSurviveSIGKILL(t *testing.T) {
 		t.Skip("builds and kills the real binary")
 	}
 	dir := t.TempDir()
-	bin := buildSwitchboard(t, dir)
+	bin := buildSwitchboard(t)
 	data := filepath.Join(dir, "data")
 	desk := newKillDesk(t)
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -15,21 +16,45 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// buildSwitchboard builds the binary into dir.
-func buildSwitchboard(t *testing.T, dir string) string {
+// built is the binary the package's tests run, built by the first that
+// needs it: a build takes seconds, and minutes on a busy machine, where a
+// build per test took the package past go test's ten minutes.
+var built struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		_ = os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// buildSwitchboard returns the binary, built once for the package.
+func buildSwitchboard(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(dir, "switchboard")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
-	return bin
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "switchboard-bin-"); built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "switchboard")
+		build := exec.Command("go", "build", "-o", built.bin, ".")
+		build.Stderr = os.Stderr
+		built.err = build.Run()
+	})
+	require.NoError(t, built.err, "building the binary")
+	return built.bin
 }
 
 // The real binary: serve starts on the embedded default, answers, and shuts
 // down cleanly on SIGTERM.
 func TestServeShutsDownOnSIGTERM(t *testing.T) {
 	dir := t.TempDir()
-	bin := buildSwitchboard(t, dir)
+	bin := buildSwitchboard(t)
 
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"))
 	cmd.Env = append(os.Environ(), "SWITCHBOARD_ADMIN_TOKEN=")

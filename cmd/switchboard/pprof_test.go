@@ -16,7 +16,7 @@ import (
 // there: the service's address does not answer them.
 func TestServeProfilesOnTheirOwnAddress(t *testing.T) {
 	dir := t.TempDir()
-	bin := buildSwitchboard(t, dir)
+	bin := buildSwitchboard(t)
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--pprof-addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"))
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)

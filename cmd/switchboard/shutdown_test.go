@@ -21,7 +21,7 @@ func TestServeShutsDownWithAnOpenStream(t *testing.T) {
 		t.Skip("builds and runs the real binary")
 	}
 	dir := t.TempDir()
-	bin := buildSwitchboard(t, dir)
+	bin := buildSwitchboard(t)
 	p := startServe(t, bin, filepath.Join(dir, "data"))
 
 	req, err := http.NewRequest("GET", "http://"+p.addr+"/api/v1/stream", nil)
