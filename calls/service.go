@@ -34,10 +34,9 @@ type Store interface {
 // calls' requests went (integrations.Runtime).
 type Runtime interface {
 	Conn(ctx context.Context, in *store.Integration) (*integrations.Conn, error)
-	// ConnByID returns an integration, as stored, with its connection;
-	// store.ErrNotFound when there is none.
-	ConnByID(ctx context.Context, id string) (*integrations.Conn, *store.Integration, error)
-	// ConnAt is ConnByID with the revisions read already.
+	// ConnAt returns an integration, as stored, with its connection, given
+	// its revisions as read with the job's other inputs (nil: there is
+	// none, store.ErrNotFound).
 	ConnAt(ctx context.Context, id string, revs *store.Revisions) (*integrations.Conn, *store.Integration, error)
 	Observe(ctx context.Context, in *store.Integration, res *engine.Result, err error)
 }
