@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"strings"
 )
 
 // CallBinding is an integration that works on an extension's calls, with
@@ -14,27 +13,37 @@ type CallBinding struct {
 	UserID        string
 }
 
-// likeEscaper escapes the LIKE wildcards of a value matched literally.
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-
 // CallBindings returns, in one query, the integrations that take calls —
 // connected, or failed after having been connected (their calls wait in the
 // queue until the credentials are fixed) — with a helpdesk user bound to
 // the extension. When several users of one integration are bound to it,
 // the last by user id is the one.
 func (s *sqlStore) CallBindings(ctx context.Context, extension string) ([]CallBinding, error) {
-	return callBindings(ctx, sqlTx{s.rdb, s}, extension)
+	return callBindings(ctx, sqlTx{s.rdb, s}, s.pool != nil, extension)
 }
 
-func callBindings(ctx context.Context, tx dbtx, extension string) ([]CallBinding, error) {
-	// The extensions are a JSON array of strings: LIKE narrows the rows,
-	// the decoded array decides.
+// Which rows CallBindings reads, by the SQL function finding a substring:
+// instr on SQLite, strpos on PostgreSQL.
+const (
+	callBindingsSQLite   = callBindingsSelect + `instr(h.extensions, ?) > 0` + callBindingsOrder
+	callBindingsPostgres = callBindingsSelect + `strpos(h.extensions, ?) > 0` + callBindingsOrder
+	callBindingsSelect   = `SELECT h.integration_id, h.user_id, h.extensions FROM helpdesk_users h ` +
+		`JOIN integrations i ON i.id = h.integration_id ` +
+		`WHERE (i.status = ? OR (i.status = ? AND i.connected_at <> 0)) AND `
+	callBindingsOrder = ` ORDER BY h.integration_id, h.user_id`
+)
+
+func callBindings(ctx context.Context, tx dbtx, pg bool, extension string) ([]CallBinding, error) {
+	// The extensions are a JSON array of strings: the quoted extension as
+	// a substring narrows the rows, the decoded array decides. Not LIKE:
+	// SQLite prepares a statement again each time a LIKE pattern is bound
+	// anew, since the pattern may change its plan.
 	quoted, _ := json.Marshal(extension) // a string always marshals
-	rows, err := tx.query(ctx, `SELECT h.integration_id, h.user_id, h.extensions FROM helpdesk_users h `+
-		`JOIN integrations i ON i.id = h.integration_id `+
-		`WHERE (i.status = ? OR (i.status = ? AND i.connected_at <> 0)) AND h.extensions LIKE ? ESCAPE '\' `+
-		`ORDER BY h.integration_id, h.user_id`,
-		StatusConnected, StatusFailed, "%"+likeEscaper.Replace(string(quoted))+"%")
+	query := callBindingsSQLite
+	if pg {
+		query = callBindingsPostgres
+	}
+	rows, err := tx.query(ctx, query, StatusConnected, StatusFailed, string(quoted))
 	if err != nil {
 		return nil, err
 	}

@@ -159,7 +159,7 @@ func (t *queueTx) flush(ctx context.Context) error {
 }
 
 func (t *queueTx) CallBindings(ctx context.Context, extension string) ([]CallBinding, error) {
-	return callBindings(ctx, t.db, extension)
+	return callBindings(ctx, t.db, t.pg, extension)
 }
 
 func (t *queueTx) Enqueue(args river.JobArgs, opts *river.InsertOpts) {

@@ -98,3 +98,45 @@ func TestStatementCacheErrorsAndCap(t *testing.T) {
 	require.LessOrEqual(t, len(cc.stmts), maxCachedStmts)
 	require.NotContains(t, cc.stmts, "INSERT INTO nowhere VALUES (1)")
 }
+
+// A kept statement's bound LIMIT and OFFSET are cast (SQLite would
+// otherwise prepare it again on every run), and mean what they did: the
+// same cached statement gives each run the rows its own values ask for.
+func TestStatementCacheBoundLimits(t *testing.T) {
+	for in, want := range map[string]string{
+		"SELECT k FROM kv ORDER BY k LIMIT ?":             "SELECT k FROM kv ORDER BY k LIMIT CAST(? AS INTEGER)",
+		"SELECT k FROM kv ORDER BY k limit ?3 OFFSET ?4":  "SELECT k FROM kv ORDER BY k limit CAST(?3 AS INTEGER) OFFSET CAST(?4 AS INTEGER)",
+		"SELECT * FROM x LIMIT\n    ?2 - 1":               "SELECT * FROM x LIMIT CAST(?2 AS INTEGER) - 1",
+		"SELECT k FROM kv LIMIT 10":                       "SELECT k FROM kv LIMIT 10",
+		"SELECT k FROM kv WHERE v = ? ORDER BY k LIMIT 5": "SELECT k FROM kv WHERE v = ? ORDER BY k LIMIT 5",
+	} {
+		require.Equal(t, want, castBoundLimits(in))
+	}
+
+	db, cc := openCached(t)
+	for i := range 5 {
+		_, err := db.Exec("INSERT INTO kv (k, v) VALUES (?, ?)", i, "v")
+		require.NoError(t, err)
+	}
+	const q = "SELECT k FROM kv ORDER BY k LIMIT ? OFFSET ?"
+	for _, c := range []struct {
+		limit, offset int
+		want          []int
+	}{{2, 0, []int{0, 1}}, {3, 1, []int{1, 2, 3}}, {10, 4, []int{4}}, {0, 0, nil}} {
+		rows, err := db.Query(q, c.limit, c.offset)
+		require.NoError(t, err)
+		var got []int
+		for rows.Next() {
+			var k int
+			require.NoError(t, rows.Scan(&k))
+			got = append(got, k)
+		}
+		require.NoError(t, rows.Err())
+		require.NoError(t, rows.Close())
+		require.Equal(t, c.want, got, "LIMIT %d OFFSET %d", c.limit, c.offset)
+	}
+	cc.mu.Lock()
+	_, cached := cc.stmts[q]
+	cc.mu.Unlock()
+	require.True(t, cached, "the statement is kept under its own text")
+}
