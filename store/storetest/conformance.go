@@ -545,6 +545,23 @@ func stepResults(t *testing.T, s store.Store) {
 	require.Nil(t, w.Link)
 	_, err = s.CallWork(ctx, "nope", "i1", nil)
 	require.ErrorIs(t, err, store.ErrNotFound)
+	// The revisions of an integration that exists, on a call of an
+	// extension not known: read in the call's row, each missing part is nil.
+	require.NoError(t, s.CreateTemplate(ctx, tmpl("t", "k", false), 10))
+	require.NoError(t, s.CreateIntegration(ctx, integration("i9")))
+	setExtension := func(ext string) {
+		_, err := s.UpdateCall(ctx, "c1", func([]byte) ([]byte, error) { return []byte(`{"id":"c1","extension":"` + ext + `"}`), nil })
+		require.NoError(t, err)
+	}
+	setExtension("2002")
+	w, err = s.CallWork(ctx, "c1", "i9", nil)
+	require.NoError(t, err)
+	revs, err = s.Revisions(ctx, "i9")
+	require.NoError(t, err)
+	require.Equal(t, &revs, w.Revisions)
+	require.Nil(t, w.Extension)
+	require.Nil(t, w.Link)
+	setExtension("1001")
 
 	// With the work's lease: taken in the same round trip, and when
 	// another job holds it, nothing is read.
