@@ -67,7 +67,7 @@ func (f *storeFlags) openWithKey(ctx context.Context) (store.Store, []byte, erro
 
 func newServe() *cobra.Command {
 	var sf storeFlags
-	var addr, publicURL, timezone, recordingsDir, outboundProxy, pprofAddr string
+	var addr, publicURL, timezone, recordingsDir, outboundProxy, pprofAddr, memoryLimit string
 	var allowLinkLocal bool
 	var jobTimeout time.Duration
 	var jobWorkers int
@@ -85,6 +85,9 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 			log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))
 			if err := hc.Validate(); err != nil {
 				return usageErr("%w", err)
+			}
+			if err := setMemoryLimit(ctx, memoryLimit); err != nil {
+				return err
 			}
 			if pprofAddr != "" {
 				stopPprof, err := servePprof(pprofAddr, cmd.OutOrStdout(), log)
@@ -183,6 +186,7 @@ SWITCHBOARD_SECRET_KEY seals secrets (default: a key file in --data).`,
 	cmd.Flags().IntVar(&hc.MaxConnsPerAddr, "max-conns-per-addr", server.DefaultMaxConnsPerAddr, "connections one client address may hold open (-1: no limit; raise it behind a reverse proxy)")
 	cmd.Flags().StringVar(&outboundProxy, "outbound-proxy", "", "HTTP proxy for requests to remote APIs (HTTP_PROXY and friends are ignored); targets are checked before they reach it")
 	cmd.Flags().StringVar(&pprofAddr, "pprof-addr", "", "address to serve Go's profiles on (/debug/pprof/), e.g. 127.0.0.1:6060; off by default")
+	cmd.Flags().StringVar(&memoryLimit, "memory-limit", "auto", "soft memory limit of the Go runtime: auto (40 MiB, raised as the live heap grows; GOMEMLIMIT, when set, wins), off, or a size such as 256MiB")
 	cmd.Flags().StringVar(&recordingsDir, "recordings", "", "directory of call recordings named by the PBX's events (served to helpdesks through signed links)")
 	return cmd
 }
