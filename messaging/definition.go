@@ -21,7 +21,11 @@ type Definition struct {
 	Rules   Rules
 	// Errors maps a provider error code, or "HTTP <status>", to what it
 	// means.
-	Errors           map[string]ErrorDef
+	Errors map[string]ErrorDef
+	// Statuses maps a provider's delivery status, lower-case, to sent,
+	// delivered, read or failed (Father="StatusMap"); a status it does not
+	// name is read by NormalizeStatus.
+	Statuses         map[string]string
 	ErrorCodePath    string // where a failed answer holds the provider's code
 	ErrorMessagePath string // and its description
 
@@ -101,7 +105,7 @@ func Define(t *engine.Template) (*Definition, error) {
 	if !src.IsChannel() {
 		return nil, fmt.Errorf("template %s is a %s template, not a channel (Provider sms or messaging)", src.Key, src.Provider)
 	}
-	d := &Definition{Template: t, Kind: src.Provider, Errors: map[string]ErrorDef{}}
+	d := &Definition{Template: t, Kind: src.Provider, Errors: map[string]ErrorDef{}, Statuses: map[string]string{}}
 	funcs := engine.FuncMap(time.UTC)
 	var err error
 	text := func(src string) *engine.Text {
@@ -155,6 +159,9 @@ func Define(t *engine.Template) (*Definition, error) {
 	d.ErrorMessagePath = templates.NormalizePath(ch["ErrorMessagePath"])
 	for _, p := range src.AuthParameters(templates.FatherErrorMap) {
 		d.Errors[strings.TrimSpace(p.Name)] = ErrorDef{Message: strings.TrimSpace(p.Value), Kind: strings.ToLower(or(p.Type, "permanent"))}
+	}
+	for _, p := range src.AuthParameters(templates.FatherStatusMap) {
+		d.Statuses[strings.ToLower(strings.TrimSpace(p.Name))] = strings.ToLower(strings.TrimSpace(p.Value))
 	}
 	if s := src.Scenario(templates.ScenarioVerifyChannel); s != nil {
 		d.expectBody = text(s.ParamValue("ExpectBody"))

@@ -186,10 +186,19 @@ func (d *Definition) parseReports(doc string) (Parsed, error) {
 		if r.ProviderID == "" || r.ProviderText == "" {
 			continue
 		}
-		r.Status = NormalizeStatus(r.ProviderText)
+		r.Status = d.status(r.ProviderText)
 		out.Reports = append(out.Reports, r)
 	}
 	return out, nil
+}
+
+// status maps a provider's delivery status to Switchboard's: as the
+// template's StatusMap says, or else as NormalizeStatus reads it.
+func (d *Definition) status(provider string) string {
+	if s, ok := d.Statuses[strings.ToLower(strings.TrimSpace(provider))]; ok {
+		return s
+	}
+	return NormalizeStatus(provider)
 }
 
 // NormalizeStatus maps a provider's delivery status to Switchboard's:

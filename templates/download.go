@@ -74,7 +74,7 @@ func isSecretName(name string) bool {
 var templatedSecrets = []string{"ClientSecret", "Base64EncodedCredential"}
 
 // fathersWithoutSecrets hold error texts and switches, never credentials.
-var fathersWithoutSecrets = []string{FatherChannel, FatherErrorMap, FatherTokenErrorMap, FatherAuthOption}
+var fathersWithoutSecrets = []string{FatherChannel, FatherErrorMap, FatherStatusMap, FatherTokenErrorMap, FatherAuthOption}
 
 func (d *download) strip() {
 	verification := ""

@@ -92,6 +92,9 @@ const (
 	FatherWebhook  = "Webhook"
 	FatherChannel  = "Channel"
 	FatherErrorMap = "ErrorMap"
+	// FatherStatusMap maps a provider's delivery status (a word or a
+	// code, as DeliveryReport's Status output reads it) to Switchboard's.
+	FatherStatusMap = "StatusMap"
 )
 
 // Scenario ids with a meaning (DESIGN §2 and §5).

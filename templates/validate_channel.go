@@ -40,6 +40,10 @@ var ChannelParams = []string{"MessagesPerSecond", "MaxMessagesPerSecond", "Agent
 // credentials are wrong (auth, which also marks the channel unauthorized).
 var ErrorKinds = []string{"permanent", "temporary", "auth"}
 
+// MessageStatuses are what a StatusMap may map a provider's delivery
+// status to.
+var MessageStatuses = []string{"sent", "delivered", "read", "failed"}
+
 // needs lists, per verification, the Webhook parameters it cannot do
 // without.
 var verificationNeeds = map[string][]string{
@@ -57,6 +61,7 @@ func (c *checker) channel(seen map[string]*Scenario) {
 		c.webhookParams(as)
 		c.channelParams(as)
 		c.errorMap(as)
+		c.statusMap(as)
 	}
 	send := seen[ScenarioSendMessage]
 	if send == nil {
@@ -239,5 +244,30 @@ func (c *checker) errorMap(s *Scenario) {
 		if p.Type != "" && !slices.Contains(ErrorKinds, strings.ToLower(p.Type)) {
 			c.errorf(p.Node, "Type", "ErrorMap Type %q is not one of %s", p.Type, oneOf(ErrorKinds))
 		}
+	}
+}
+
+// statusMap checks the provider's delivery statuses a template maps
+// (Father="StatusMap"): each a status word or code of the provider as
+// Name, one of MessageStatuses as Value.
+func (c *checker) statusMap(s *Scenario) {
+	seen := map[string]*Parameter{}
+	params := s.ParamsByFather(FatherStatusMap)
+	for _, p := range params {
+		name := strings.ToLower(strings.TrimSpace(p.Name))
+		if name == "" {
+			c.errorf(p.Node, "", "a StatusMap parameter needs a Name: the provider's delivery status as DeliveryReport's Status output reads it")
+			continue
+		}
+		if prev := seen[name]; prev != nil {
+			c.warnf(p.Node, "Name", "StatusMap %s is given twice (also at line %d; names are matched ignoring case); the last one wins", p.Name, prev.Node.Pos.Line)
+		}
+		seen[name] = p
+		if v := strings.ToLower(strings.TrimSpace(p.Value)); !slices.Contains(MessageStatuses, v) {
+			c.errorf(p.Node, "Value", "StatusMap %s maps to %q, which is not one of %s", p.Name, p.Value, oneOf(MessageStatuses))
+		}
+	}
+	if len(params) > 0 && c.t.Scenario(ScenarioDeliveryReport) == nil {
+		c.warnf(params[0].Node, "Father", "StatusMap has no effect: the template has no DeliveryReport scenario")
 	}
 }

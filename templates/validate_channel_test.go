@@ -24,6 +24,7 @@ func channelTemplate(authParams, scenarios string) string {
 const (
 	okSend    = `<Scenario Id="SendMessage" Type="REST"><Requests><Request Name="send" Method="POST" URLFormat="https://x"><Outputs><Output Name="MessageId" Path="id"/></Outputs></Request></Requests></Scenario>`
 	okVerify  = `<Scenario Id="VerifyChannel" Type="REST"><Requests><Request Name="v" Method="GET" URLFormat="https://x"/></Requests></Scenario>`
+	okReport  = `<Scenario Id="DeliveryReport" Type="REST"><Parameters><Parameter Name="EventPath" Value="status"/></Parameters><Requests><Request Name="r"><Outputs><Output Name="MessageId" Path="id"/><Output Name="Status" Path="status"/></Outputs></Request></Requests></Scenario>`
 	okReceive = `<Scenario Id="ReceiveMessage" Type="REST"><Requests><Request Name="m"><Outputs><Output Name="MessageId" Path="id"/><Output Name="From" Path="from"/><Output Name="MediaUrls" Path="media.#.url" Type="list"/></Outputs></Request></Requests></Scenario>`
 )
 
@@ -66,6 +67,14 @@ func TestValidateChannelTemplates(t *testing.T) {
 			templates.SeverityError, `AgentInitiated "yes" must be 0 or 1`},
 		{"error path", channelTemplate(`<Parameter Father="Channel" Name="ErrorCodePath" Value="errors.0.(code"/>`, okSend+okVerify+okReceive),
 			templates.SeverityError, "must follow '#'"},
+		{"status map value", channelTemplate(`<Parameter Father="StatusMap" Name="message-delivered" Value="done"/>`, okSend+okVerify+okReceive+okReport),
+			templates.SeverityError, `StatusMap message-delivered maps to "done", which is not one of`},
+		{"status map name", channelTemplate(`<Parameter Father="StatusMap" Value="failed"/>`, okSend+okVerify+okReceive+okReport),
+			templates.SeverityError, "a StatusMap parameter needs a Name"},
+		{"status map twice", channelTemplate(`<Parameter Father="StatusMap" Name="DELIVRD" Value="delivered"/><Parameter Father="StatusMap" Name="delivrd" Value="failed"/>`, okSend+okVerify+okReceive+okReport),
+			templates.SeverityWarning, "StatusMap delivrd is given twice (also at line 3; names are matched ignoring case)"},
+		{"status map without reports", channelTemplate(`<Parameter Father="StatusMap" Name="message-delivered" Value="delivered"/>`, okSend+okVerify+okReceive),
+			templates.SeverityWarning, "StatusMap has no effect: the template has no DeliveryReport scenario"},
 		{"error kind", channelTemplate(`<Parameter Father="ErrorMap" Name="10001" Value="Invalid number." Type="fatal"/>`, okSend+okVerify+okReceive),
 			templates.SeverityError, `ErrorMap Type "fatal" is not one of`},
 		{"error without message", channelTemplate(`<Parameter Father="ErrorMap" Name="HTTP 401"/>`, okSend+okVerify+okReceive),

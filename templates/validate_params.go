@@ -7,7 +7,7 @@ import (
 )
 
 var (
-	fathers       = []string{FatherCustomField, FatherHeader, FatherTokenErrorMap, FatherAuthOption, FatherScenarioSetting, FatherWebhook, FatherChannel, FatherErrorMap}
+	fathers       = []string{FatherCustomField, FatherHeader, FatherTokenErrorMap, FatherAuthOption, FatherScenarioSetting, FatherWebhook, FatherChannel, FatherErrorMap, FatherStatusMap}
 	editors       = []string{"string", "password", "list"}
 	identPattern  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	headerPattern = regexp.MustCompile("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$")
@@ -38,7 +38,7 @@ func (c *checker) scenarioParameters(s *Scenario) {
 			if s.ID != ScenarioAuth {
 				c.warnf(n, "Father", "Father=%q only has an effect in the AuthMethod scenario", p.Father)
 			}
-		case p.Father == FatherWebhook, p.Father == FatherChannel, p.Father == FatherErrorMap:
+		case p.Father == FatherWebhook, p.Father == FatherChannel, p.Father == FatherErrorMap, p.Father == FatherStatusMap:
 			if s.ID != ScenarioAuth || !c.t.IsChannel() {
 				c.warnf(n, "Father", "Father=%q only has an effect in the AuthMethod scenario of a channel template (Provider sms or messaging)", p.Father)
 			}
