@@ -102,6 +102,9 @@ type ChannelInfo struct {
 	// Def is its template's definition (kind, rules); nil when the
 	// template no longer compiles or defines a channel.
 	Def *Definition
+	// WebhookURL is the URL the provider is to call: the channel's
+	// webhook, with the token when the template checks one in the URL.
+	WebhookURL string
 }
 
 // ChannelInfo returns a channel's integration and its template's
@@ -111,9 +114,10 @@ func (s *Service) ChannelInfo(ctx context.Context, ch *store.Channel) (ChannelIn
 	if err != nil {
 		return ChannelInfo{}, err
 	}
-	info := ChannelInfo{Integration: in}
+	info := ChannelInfo{Integration: in, WebhookURL: s.WebhookURL(ch)}
 	if d, err := s.definitionOf(ctx, in); err == nil {
 		info.Def = d
+		info.WebhookURL = s.channelWebhookURL(ch, d, in)
 	}
 	return info, nil
 }

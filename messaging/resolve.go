@@ -38,7 +38,7 @@ func (s *Service) resolve(ctx context.Context, ch *store.Channel) (*resolved, er
 		vars[k] = v
 	}
 	vars["VerifyToken"] = ch.VerifyToken
-	vars["WebhookUrl"] = s.WebhookURL(ch)
+	vars["WebhookUrl"] = s.channelWebhookURL(ch, d, in)
 	return &resolved{def: d, client: client, vars: vars}, nil
 }
 

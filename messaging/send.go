@@ -18,6 +18,9 @@ type Outgoing struct {
 	To        string   // the customer
 	Text      string   //
 	MediaURLs []string //
+	// VerifyToken is the channel's verify token, for providers told per
+	// message where to report delivery, at a URL that must prove itself.
+	VerifyToken string
 	// IdempotencyKey, when set, is sent as Idempotency-Key so a provider
 	// that honours it ignores a copy sent again after a crash.
 	IdempotencyKey string
@@ -32,7 +35,9 @@ type Outgoing struct {
 
 // Vars are the variables of the SendMessage scenario for the message.
 // webhookURL is the channel's webhook, for providers told per message
-// where to report delivery (Twilio's StatusCallback).
+// where to report delivery (Twilio's StatusCallback); for a template that
+// checks webhooks by a token in the URL it carries the token
+// (Definition.WebhookURL).
 func (m Outgoing) Vars(webhookURL string) engine.Vars {
 	media := m.MediaURLs
 	if media == nil {
@@ -44,7 +49,7 @@ func (m Outgoing) Vars(webhookURL string) engine.Vars {
 		first = media[0]
 	}
 	return engine.Vars{"From": m.From, "NumberId": m.NumberID, "To": m.To, "Text": m.Text,
-		"MediaUrls": string(list), "MediaUrl": first, "WebhookUrl": webhookURL}
+		"MediaUrls": string(list), "MediaUrl": first, "WebhookUrl": webhookURL, "VerifyToken": m.VerifyToken}
 }
 
 // CheckText refuses a message the channel cannot carry before it is

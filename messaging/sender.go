@@ -387,8 +387,8 @@ func (s *Service) deliver(ctx, sendCtx context.Context, d *delivery) (retryIn ti
 	}
 	num, _ := channelNumber(ch, m.Number)
 	msg := Outgoing{From: m.Number, NumberID: num.NumberID, To: m.Customer, Text: m.Text, MediaURLs: m.MediaURLs,
-		IdempotencyKey: "message:" + m.ID, Pace: turn, Slot: d.slot}
-	id, _, fail := res.def.Send(sendCtx, res.client, msg, s.WebhookURL(ch))
+		VerifyToken: ch.VerifyToken, IdempotencyKey: "message:" + m.ID, Pace: turn, Slot: d.slot}
+	id, _, fail := res.def.Send(sendCtx, res.client, msg, res.vars["WebhookUrl"])
 	pace.done(ticket) // the messages after it need not wait for it any more
 	if sendCtx.Err() != nil {
 		return 0, false

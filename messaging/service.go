@@ -205,6 +205,20 @@ func (s *Service) WebhookURL(ch *store.Channel) string {
 	return s.cfg.PublicURL + "/webhooks/channels/" + ch.WebhookKey
 }
 
+// channelWebhookURL is the URL the provider is to call for a channel: its
+// webhook, with the token in the query when the template checks webhooks
+// by one (Definition.WebhookURL). The token renders with the channel's
+// verify token and its fields that are not secret, so the URL never shows
+// a secret the API keeps back.
+func (s *Service) channelWebhookURL(ch *store.Channel, d *Definition, in *store.Integration) string {
+	vars := engine.Vars{}
+	for k, v := range in.Fields {
+		vars[k] = v
+	}
+	vars["VerifyToken"] = ch.VerifyToken
+	return d.WebhookURL(s.WebhookURL(ch), vars)
+}
+
 // Problem kinds: what went wrong, for the API's status codes.
 const (
 	KindInvalid       = "invalid"        // the request itself is wrong

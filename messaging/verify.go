@@ -36,6 +36,22 @@ type WebhookRequest struct {
 	Body   []byte
 }
 
+// WebhookURL is base with the webhook token in its query when the template
+// checks webhooks by a token (Verification=token) and the token renders
+// with vars; base as it is otherwise, and when the token needs a value
+// vars do not hold (a secret field: the admin adds it to the URL).
+func (d *Definition) WebhookURL(base string, vars engine.Vars) string {
+	w := d.Webhook
+	if w.Verification != "token" || w.Token == nil || w.TokenParam == "" {
+		return base
+	}
+	token, err := w.Token.Render(vars)
+	if err != nil || token == "" {
+		return base
+	}
+	return base + "?" + url.Values{w.TokenParam: {token}}.Encode()
+}
+
 // VerifyWebhook checks a webhook by the template's Verification with the
 // channel's variables (its fields: the secret, the auth token …). Every
 // comparison of secret material is constant-time.

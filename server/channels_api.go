@@ -72,7 +72,7 @@ func (s *Server) viewChannel(ctx context.Context, ch *store.Channel) (channelVie
 	in := info.Integration
 	iv := viewIntegration(in)
 	v := channelView{ID: ch.ID, TemplateID: in.TemplateID, Name: ch.Name, Status: in.Status, StatusReason: in.StatusReason,
-		WebhookURL: s.msg.WebhookURL(ch), VerifyToken: ch.VerifyToken, Fields: iv.Fields, SecretFields: iv.SecretFields,
+		WebhookURL: info.WebhookURL, VerifyToken: ch.VerifyToken, Fields: iv.Fields, SecretFields: iv.SecretFields,
 		MessagesPerSecond: ch.MessagesPerSecond, AutoCloseDays: ch.AutoCloseDays, Settings: messaging.ParseSettings(ch.Settings),
 		Numbers: []channelNumberBody{}, CreatedAt: ch.CreatedAt, UpdatedAt: ch.UpdatedAt}
 	if d := info.Def; d != nil {
