@@ -304,8 +304,8 @@ func measureServe(ctx context.Context, cfg Config, s *Serve, desk *Desk, lc Load
 	case <-s.Exited():
 		return Result{}, fmt.Errorf("serve ended mid-run with %d of %d calls journaled; the end of its log:\n%s", desk.Journaled(), lc.Calls, s.LogTail(15))
 	case <-runCtx.Done():
-		return Result{}, fmt.Errorf("%w: %d of %d calls journaled after %s; the end of the service's log:\n%s",
-			runCtx.Err(), desk.Journaled(), lc.Calls, time.Since(load.Start).Round(time.Millisecond), s.LogTail(15))
+		return Result{}, fmt.Errorf("%w: %d of %d calls journaled after %s; waiting for:\n%s\nthe end of the service's log:\n%s",
+			runCtx.Err(), desk.Journaled(), lc.Calls, time.Since(load.Start).Round(time.Millisecond), s.describeCalls(lc.Run, desk.Unjournaled(3)), s.LogTail(15))
 	}
 	cpu1, err := s.CPU()
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -28,7 +29,9 @@ func TestTinyRunReportsEverySystem(t *testing.T) {
 	require.NoError(t, err)
 	pg := os.Getenv("SWITCHBOARD_TEST_POSTGRES_URL")
 	var log bytes.Buffer
-	rep, err := callbench.Run(context.Background(), callbench.Config{Bin: bin, Calls: 40, Senders: 4, Postgres: pg, Log: &log})
+	// A run that stalls fails within go test's time with what the service
+	// knew of the calls it waited for, rather than as a test timeout.
+	rep, err := callbench.Run(context.Background(), callbench.Config{Bin: bin, Calls: 40, Senders: 4, Postgres: pg, Log: &log, Timeout: 3 * time.Minute})
 	require.NoError(t, err, log.String())
 
 	want := []string{callbench.SystemSQLite}
@@ -114,12 +117,14 @@ func TestDeskCatchesADoubledJournal(t *testing.T) {
 	t0 := deskCall(t, d, 0, "c0")
 	t1 := deskCall(t, d, 1, "c1")
 	require.Equal(t, t0, deskCall(t, d, 0, "c0"), "the same key is the same ticket")
+	require.Equal(t, []int{0, 1}, d.Unjournaled(5))
 	deskDo(t, "PUT", d.URL+"/api/v2/tickets/"+t0+".json", `{}`, "c0:journal")
 	select {
 	case <-d.Done():
 		t.Fatal("done with one of two calls journaled")
 	default:
 	}
+	require.Equal(t, []int{1}, d.Unjournaled(5), "the call a stalled run waits for")
 	deskDo(t, "PUT", d.URL+"/api/v2/tickets/"+t1+".json", `{}`, "c1:journal")
 	<-d.Done()
 	deskDo(t, "PUT", d.URL+"/api/v2/tickets/"+t1+".json", `{}`, "c1:journal")

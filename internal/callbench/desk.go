@@ -92,6 +92,20 @@ func (d *Desk) DoneAt() time.Time {
 	return d.doneAt
 }
 
+// Unjournaled returns up to n calls (their indexes) without a journal
+// entry yet, to say which calls a run that timed out was waiting for.
+func (d *Desk) Unjournaled(n int) []int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []int
+	for i, j := range d.journals {
+		if j == 0 && len(out) < n {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 // Journaled is how many calls have a journal entry so far.
 func (d *Desk) Journaled() int {
 	d.mu.Lock()

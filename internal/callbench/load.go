@@ -73,9 +73,12 @@ func Load(ctx context.Context, targets []*Serve, cfg LoadConfig) (LoadResult, er
 	return res, nil
 }
 
+// CallID is the id of a run's call i.
+func CallID(run string, i int) string { return fmt.Sprintf("b-%s-%d", run, i) }
+
 func (s *Serve) sendEvent(ctx context.Context, client *http.Client, run string, i int) (time.Duration, error) {
-	body := fmt.Sprintf(`{"callId":"b-%s-%d","event":"hangup","direction":"inbound","extension":"1001","external":{"number":%q},"disposition":"ANSWERED"}`,
-		run, i, Number(i))
+	body := fmt.Sprintf(`{"callId":%q,"event":"hangup","direction":"inbound","extension":"1001","external":{"number":%q},"disposition":"ANSWERED"}`,
+		CallID(run, i), Number(i))
 	req, err := http.NewRequestWithContext(ctx, "POST", "http://"+s.Addr+"/api/v1/events/calls", strings.NewReader(body))
 	if err != nil {
 		return 0, err

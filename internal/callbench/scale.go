@@ -253,8 +253,8 @@ func (c *cluster) measure(ctx context.Context, cfg Config, desk *Desk, lc LoadCo
 		return ScaleResult{}, fmt.Errorf("replica %d ended mid-run with %d of %d calls journaled; the end of its log:\n%s",
 			i+1, desk.Journaled(), lc.Calls, c.serves[i].LogTail(15))
 	case <-runCtx.Done():
-		return ScaleResult{}, fmt.Errorf("%w: %d of %d calls journaled after %s; the end of replica 1's log:\n%s",
-			runCtx.Err(), desk.Journaled(), lc.Calls, time.Since(load.Start).Round(time.Millisecond), c.serves[0].LogTail(15))
+		return ScaleResult{}, fmt.Errorf("%w: %d of %d calls journaled after %s; waiting for:\n%s\nthe end of the first replica's log:\n%s",
+			runCtx.Err(), desk.Journaled(), lc.Calls, time.Since(load.Start).Round(time.Millisecond), c.serves[0].describeCalls(lc.Run, desk.Unjournaled(3)), c.serves[0].LogTail(15))
 	}
 	cpu1, err := c.cpu()
 	if err != nil {

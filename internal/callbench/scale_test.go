@@ -31,7 +31,7 @@ func TestTinyScaleOutHoldsTheSharedLimit(t *testing.T) {
 	const calls, limit = 60, 5
 	var log bytes.Buffer
 	rep, err := callbench.RunScale(context.Background(), callbench.Config{Bin: bin, Calls: calls, Senders: 4, Postgres: pg,
-		Replicas: []int{1, 2}, MaxConcurrent: limit, DeskLatency: 20 * time.Millisecond, Log: &log})
+		Replicas: []int{1, 2}, MaxConcurrent: limit, DeskLatency: 20 * time.Millisecond, Log: &log, Timeout: 3 * time.Minute})
 	require.NoError(t, err, log.String())
 
 	require.Len(t, rep.Replicas, 2)

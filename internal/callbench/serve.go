@@ -415,3 +415,25 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// describeCalls says what the service knows of calls a run is waiting
+// for (their runs, statuses and last errors), for a run that timed out.
+func (s *Serve) describeCalls(run string, calls []int) string {
+	var b strings.Builder
+	for _, i := range calls {
+		id := CallID(run, i)
+		status, body, err := s.send("GET", "/api/v1/calls/"+id, "", nil)
+		switch {
+		case err != nil:
+			fmt.Fprintf(&b, "  %s: %v\n", id, err)
+		case status != 200:
+			fmt.Fprintf(&b, "  %s: HTTP %d %s\n", id, status, body)
+		default:
+			if len(body) > 3000 { // the runs' traces can be long; the head says what is stuck
+				body = append(body[:3000:3000], "…"...)
+			}
+			fmt.Fprintf(&b, "  %s: %s\n", id, body)
+		}
+	}
+	return b.String()
+}
