@@ -39,7 +39,7 @@ type Definition struct {
 type Webhook struct {
 	Verification      string // one of templates.WebhookVerifications
 	SignatureHeader   string
-	SignaturePrefix   string
+	SignaturePrefix   *engine.Text // before the signature, over the channel's fields (Telesign's "TSA {{.customer_id}}:")
 	SignatureEncoding string // hex or base64
 	Secret            *engine.Text
 	TimestampHeader   string
@@ -120,7 +120,7 @@ func Define(t *engine.Template) (*Definition, error) {
 	d.Webhook = Webhook{
 		Verification:        strings.ToLower(or(wh["Verification"], "none")),
 		SignatureHeader:     wh["SignatureHeader"],
-		SignaturePrefix:     wh["SignaturePrefix"],
+		SignaturePrefix:     text(wh["SignaturePrefix"]),
 		SignatureEncoding:   strings.ToLower(or(wh["SignatureEncoding"], "hex")),
 		Secret:              text(wh["Secret"]),
 		TimestampHeader:     wh["TimestampHeader"],

@@ -79,7 +79,13 @@ func (d *Definition) VerifyWebhook(r WebhookRequest, vars engine.Vars, now time.
 		if w.Verification == "hmac-sha1" {
 			h = sha1.New
 		}
-		return checkHMAC(h, secret, r, w)
+		prefix := ""
+		if w.SignaturePrefix != nil {
+			if prefix, err = w.SignaturePrefix.Render(vars); err != nil {
+				return fmt.Errorf("rendering the signature prefix: %w", err)
+			}
+		}
+		return checkHMAC(h, secret, prefix, r, w)
 	case "twilio":
 		secret, err := render(w.Secret)
 		if err != nil {
@@ -133,7 +139,7 @@ func (d *Definition) VerifyWebhook(r WebhookRequest, vars engine.Vars, now time.
 // the HMAC of the body, encoded as w says. The whole header value is
 // compared as text: the generic SMS API requires the hex in lower case,
 // and an upper-case signature is not the one it defines.
-func checkHMAC(h func() hash.Hash, secret []byte, r WebhookRequest, w Webhook) error {
+func checkHMAC(h func() hash.Hash, secret []byte, prefix string, r WebhookRequest, w Webhook) error {
 	got := r.Header.Get(w.SignatureHeader)
 	if got == "" {
 		return fmt.Errorf("%w: the %s header is missing", ErrBadSignature, w.SignatureHeader)
@@ -141,9 +147,9 @@ func checkHMAC(h func() hash.Hash, secret []byte, r WebhookRequest, w Webhook) e
 	mac := hmac.New(h, secret)
 	mac.Write(r.Body)
 	sum := mac.Sum(nil)
-	want := w.SignaturePrefix + hex.EncodeToString(sum)
+	want := prefix + hex.EncodeToString(sum)
 	if w.SignatureEncoding == "base64" {
-		want = w.SignaturePrefix + base64.StdEncoding.EncodeToString(sum)
+		want = prefix + base64.StdEncoding.EncodeToString(sum)
 	}
 	if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		return fmt.Errorf("%w: %s does not match the body", ErrBadSignature, w.SignatureHeader)

@@ -3,7 +3,7 @@ package templates
 // WebhookTexts are the Father="Webhook" parameters whose values are
 // templates, rendered with the channel's fields when a webhook is checked
 // or answered.
-var WebhookTexts = []string{"Secret", "Username", "Password", "Token", "AnswerBody", "ChallengeToken"}
+var WebhookTexts = []string{"Secret", "SignaturePrefix", "Username", "Password", "Token", "AnswerBody", "ChallengeToken"}
 
 // ChannelScenarioTexts are, per scenario of a channel template, the
 // scenario parameters whose values are templates: the answer
