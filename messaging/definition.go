@@ -40,7 +40,7 @@ type Webhook struct {
 	Verification      string // one of templates.WebhookVerifications
 	SignatureHeader   string
 	SignaturePrefix   *engine.Text // before the signature, over the channel's fields (Telesign's "TSA {{.customer_id}}:")
-	SignatureEncoding string // hex or base64
+	SignatureEncoding string       // hex or base64
 	Secret            *engine.Text
 	TimestampHeader   string
 	MaxAge            time.Duration
