@@ -47,6 +47,12 @@ func (d *Definition) ChannelStatus(res *engine.Result, vars engine.Vars) (status
 		}
 		return StatusRequestFailed, fmt.Sprintf("HTTP %d without an error in the expected form", he.Status)
 	}
+	if f := d.failureIn2xx(res); f != nil {
+		if f.Kind == "auth" {
+			return StatusUnauthorized, f.Message
+		}
+		return StatusUnknown, f.Message
+	}
 	if d.expectBody == nil || last == nil {
 		return StatusConnected, ""
 	}
@@ -142,6 +148,9 @@ func (f *SendFailure) Temporary() bool { return f.Kind == "temporary" }
 // without the message id the provider must return.
 func (d *Definition) SendFailure(res *engine.Result) *SendFailure {
 	if res.Err == nil {
+		if f := d.failureIn2xx(res); f != nil {
+			return f
+		}
 		if strings.TrimSpace(res.Vars["MessageId"]) == "" {
 			return &SendFailure{Kind: "permanent", Message: "sending failed: the provider's answer has no message id"}
 		}
@@ -175,4 +184,22 @@ func (d *Definition) SendFailure(res *engine.Result) *SendFailure {
 		f.Kind = "permanent"
 	}
 	return f
+}
+
+// failureIn2xx is the failure a provider reports inside a 2xx answer (some
+// answer 200 with {"status":"invalid_credentials"}): a code at
+// ErrorCodePath that the template's ErrorMap names. A code the map does
+// not name is not a failure, since many answers carry a status word on
+// success too.
+func (d *Definition) failureIn2xx(res *engine.Result) *SendFailure {
+	last := lastExchange(res)
+	if last == nil || d.ErrorCodePath == "" {
+		return nil
+	}
+	code, _ := d.providerError(last.ResponseBody)
+	def, ok := d.Errors[code]
+	if code == "" || !ok {
+		return nil
+	}
+	return &SendFailure{Kind: def.Kind, Status: last.Status, Code: code, Message: d.describe(last.Status, last.ResponseBody)}
 }
