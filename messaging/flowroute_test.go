@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 
@@ -92,16 +91,10 @@ func TestFlowrouteWebhooks(t *testing.T) {
 
 func TestFlowrouteSend(t *testing.T) {
 	d := builtIn(t, "flowroute.xml")
-	var status int
-	var answer string
-	p := newProvider(t, func(w http.ResponseWriter, _ *http.Request, _ string) {
-		w.Header().Set("Content-Type", "application/vnd.api+json")
-		w.WriteHeader(status)
-		fmt.Fprint(w, answer)
-	})
+	p := newAnswering(t, "application/vnd.api+json")
 	c := clientFor(t, d, engine.Vars{"access_key": "12345678", "secret_key": "m8axLA45yds7kmiC88aOQ9d5caADg6vr", "api_url": p.URL})
 	hook := "https://switchboard.example.com/webhooks/channels/k?token=vt-1"
-	status, answer = 202, `{"data":{"id":"mdr2-b3f5a2c8e0d111e7a8a306cd7f24ba2d","links":{"self":"https://api.flowroute.com/v2.1/messages/mdr2-b3f5a2c8e0d111e7a8a306cd7f24ba2d"},"type":"message"}}`
+	p.answer(202, `{"data":{"id":"mdr2-b3f5a2c8e0d111e7a8a306cd7f24ba2d","links":{"self":"https://api.flowroute.com/v2.1/messages/mdr2-b3f5a2c8e0d111e7a8a306cd7f24ba2d"},"type":"message"}}`)
 	id, _, fail := d.Send(context.Background(), c, messaging.Outgoing{From: "+12065551234", To: "+12065550100", Text: `Your "order" shipped`}, hook)
 	require.Nil(t, fail)
 	require.Equal(t, "mdr2-b3f5a2c8e0d111e7a8a306cd7f24ba2d", id)
@@ -117,15 +110,15 @@ func TestFlowrouteSend(t *testing.T) {
 	require.Nil(t, fail)
 	require.JSONEq(t, `{"to":"12065550100","from":"12065551234","body":"The label","dlr_callback":"`+hook+`","is_mms":true,"media_urls":["https://switchboard.test/m/label.png"]}`, p.take()[0].Body)
 
-	status, answer = 401, `{"errors":[{"detail":"Authentication credentials were not provided or are invalid.","id":"4ae8e6ab","status":401,"title":"Unauthorized"}]}`
+	p.answer(401, `{"errors":[{"detail":"Authentication credentials were not provided or are invalid.","id":"4ae8e6ab","status":401,"title":"Unauthorized"}]}`)
 	_, _, fail = d.Send(context.Background(), c, messaging.Outgoing{From: "+12065551234", To: "+12065550100", Text: "x"}, hook)
 	require.Equal(t, "auth", fail.Kind)
-	status, answer = 429, `{"errors":[{"detail":"Too many requests","id":"b1","status":429,"title":"Too Many Requests"}]}`
+	p.answer(429, `{"errors":[{"detail":"Too many requests","id":"b1","status":429,"title":"Too Many Requests"}]}`)
 	_, _, fail = d.Send(context.Background(), c, messaging.Outgoing{From: "+12065551234", To: "+12065550100", Text: "x"}, hook)
 	require.Equal(t, "temporary", fail.Kind)
 
 	p.take()
-	status, answer = 200, `{"data":[{"attributes":{"value":"12065551234"},"id":"12065551234","type":"number"}],"links":{"first":"x"}}`
+	p.answer(200, `{"data":[{"attributes":{"value":"12065551234"},"id":"12065551234","type":"number"}],"links":{"first":"x"}}`)
 	st, reason, _ := d.Verify(context.Background(), c, "+12065551234", "")
 	require.Equal(t, messaging.StatusConnected, st, reason)
 	v := p.take()[0]

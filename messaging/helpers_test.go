@@ -68,6 +68,36 @@ func newProvider(t *testing.T, answer func(w http.ResponseWriter, r *http.Reques
 	return p
 }
 
+// answering is a fake provider that answers every request with the
+// status and body last given to answer.
+type answering struct {
+	*provider
+	mu     sync.Mutex
+	status int
+	body   string
+}
+
+// newAnswering starts a fake provider whose answers have the content type.
+func newAnswering(t *testing.T, contentType string) *answering {
+	a := &answering{status: 200}
+	a.provider = newProvider(t, func(w http.ResponseWriter, _ *http.Request, _ string) {
+		a.mu.Lock()
+		status, body := a.status, a.body
+		a.mu.Unlock()
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	})
+	return a
+}
+
+// answer sets what the next requests are answered.
+func (a *answering) answer(status int, body string) {
+	a.mu.Lock()
+	a.status, a.body = status, body
+	a.mu.Unlock()
+}
+
 func (p *provider) take() []seen {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -155,20 +155,14 @@ func TestTelnyxWebhookContent(t *testing.T) {
 
 func TestTelnyxSend(t *testing.T) {
 	d := builtIn(t, "telnyx.xml")
-	var status int
-	var answer string
-	p := newProvider(t, func(w http.ResponseWriter, _ *http.Request, _ string) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		fmt.Fprint(w, answer)
-	})
+	p := newAnswering(t, "application/json")
 	pub, _ := telnyxKey(t)
 	c := clientFor(t, d, engine.Vars{"api_key": "KEY0123456789ABCDEF", "public_key": pub, "api_url": p.URL})
 	msg := messaging.Outgoing{From: "+18445550001", To: "+13125550001", Text: "Your order \"A-1\" shipped & is on its way",
 		MediaURLs: []string{"https://switchboard.test/m/1.png"}}
-	status, answer = 200, `{"data":{"record_type":"message","direction":"outbound","id":"40385f64-5717-4562-b3fc-2c963f66afa6","type":"MMS",`+
+	p.answer(200, `{"data":{"record_type":"message","direction":"outbound","id":"40385f64-5717-4562-b3fc-2c963f66afa6","type":"MMS",`+
 		`"messaging_profile_id":"740572b6-099c-44a1-89b9-6c92163bc68d","from":{"phone_number":"+18445550001","carrier":"Telnyx","line_type":"Wireless"},`+
-		`"to":[{"phone_number":"+13125550001","status":"queued","carrier":"T-MOBILE USA, INC.","line_type":"Wireless"}],"text":"Your order","media":[],"encoding":"GSM-7","parts":1}}`
+		`"to":[{"phone_number":"+13125550001","status":"queued","carrier":"T-MOBILE USA, INC.","line_type":"Wireless"}],"text":"Your order","media":[],"encoding":"GSM-7","parts":1}}`)
 	id, _, fail := d.Send(context.Background(), c, msg, "https://switchboard.example.com/webhooks/channels/k")
 	require.Nil(t, fail)
 	require.Equal(t, "40385f64-5717-4562-b3fc-2c963f66afa6", id)
@@ -179,28 +173,28 @@ func TestTelnyxSend(t *testing.T) {
 	require.JSONEq(t, `{"from":"+18445550001","to":"+13125550001","text":"Your order \"A-1\" shipped & is on its way",
 		"media_urls":["https://switchboard.test/m/1.png"],"webhook_url":"https://switchboard.example.com/webhooks/channels/k"}`, got.Body)
 
-	status, answer = 409, `{"errors":[{"code":"40300","title":"Blocked due to STOP message","detail":"Messages cannot be sent from +18445550001 to +13125550001 due to an existing block rule."}]}`
+	p.answer(409, `{"errors":[{"code":"40300","title":"Blocked due to STOP message","detail":"Messages cannot be sent from +18445550001 to +13125550001 due to an existing block rule."}]}`)
 	_, _, fail = d.Send(context.Background(), c, msg, "")
 	require.Equal(t, "permanent", fail.Kind)
 	require.Equal(t, "The customer has opted out (replied STOP); Telnyx blocks messages to them until they opt in again. "+
 		"(40300: Messages cannot be sent from +18445550001 to +13125550001 due to an existing block rule.)", fail.Message)
 
-	status, answer = 401, `{"errors":[{"code":"10009","title":"Authentication failed","detail":"The API key looks malformed. Check that you copied it correctly."}]}`
+	p.answer(401, `{"errors":[{"code":"10009","title":"Authentication failed","detail":"The API key looks malformed. Check that you copied it correctly."}]}`)
 	_, _, fail = d.Send(context.Background(), c, msg, "")
 	require.Equal(t, "auth", fail.Kind)
 
-	status, answer = 429, `{"errors":[{"code":"10011","title":"Too many requests","detail":"You have exceeded the maximum number of allowed requests."}]}`
+	p.answer(429, `{"errors":[{"code":"10011","title":"Too many requests","detail":"You have exceeded the maximum number of allowed requests."}]}`)
 	_, _, fail = d.Send(context.Background(), c, msg, "")
 	require.Equal(t, "temporary", fail.Kind)
 
 	p.take()
-	status, answer = 200, `{"data":[{"id":"740572b6-099c-44a1-89b9-6c92163bc68d","name":"Switchboard","record_type":"messaging_profile"}],"meta":{"page_number":1,"page_size":1}}`
+	p.answer(200, `{"data":[{"id":"740572b6-099c-44a1-89b9-6c92163bc68d","name":"Switchboard","record_type":"messaging_profile"}],"meta":{"page_number":1,"page_size":1}}`)
 	st, reason, _ := d.Verify(context.Background(), c, "+18445550001", "")
 	require.Equal(t, messaging.StatusConnected, st, reason)
 	v := p.take()[0]
 	require.Equal(t, "GET /v2/messaging_profiles page%5Bsize%5D=1", v.Method+" "+v.Path+" "+v.Query)
 
-	status, answer = 401, `{"errors":[{"code":"10009","title":"Authentication failed"}]}`
+	p.answer(401, `{"errors":[{"code":"10009","title":"Authentication failed"}]}`)
 	st, _, _ = d.Verify(context.Background(), c, "+18445550001", "")
 	require.Equal(t, messaging.StatusUnauthorized, st)
 }

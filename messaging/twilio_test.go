@@ -3,8 +3,6 @@ package messaging_test
 import (
 	"context"
 	"encoding/base64"
-	"fmt"
-	"net/http"
 	"net/url"
 	"testing"
 	"time"
@@ -116,17 +114,11 @@ func TestTwilioWebhookContent(t *testing.T) {
 
 func TestTwilioSend(t *testing.T) {
 	d := builtIn(t, "twilio.xml")
-	var status int
-	var answer string
-	p := newProvider(t, func(w http.ResponseWriter, _ *http.Request, _ string) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		fmt.Fprint(w, answer)
-	})
+	p := newAnswering(t, "application/json")
 	c := clientFor(t, d, engine.Vars{"account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token": twilioToken, "api_url": p.URL})
 	msg := messaging.Outgoing{From: "+15017122661", To: "+15558675310", Text: "Your order shipped & is on its way",
 		MediaURLs: []string{"https://switchboard.test/m/1.png", "https://switchboard.test/m/2.png"}}
-	status, answer = 201, `{"account_sid":"AC0123456789abcdef0123456789abcdef","api_version":"2010-04-01","body":"Your order shipped","direction":"outbound-api","error_code":null,"from":"+15017122661","sid":"SM87105da94bff44b999e4e6eb90d8eb6a","status":"queued","to":"+15558675310"}`
+	p.answer(201, `{"account_sid":"AC0123456789abcdef0123456789abcdef","api_version":"2010-04-01","body":"Your order shipped","direction":"outbound-api","error_code":null,"from":"+15017122661","sid":"SM87105da94bff44b999e4e6eb90d8eb6a","status":"queued","to":"+15558675310"}`)
 	id, _, fail := d.Send(context.Background(), c, msg, "https://switchboard.example.com/webhooks/channels/k")
 	require.Nil(t, fail)
 	require.Equal(t, "SM87105da94bff44b999e4e6eb90d8eb6a", id)
@@ -140,16 +132,16 @@ func TestTwilioSend(t *testing.T) {
 		"MediaUrl":       {"https://switchboard.test/m/1.png", "https://switchboard.test/m/2.png"},
 		"StatusCallback": {"https://switchboard.example.com/webhooks/channels/k"}}, form)
 
-	status, answer = 400, `{"code": 21211, "message": "The 'To' number +1555 is not a valid phone number.", "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400}`
+	p.answer(400, `{"code": 21211, "message": "The 'To' number +1555 is not a valid phone number.", "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400}`)
 	_, _, fail = d.Send(context.Background(), c, msg, "")
 	require.Equal(t, "permanent", fail.Kind)
 	require.Equal(t, "Invalid number. (21211: The 'To' number +1555 is not a valid phone number.)", fail.Message)
 
-	status, answer = 401, `{"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401}`
+	p.answer(401, `{"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401}`)
 	_, _, fail = d.Send(context.Background(), c, msg, "")
 	require.Equal(t, "auth", fail.Kind)
 
-	status, answer = 200, `{"sid":"AC0123456789abcdef0123456789abcdef","status":"active"}`
+	p.answer(200, `{"sid":"AC0123456789abcdef0123456789abcdef","status":"active"}`)
 	st, reason, _ := d.Verify(context.Background(), c, "+15017122661", "")
 	require.Equal(t, messaging.StatusConnected, st, reason)
 	require.Equal(t, "/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef.json", p.take()[2].Path)
