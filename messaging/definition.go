@@ -48,7 +48,7 @@ type Webhook struct {
 	Password          *engine.Text
 	TokenParam        string
 	Token             *engine.Text
-	BodyType          string // json or form
+	BodyType          string // json, form, or query (the data in the URL's query, by GET or POST)
 	AnswerStatus      int
 	AnswerBody        *engine.Text
 	AnswerContentType string

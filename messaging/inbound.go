@@ -68,6 +68,17 @@ func (s *Service) channelByKey(ctx context.Context, key string) (*store.Channel,
 	return ch, res, nil
 }
 
+// TakesGet reports whether a channel's webhooks come by GET with their
+// data in the URL's query (BodyType query), so that a GET to its webhook
+// is a webhook (HandleWebhook) rather than a handshake.
+func (s *Service) TakesGet(ctx context.Context, key string) (bool, error) {
+	_, res, err := s.channelByKey(ctx, key)
+	if err != nil {
+		return false, err
+	}
+	return res.def.QueryData() && res.def.Webhook.ChallengeParam == "", nil
+}
+
 // Handshake answers a provider's GET to the webhook (WhatsApp's
 // hub.challenge) with the challenge, when it carries the channel's token.
 func (s *Service) Handshake(ctx context.Context, key string, query url.Values) (string, error) {
@@ -97,6 +108,15 @@ func (s *Service) HandleWebhook(ctx context.Context, key string, r WebhookReques
 	}
 	if r.Body, err = io.ReadAll(body); err != nil {
 		return WebhookAnswer{}, fmt.Errorf("reading the webhook: %w", err)
+	}
+	if res.def.QueryData() {
+		// The data are the URL's query (VoIP.ms's SMS URL callback); the
+		// body, if any, is not read as data.
+		u, err := url.Parse(r.URL)
+		if err != nil {
+			return WebhookAnswer{}, problem(KindInvalid, "the webhook's URL cannot be read: %v", err)
+		}
+		r.Body = []byte(u.RawQuery)
 	}
 	if err := res.def.VerifyWebhook(r, res.vars, s.cfg.Now()); err != nil {
 		s.log.Warn("webhook refused", slog.String("channel", ch.ID), slog.String("reason", err.Error()))

@@ -88,10 +88,11 @@ func (d *Definition) Answer(vars engine.Vars) (status int, contentType, body str
 }
 
 // BodyJSON turns a webhook body into the JSON the template's paths read: a
-// form body becomes an object of its fields (a repeated field keeps its
-// first value; Twilio numbers repeated ones: MediaUrl0, MediaUrl1 …).
+// form body (or, for BodyType query, the URL's query, which the service
+// passes as the body) becomes an object of its fields (a repeated field
+// keeps its first value; Twilio numbers repeated ones: MediaUrl0 …).
 func (d *Definition) BodyJSON(body []byte) (string, error) {
-	if d.Webhook.BodyType != "form" {
+	if d.Webhook.BodyType != "form" && d.Webhook.BodyType != "query" {
 		if !gjson.ValidBytes(body) {
 			return "", errors.New("the webhook body is not JSON")
 		}
@@ -99,7 +100,7 @@ func (d *Definition) BodyJSON(body []byte) (string, error) {
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		return "", fmt.Errorf("the webhook body is not a form: %w", err)
+		return "", fmt.Errorf("the webhook's data are not a form: %w", err)
 	}
 	m := make(map[string]string, len(form))
 	for k, v := range form {
@@ -237,3 +238,8 @@ func parseTime(v string) time.Time {
 	}
 	return time.Time{}
 }
+
+// QueryData reports whether the template's webhooks bring their data in
+// the URL's query (BodyType query), by GET or by POST, rather than in a
+// body.
+func (d *Definition) QueryData() bool { return d.Webhook.BodyType == "query" }

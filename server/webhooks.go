@@ -36,8 +36,14 @@ func (s *Server) channelWebhook(w http.ResponseWriter, r *http.Request) error {
 }
 
 // channelHandshake answers a provider's GET challenge with the challenge,
-// as text.
+// as text; a GET to a channel whose webhooks come by GET with their data
+// in the query (VoIP.ms's callback) is a webhook.
 func (s *Server) channelHandshake(w http.ResponseWriter, r *http.Request) error {
+	if get, err := s.msg.TakesGet(r.Context(), r.PathValue("key")); err != nil {
+		return err
+	} else if get {
+		return s.channelWebhook(w, r)
+	}
 	challenge, err := s.msg.Handshake(r.Context(), r.PathValue("key"), r.URL.Query())
 	if err != nil {
 		return err

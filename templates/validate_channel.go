@@ -157,8 +157,8 @@ func (c *checker) webhookParams(s *Scenario) {
 	if p := given["SignatureEncoding"]; p != nil && !slices.Contains([]string{"hex", "base64"}, strings.ToLower(p.Value)) {
 		c.errorf(p.Node, "Value", "SignatureEncoding %q is not \"hex\" or \"base64\"", p.Value)
 	}
-	if p := given["BodyType"]; p != nil && !slices.Contains([]string{"json", "form"}, strings.ToLower(p.Value)) {
-		c.errorf(p.Node, "Value", "BodyType %q is not \"json\" or \"form\" (application/x-www-form-urlencoded)", p.Value)
+	if p := given["BodyType"]; p != nil && !slices.Contains([]string{"json", "form", "query"}, strings.ToLower(p.Value)) {
+		c.errorf(p.Node, "Value", "BodyType %q is not \"json\", \"form\" (application/x-www-form-urlencoded) or \"query\" (the data in the URL's query, by GET or POST)", p.Value)
 	}
 	if p := given["AnswerStatus"]; p != nil {
 		if n, err := strconv.Atoi(strings.TrimSpace(p.Value)); err != nil || n < 200 || n > 299 {

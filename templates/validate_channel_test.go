@@ -58,7 +58,7 @@ func TestValidateChannelTemplates(t *testing.T) {
 		{"answer status", channelTemplate(`<Parameter Father="Webhook" Name="AnswerStatus" Value="302"/>`, okSend+okVerify+okReceive),
 			templates.SeverityError, "must be a 2xx HTTP status"},
 		{"body type", channelTemplate(`<Parameter Father="Webhook" Name="BodyType" Value="xml"/>`, okSend+okVerify+okReceive),
-			templates.SeverityError, `BodyType "xml" is not "json" or "form"`},
+			templates.SeverityError, `BodyType "xml" is not "json", "form" (application/x-www-form-urlencoded) or "query"`},
 		{"unknown webhook parameter", channelTemplate(`<Parameter Father="Webhook" Name="Secrett" Value="x"/>`, okSend+okVerify+okReceive),
 			templates.SeverityWarning, `unknown Webhook parameter "Secrett" has no effect (did you mean "Secret"?)`},
 		{"rate", channelTemplate(`<Parameter Father="Channel" Name="MessagesPerSecond" Value="0"/>`, okSend+okVerify+okReceive),
