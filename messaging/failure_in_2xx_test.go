@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -33,10 +32,7 @@ func TestFailureInsideA2xxAnswer(t *testing.T) {
   <Request Name="send" Method="GET" URLFormat="{{.api_url}}/rest.php?method=sendSMS&amp;dst={{UrlEncode .To}}"><Outputs><Output Name="MessageId" Path="sms"/></Outputs></Request>
 </Requests></Scenario>
 </Scenarios></Information>`
-	et, problems := engine.Load("query_sms.xml", []byte(src), engine.Options{Location: time.UTC})
-	require.False(t, problems.HasErrors(), "%v", problems)
-	d, err := messaging.Define(et)
-	require.NoError(t, err)
+	d := define(t, "query_sms.xml", src)
 	var answer string
 	p := newProvider(t, func(w http.ResponseWriter, _ *http.Request, _ string) {
 		w.Header().Set("Content-Type", "application/json")

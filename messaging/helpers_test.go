@@ -25,7 +25,13 @@ func builtIn(t *testing.T, file string) *messaging.Definition {
 	t.Helper()
 	data, err := fs.ReadFile(examples.Templates, file)
 	require.NoError(t, err)
-	et, problems := engine.Load(file, data, engine.Options{Location: time.UTC})
+	return define(t, file, string(data))
+}
+
+// define loads a channel template's source and its definition.
+func define(t *testing.T, file, src string) *messaging.Definition {
+	t.Helper()
+	et, problems := engine.Load(file, []byte(src), engine.Options{Location: time.UTC})
 	require.False(t, problems.HasErrors(), "%v", problems)
 	d, err := messaging.Define(et)
 	require.NoError(t, err)

@@ -2,11 +2,9 @@ package messaging_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/messaging"
 )
 
@@ -32,10 +30,7 @@ func TestStatusMap(t *testing.T) {
   <Request Name="r"><Outputs><Output Name="MessageId" Path="#.message.id"/><Output Name="Status" Path="#.type"/><Output Name="ErrorCode" Path="#.errorCode"/><Output Name="ErrorMessage" Path="#.description"/></Outputs></Request>
 </Requests></Scenario>
 </Scenarios></Information>`
-	et, problems := engine.Load("array_sms.xml", []byte(src), engine.Options{Location: time.UTC})
-	require.False(t, problems.HasErrors(), "%v", problems)
-	d, err := messaging.Define(et)
-	require.NoError(t, err)
+	d := define(t, "array_sms.xml", src)
 
 	parsed, err := d.Parse([]byte(`[
  {"type":"message-delivered","time":"2026-11-26T07:00:00.000Z","description":"ok","to":"+13125550001","message":{"id":"1589228074636lm4k2je7j7jklbn2","direction":"out","from":"+18445550001","text":""}},
