@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -71,8 +72,16 @@ func TestVoIPmsRESTConversation(t *testing.T) {
 		require.Equal(t, 400, code, "without the token")
 
 		sent := e.expect(e.do("POST", "/api/v1/sessions/"+created["id"].(string)+"/messages", agent, map[string]any{"text": "Until 6 pm."}), 202)
-		calls := api.waitSent(t, "GET", "/api/v1/rest.php", 3) // two checks, one send
-		send := calls[len(calls)-1].Query
+		var send url.Values
+		require.Eventually(t, func() bool {
+			for _, c := range api.sent("GET", "/api/v1/rest.php") {
+				if c.Query.Get("method") == "sendSMS" {
+					send = c.Query
+					return true
+				}
+			}
+			return false
+		}, 30*time.Second, 10*time.Millisecond, "the reply was not sent")
 		require.Equal(t, "sendSMS", send.Get("method"))
 		require.Equal(t, number[2:], send.Get("did"))
 		require.Equal(t, "5145550123", send.Get("dst"))
