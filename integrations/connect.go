@@ -131,9 +131,13 @@ func (rt *Runtime) check(ctx context.Context, in *store.Integration, client *eng
 	return rt.setStatus(ctx, in, store.StatusConnected, "", "")
 }
 
+// setStatus records the status of a connect or a check, and only what a
+// check owns (SetConnectionState): in may be a copy read before a remote
+// call, older than what an administrator saved since.
 func (rt *Runtime) setStatus(ctx context.Context, in *store.Integration, status, reason, authorizeURL string) (Connection, error) {
 	in.Status, in.StatusReason, in.UpdatedAt = status, reason, rt.cfg.Now()
-	if err := rt.store.UpdateIntegration(ctx, in); err != nil {
+	if err := rt.store.SetConnectionState(ctx, in.ID, store.ConnectionState{Status: in.Status, StatusReason: in.StatusReason,
+		GlobalVars: in.GlobalVars, ConnectedAt: in.ConnectedAt, UpdatedAt: in.UpdatedAt}); err != nil {
 		return Connection{}, err
 	}
 	if status == store.StatusFailed {

@@ -48,6 +48,22 @@ func TestIntegrationLifecycle(t *testing.T) {
 	require.Equal(t, store.StatusConnected, c.Integration.Status, "the stored password was kept")
 	require.Equal(t, "bob", c.Integration.Fields["username"])
 
+	// A check that read the integration before the administrator saved
+	// settings (the periodic GetGlobalInfo refresh reads every
+	// integration, then calls each helpdesk) records its status without
+	// undoing them.
+	stale, err := f.st.GetIntegration(t.Context(), in.ID)
+	require.NoError(t, err)
+	fresh := *stale
+	fresh.Settings = []byte(`{"callJournal":{"enabled":true}}`)
+	require.NoError(t, f.st.UpdateIntegration(t.Context(), &fresh))
+	_, err = f.rt.Fail(t.Context(), stale, "the helpdesk answered HTTP 503")
+	require.NoError(t, err)
+	got, err := f.st.GetIntegration(t.Context(), in.ID)
+	require.NoError(t, err)
+	require.Equal(t, store.StatusFailed, got.Status)
+	require.JSONEq(t, `{"callJournal":{"enabled":true}}`, string(got.Settings))
+
 	require.NoError(t, f.rt.Delete(t.Context(), in.ID))
 	_, err = f.st.GetIntegration(t.Context(), in.ID)
 	require.ErrorIs(t, err, store.ErrNotFound)

@@ -331,6 +331,11 @@ func (s *sqlStore) UpdateIntegration(ctx context.Context, in *Integration) error
 		marshalMap(in.GlobalVars), ms(in.UpdatedAt), msOrZero(in.ConnectedAt), in.ID))
 }
 
+func (s *sqlStore) SetConnectionState(ctx context.Context, id string, st ConnectionState) error {
+	return affected(s.exec(ctx, "UPDATE integrations SET status = ?, status_reason = ?, global_vars = ?, connected_at = ?, updated_at = ?, revision = revision + 1 WHERE id = ?",
+		st.Status, st.StatusReason, marshalMap(st.GlobalVars), msOrZero(st.ConnectedAt), ms(st.UpdatedAt), id))
+}
+
 // Revisions returns the revisions of an integration and of its template:
 // together they change whenever either row does.
 func (s *sqlStore) Revisions(ctx context.Context, integrationID string) (Revisions, error) {

@@ -71,6 +71,14 @@ type Integration struct {
 // Revisions are the revisions of an integration and its template.
 type Revisions struct{ Integration, Template int64 }
 
+// ConnectionState is what a connection check records on an integration.
+type ConnectionState struct {
+	Status, StatusReason string
+	GlobalVars           map[string]string
+	ConnectedAt          time.Time // zero: never connected
+	UpdatedAt            time.Time
+}
+
 // HelpdeskUser is a user of the integrated helpdesk, bound to extensions.
 type HelpdeskUser struct {
 	IntegrationID string
@@ -124,6 +132,13 @@ type Store interface {
 	// overwrite one an administrator just set; ok is false otherwise (or
 	// when the integration is gone).
 	SetIntegrationStatus(ctx context.Context, id, from, status, reason string, at time.Time) (ok bool, err error)
+	// SetConnectionState records a connection check or a status change
+	// on an integration: its status and reason, GetGlobalInfo's outputs,
+	// when it last connected and when it changed. Only these: a check
+	// works on a copy read before a remote call, and writing the whole
+	// copy back would undo what an administrator saved meanwhile (its
+	// settings, its fields). ErrNotFound when the integration is gone.
+	SetConnectionState(ctx context.Context, id string, st ConnectionState) error
 	// DeleteIntegration removes it with its users, states and token.
 	DeleteIntegration(ctx context.Context, id string) error
 

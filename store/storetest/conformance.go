@@ -217,6 +217,30 @@ func integrations(t *testing.T, s store.Store) {
 	require.ErrorIs(t, err, store.ErrNotFound)
 	require.ErrorIs(t, s.UpdateIntegration(ctx, integration("nope")), store.ErrNotFound)
 
+	// A connection check records its state and nothing else: a check
+	// that read the integration before an administrator saved new settings
+	// and fields does not undo them.
+	stale, err := s.GetIntegration(ctx, "i1")
+	require.NoError(t, err)
+	saved := *stale
+	saved.Settings, saved.Fields = []byte(`{"callJournal":{"enabled":true}}`), map[string]string{"base_url": "https://new.x.test"}
+	require.NoError(t, s.UpdateIntegration(ctx, &saved))
+	before := revs()
+	checkedAt := now().Add(90 * time.Second).Truncate(time.Millisecond)
+	require.NoError(t, s.SetConnectionState(ctx, "i1", store.ConnectionState{Status: store.StatusConnected, GlobalVars: map[string]string{"DepartmentId": "9"},
+		ConnectedAt: checkedAt, UpdatedAt: checkedAt}))
+	require.NotEqual(t, before.Integration, revs().Integration, "a check changes the revision")
+	got, err = s.GetIntegration(ctx, "i1")
+	require.NoError(t, err)
+	require.JSONEq(t, `{"callJournal":{"enabled":true}}`, string(got.Settings), "the settings saved meanwhile stay")
+	require.Equal(t, map[string]string{"base_url": "https://new.x.test"}, got.Fields)
+	require.Equal(t, stale.Secrets, got.Secrets)
+	require.Equal(t, store.StatusConnected, got.Status)
+	require.Equal(t, map[string]string{"DepartmentId": "9"}, got.GlobalVars)
+	require.True(t, checkedAt.Equal(got.ConnectedAt), "%v", got.ConnectedAt)
+	require.ErrorIs(t, s.SetConnectionState(ctx, "nope", store.ConnectionState{Status: store.StatusFailed, UpdatedAt: checkedAt}), store.ErrNotFound)
+	in = got
+
 	// A connection time survives; the status changes only from the one
 	// the caller saw.
 	in.Status, in.ConnectedAt = store.StatusConnected, now().Add(2*time.Second)
