@@ -136,8 +136,7 @@ func (rt *Runtime) check(ctx context.Context, in *store.Integration, client *eng
 // call, older than what an administrator saved since.
 func (rt *Runtime) setStatus(ctx context.Context, in *store.Integration, status, reason, authorizeURL string) (Connection, error) {
 	in.Status, in.StatusReason, in.UpdatedAt = status, reason, rt.cfg.Now()
-	if err := rt.store.SetConnectionState(ctx, in.ID, store.ConnectionState{Status: in.Status, StatusReason: in.StatusReason,
-		GlobalVars: in.GlobalVars, ConnectedAt: in.ConnectedAt, UpdatedAt: in.UpdatedAt}); err != nil {
+	if err := rt.store.SetConnectionState(ctx, in.ID, in.ConnectionState()); err != nil {
 		return Connection{}, err
 	}
 	if status == store.StatusFailed {

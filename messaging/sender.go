@@ -462,8 +462,7 @@ func (s *Service) setStatus(ctx context.Context, channelID, status, reason strin
 		return
 	}
 	in.Status, in.StatusReason, in.UpdatedAt = status, reason, s.cfg.Now()
-	if err := s.store.SetConnectionState(ctx, in.ID, store.ConnectionState{Status: status, StatusReason: reason,
-		GlobalVars: in.GlobalVars, ConnectedAt: in.ConnectedAt, UpdatedAt: in.UpdatedAt}); err != nil {
+	if err := s.store.SetConnectionState(ctx, in.ID, in.ConnectionState()); err != nil {
 		s.log.Warn("saving a channel's status", slog.String("channel", channelID), slog.Any("err", err))
 	}
 }

@@ -79,6 +79,12 @@ type ConnectionState struct {
 	UpdatedAt            time.Time
 }
 
+// ConnectionState is the part of an integration a connection check owns.
+func (in *Integration) ConnectionState() ConnectionState {
+	return ConnectionState{Status: in.Status, StatusReason: in.StatusReason, GlobalVars: in.GlobalVars,
+		ConnectedAt: in.ConnectedAt, UpdatedAt: in.UpdatedAt}
+}
+
 // HelpdeskUser is a user of the integrated helpdesk, bound to extensions.
 type HelpdeskUser struct {
 	IntegrationID string
