@@ -137,6 +137,9 @@ func (s *Service) CreateChannel(ctx context.Context, spec ChannelSpec) (*store.C
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkTransportFields(c.tmpl, fields, secrets); err != nil {
+		return nil, err
+	}
 	now := s.cfg.Now()
 	id := store.NewID("chn")
 	in := &store.Integration{ID: id, TemplateID: spec.TemplateID, Status: StatusUnverified, Fields: fields, Secrets: secrets,
@@ -177,6 +180,9 @@ func (s *Service) UpdateChannel(ctx context.Context, id string, spec ChannelSpec
 	}
 	fields, secrets, err := s.integ.SplitFields(c.tmpl, spec.Fields, in.Secrets)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkTransportFields(c.tmpl, fields, secrets); err != nil {
 		return nil, err
 	}
 	now := s.cfg.Now()

@@ -16,9 +16,13 @@ import (
 type Definition struct {
 	Template *engine.Template
 	// Kind is the template's Provider: "sms" or "messaging".
-	Kind    string
-	Webhook Webhook
-	Rules   Rules
+	Kind string
+	// Transport is how the channel reaches its provider:
+	// templates.TransportHTTP (the template's requests and webhooks) or
+	// templates.TransportSMPP (a bind to the SMSC, smpp_channel.go).
+	Transport string
+	Webhook   Webhook
+	Rules     Rules
 	// Errors maps a provider error code, or "HTTP <status>", to what it
 	// means.
 	Errors map[string]ErrorDef
@@ -105,7 +109,7 @@ func Define(t *engine.Template) (*Definition, error) {
 	if !src.IsChannel() {
 		return nil, fmt.Errorf("template %s is a %s template, not a channel (Provider sms or messaging)", src.Key, src.Provider)
 	}
-	d := &Definition{Template: t, Kind: src.Provider, Errors: map[string]ErrorDef{}, Statuses: map[string]string{}}
+	d := &Definition{Template: t, Kind: src.Provider, Transport: src.Transport(), Errors: map[string]ErrorDef{}, Statuses: map[string]string{}}
 	funcs := engine.FuncMap(time.UTC)
 	var err error
 	text := func(src string) *engine.Text {

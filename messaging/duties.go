@@ -37,7 +37,7 @@ func (s *Service) VerifyAll(ctx context.Context) {
 		return
 	}
 	for _, ch := range chs {
-		if _, _, err := s.Verify(ctx, ch); err != nil && ctx.Err() == nil {
+		if _, _, err := s.verify(ctx, ch, false); err != nil && ctx.Err() == nil {
 			s.log.Warn("checking a channel", slog.String("channel", ch.ID), slog.Any("err", err))
 		}
 	}

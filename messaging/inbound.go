@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/store"
+	"github.com/switchboard/switchboard/templates"
 )
 
 // WebhookAnswer is what a provider gets back for its webhook.
@@ -105,6 +106,9 @@ func (s *Service) HandleWebhook(ctx context.Context, key string, r WebhookReques
 	ch, res, err := s.channelByKey(ctx, key)
 	if err != nil {
 		return WebhookAnswer{}, err
+	}
+	if res.def.Transport == templates.TransportSMPP {
+		return WebhookAnswer{}, problem(KindNotFound, "no channel has this webhook URL")
 	}
 	if r.Body, err = io.ReadAll(body); err != nil {
 		return WebhookAnswer{}, fmt.Errorf("reading the webhook: %w", err)

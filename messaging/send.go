@@ -58,6 +58,9 @@ func (d *Definition) CheckText(text string, media []string) error {
 	if text == "" && len(media) == 0 {
 		return fmt.Errorf("the message is empty: give a text or media URLs")
 	}
+	if len(media) > 0 && d.Transport == templates.TransportSMPP {
+		return fmt.Errorf("this channel sends over SMPP, which carries text only: send the media's URLs in the text")
+	}
 	if n := utf8.RuneCountInString(text); d.Rules.MaxTextLength > 0 && n > d.Rules.MaxTextLength {
 		return fmt.Errorf("the text has %d characters; this channel carries at most %d", n, d.Rules.MaxTextLength)
 	}

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/messaging/smpp"
 	"github.com/switchboard/switchboard/store"
+	"github.com/switchboard/switchboard/templates"
 )
 
 // Each channel's queued messages are sent by one process at a time — the
@@ -243,6 +245,12 @@ func (s *Service) runSender(ctx, sendCtx context.Context, channelID string, sd *
 		s.log.Info("messages cut off while sending are queued again", slog.String("channel", channelID), slog.Int("count", n))
 	}
 	pace := s.pacerOf(channelID)
+	var bind *binder // an SMPP channel's: bound while this sender runs
+	defer func() {
+		if bind != nil {
+			bind.stop() // after the messages in flight (deferred later, run first)
+		}
+	}()
 	var inFlight sync.WaitGroup
 	defer inFlight.Wait()
 	poll := time.NewTicker(s.cfg.PollInterval)
@@ -255,6 +263,19 @@ func (s *Service) runSender(ctx, sendCtx context.Context, channelID string, sd *
 			}
 			s.idle(ctx, sd, poll.C)
 			continue
+		}
+		var link *smpp.Link
+		var setup *smppSetup
+		if res.def.Transport == templates.TransportSMPP {
+			// Messages wait, queued, while the channel is not bound.
+			if bind, err = s.keepBound(ctx, bind, ch, res, sd); err != nil {
+				s.idle(ctx, sd, poll.C)
+				continue
+			}
+			if link, setup = bind.bound(); link == nil || !link.Bind().Sends() {
+				s.idle(ctx, sd, poll.C)
+				continue
+			}
 		}
 		pace.setInterval(paceOf(ch.MessagesPerSecond))
 		due, err := s.store.DueOutbound(ctx, channelID, s.cfg.Now(), 100)
@@ -270,7 +291,7 @@ func (s *Service) runSender(ctx, sendCtx context.Context, channelID string, sd *
 			continue
 		}
 		for _, m := range due {
-			if !s.dispatch(ctx, sendCtx, sd, &delivery{ch: ch, res: res, m: m, pace: pace}, &inFlight) {
+			if !s.dispatch(ctx, sendCtx, sd, &delivery{ch: ch, res: res, m: m, pace: pace, link: link, setup: setup}, &inFlight) {
 				break
 			}
 		}
@@ -285,6 +306,8 @@ type delivery struct {
 	pace   *pacer
 	ticket uint64       // the message's place in the channel's order (pacer.take)
 	slot   *engine.Slot // the integration's request slot the message holds
+	link   *smpp.Link   // an SMPP channel's bind; nil: the template's requests
+	setup  *smppSetup   // and the fields it was bound with
 }
 
 // dispatch starts sending one message: it waits for one of the
@@ -385,19 +408,28 @@ func (s *Service) deliver(ctx, sendCtx context.Context, d *delivery) (retryIn ti
 			slog.Int("attempt", m.Attempts), slog.Time("at", at), slog.Time("due", due))
 		return nil
 	}
-	num, _ := channelNumber(ch, m.Number)
-	msg := Outgoing{From: m.Number, NumberID: num.NumberID, To: m.Customer, Text: m.Text, MediaURLs: m.MediaURLs,
-		VerifyToken: ch.VerifyToken, IdempotencyKey: "message:" + m.ID, Pace: turn, Slot: d.slot}
-	id, _, fail := res.def.Send(sendCtx, res.client, msg, res.vars["WebhookUrl"])
+	var id string
+	var fail *SendFailure
+	requeue := false
+	if d.link != nil {
+		id, fail, requeue = s.submitSMPP(sendCtx, d.link, d.setup, d, turn)
+	} else {
+		num, _ := channelNumber(ch, m.Number)
+		msg := Outgoing{From: m.Number, NumberID: num.NumberID, To: m.Customer, Text: m.Text, MediaURLs: m.MediaURLs,
+			VerifyToken: ch.VerifyToken, IdempotencyKey: "message:" + m.ID, Pace: turn, Slot: d.slot}
+		id, _, fail = res.def.Send(sendCtx, res.client, msg, res.vars["WebhookUrl"])
+		requeue = fail != nil && ctx.Err() != nil && !isClosed(out)
+	}
 	pace.done(ticket) // the messages after it need not wait for it any more
 	if sendCtx.Err() != nil {
 		return 0, false
 	}
 	now := s.cfg.Now()
 	m.UpdatedAt = now
-	if fail != nil && ctx.Err() != nil && !isClosed(out) {
-		// The sender stopped before the message went out: it waits,
-		// this attempt not counted, for the channel's next sender.
+	if requeue {
+		// The sender stopped before the message went out, or the SMPP
+		// bind ended on its way: it waits, this attempt not counted, for
+		// the channel's next sender or bind.
 		m.Status, m.Attempts = store.MessageQueued, m.Attempts-1
 		if err := s.store.UpdateDelivery(sendCtx, m); err != nil && sendCtx.Err() == nil {
 			s.log.Error("queueing a message again", slog.String("message", m.ID), slog.Any("err", err))
@@ -471,9 +503,22 @@ func (s *Service) setStatus(ctx context.Context, channelID, status, reason strin
 // records the status: connected when every number answers as it should,
 // else the first problem.
 func (s *Service) Verify(ctx context.Context, ch *store.Channel) (status, reason string, err error) {
+	return s.verify(ctx, ch, true)
+}
+
+// verify checks a channel's connection. An SMPP channel's is its bind:
+// when probe is not set and this process does not bind it, its status is
+// left to the replica that does.
+func (s *Service) verify(ctx context.Context, ch *store.Channel, probe bool) (status, reason string, err error) {
 	res, err := s.resolve(ctx, ch)
 	if err != nil {
 		return "", "", err
+	}
+	if res.def.Transport == templates.TransportSMPP {
+		if status, reason = s.verifySMPP(ctx, ch, res, probe); status != "" {
+			s.setStatus(ctx, ch.ID, status, reason)
+		}
+		return status, reason, nil
 	}
 	status = StatusConnected
 	numbers := ch.Numbers

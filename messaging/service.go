@@ -85,6 +85,7 @@ const (
 	DefaultMaxAttempts    = 5
 	DefaultRetryWait      = 2 * time.Second
 	DefaultLeaseTTL       = 30 * time.Second
+	DefaultBindRetryWait  = time.Second
 )
 
 // Tuning is how often the messaging service looks for work, and how it
@@ -110,6 +111,10 @@ type Tuning struct {
 	// LeaseTTL is how long a replica holds a channel's sender without
 	// renewing it. Default DefaultLeaseTTL.
 	LeaseTTL time.Duration
+	// BindRetryWait is how long an SMPP channel waits to bind again after
+	// a bind failed, doubling after each (at most a minute). Default
+	// DefaultBindRetryWait.
+	BindRetryWait time.Duration
 }
 
 // WithDefaults returns the tuning with its zero fields filled in.
@@ -120,6 +125,7 @@ func (t Tuning) WithDefaults() Tuning {
 	configcheck.Default(&t.RetryWait, DefaultRetryWait)
 	configcheck.Default(&t.LeaseTTL, DefaultLeaseTTL)
 	configcheck.Default(&t.MaxAttempts, DefaultMaxAttempts)
+	configcheck.Default(&t.BindRetryWait, DefaultBindRetryWait)
 	return t
 }
 
@@ -184,6 +190,10 @@ type Service struct {
 	mu      sync.Mutex
 	senders map[string]*sender // channels whose messages this process sends
 	pacers  map[string]*pacer  // each channel's pace, kept across its senders
+	binders map[string]*binder // SMPP channels this process keeps bound (their senders own them)
+
+	smppSent  sync.Map   // message id → []string: ids of a long message's parts the SMSC took before its bind ended
+	smppParts partLedger // long messages' parts, for their per-part receipts
 
 	life chan struct{} // held (size 1) by Start and Stop
 	run  *run          // the running background work; nil when stopped
@@ -195,7 +205,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
-	return &Service{cfg: cfg, store: cfg.Store, log: cfg.Log, integ: cfg.Integrations, senders: map[string]*sender{}, pacers: map[string]*pacer{},
+	return &Service{cfg: cfg, store: cfg.Store, log: cfg.Log, integ: cfg.Integrations, senders: map[string]*sender{}, pacers: map[string]*pacer{}, binders: map[string]*binder{},
 		intake: newIntake(cfg.Store), life: make(chan struct{}, 1)}, nil
 }
 

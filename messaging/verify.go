@@ -20,6 +20,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/templates"
 )
 
 // ErrBadSignature means a webhook did not prove it comes from the
@@ -41,6 +42,9 @@ type WebhookRequest struct {
 // with vars; base as it is otherwise, and when the token needs a value
 // vars do not hold (a secret field: the admin adds it to the URL).
 func (d *Definition) WebhookURL(base string, vars engine.Vars) string {
+	if d.Transport == templates.TransportSMPP {
+		return "" // it receives over its bind
+	}
 	w := d.Webhook
 	if w.Verification != "token" || w.Token == nil || w.TokenParam == "" {
 		return base

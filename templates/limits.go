@@ -14,6 +14,10 @@ const (
 	// MaxCustomFieldsBearer is the most user-input fields for bearertoken
 	// templates.
 	MaxCustomFieldsBearer = 10
+	// MaxCustomFieldsSMPP is the most fields of a Transport="smpp" channel
+	// template: Yeastar has no such channels, and seed 004's SMPP
+	// connection asks for more than ten settings.
+	MaxCustomFieldsSMPP = 20
 	// MaxHeaders is the most headers one request may carry from the
 	// template (template-wide plus its own).
 	MaxHeaders = 20

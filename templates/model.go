@@ -155,6 +155,18 @@ func (t *Template) AuthParameters(father string) []*Parameter {
 	return nil
 }
 
+// Transport is how a channel template's channel reaches its provider
+// (Father="Channel" Name="Transport"): TransportHTTP unless it says
+// TransportSMPP.
+func (t *Template) Transport() string {
+	for _, p := range t.AuthParameters(FatherChannel) {
+		if p.Name == "Transport" && strings.EqualFold(strings.TrimSpace(p.Value), TransportSMPP) {
+			return TransportSMPP
+		}
+	}
+	return TransportHTTP
+}
+
 // CustomFields lists the user-input fields (Father=CustomFieldList).
 func (t *Template) CustomFields() []*Parameter { return t.AuthParameters(FatherCustomField) }
 
@@ -236,14 +248,22 @@ func (p *Parameter) IsSecret() bool {
 	return p.Father == FatherCustomField && strings.EqualFold(p.Editor, "password")
 }
 
-// DefaultValue is the value a string custom field takes when left empty:
-// its Value (a list field's Value holds its options, and a password has no
-// default).
+// DefaultValue is the value a custom field takes when left empty: a
+// string field's Value; an optional list field's first option (its Value
+// holds the options); none for a password or a required list.
 func (p *Parameter) DefaultValue() string {
-	if p.Father != FatherCustomField || (p.Editor != "" && p.Editor != "string") {
+	if p.Father != FatherCustomField {
 		return ""
 	}
-	return strings.TrimSpace(p.Value)
+	switch p.EditorKind() {
+	case "string":
+		return strings.TrimSpace(p.Value)
+	case "list":
+		if opts := p.Options(); len(opts) > 0 && !p.Required() {
+			return opts[0]
+		}
+	}
+	return ""
 }
 
 // EditorKind is how a custom field is edited: its Editor, "string" when

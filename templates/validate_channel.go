@@ -33,7 +33,22 @@ var WebhookParams = []string{"Verification", "SignatureHeader", "SignaturePrefix
 
 // ChannelParams are the Father="Channel" parameters.
 var ChannelParams = []string{"MessagesPerSecond", "MaxMessagesPerSecond", "AgentInitiated", "ReplyWindowHours",
-	"AutoCloseHours", "OptOutKeywords", "KeywordReplies", "MaxTextLength", "ErrorCodePath", "ErrorMessagePath"}
+	"AutoCloseHours", "OptOutKeywords", "KeywordReplies", "MaxTextLength", "ErrorCodePath", "ErrorMessagePath", "Transport"}
+
+// Transports are how a channel reaches its provider: by the template's
+// HTTP requests, or over SMPP to the customer's own SMSC, which Switchboard
+// speaks itself (messaging/smpp) with the template's fields.
+var Transports = []string{TransportHTTP, TransportSMPP}
+
+// Transport values.
+const (
+	TransportHTTP = "http"
+	TransportSMPP = "smpp"
+)
+
+// SMPPFields are the custom fields an SMPP channel template must declare:
+// the transport reads them by these names.
+var SMPPFields = []string{"host", "system_id", "password"}
 
 // ErrorKinds say what a mapped provider error means for the message: tried
 // again later (temporary), failed (permanent), or failed because the
@@ -63,6 +78,10 @@ func (c *checker) channel(seen map[string]*Scenario) {
 		c.errorMap(as)
 		c.statusMap(as)
 	}
+	if t.Transport() == TransportSMPP {
+		c.smppChannel(seen)
+		return
+	}
 	send := seen[ScenarioSendMessage]
 	if send == nil {
 		if sn := t.Root.Child("Scenarios"); sn != nil {
@@ -90,6 +109,31 @@ func (c *checker) channel(seen map[string]*Scenario) {
 	if seen[ScenarioVerifyChannel] == nil {
 		if sn := t.Root.Child("Scenarios"); sn != nil {
 			c.warnf(sn, "", "the template has no VerifyChannel scenario, so the channel's connection cannot be checked")
+		}
+	}
+}
+
+// smppChannel checks a template whose channel speaks SMPP: the transport
+// sends and receives, so HTTP scenarios and webhook settings would never
+// be used, and the fields it reads must be there.
+func (c *checker) smppChannel(seen map[string]*Scenario) {
+	for _, id := range []string{ScenarioSendMessage, ScenarioReceiveMessage, ScenarioDeliveryReport, ScenarioVerifyChannel, ScenarioFetchMedia} {
+		if s := seen[id]; s != nil {
+			c.warnf(s.Node, "Id", "scenario %s has no effect: a Transport=\"smpp\" channel sends, receives and checks its bind over SMPP", id)
+		}
+	}
+	if as := seen[ScenarioAuth]; as != nil {
+		for _, p := range as.ParamsByFather(FatherWebhook) {
+			c.warnf(p.Node, "Father", "Webhook parameter %s has no effect: a Transport=\"smpp\" channel has no webhook", p.Name)
+		}
+	}
+	have := map[string]bool{}
+	for _, f := range c.t.CustomFields() {
+		have[f.Name] = true
+	}
+	for _, name := range SMPPFields {
+		if !have[name] {
+			c.errorf(c.t.Root, "", "a Transport=\"smpp\" template needs a custom field named %s (it needs %s)", name, strings.Join(SMPPFields, ", "))
 		}
 	}
 }
@@ -215,6 +259,10 @@ func (c *checker) channelParams(s *Scenario) {
 			if err := CheckPath(NormalizePath(v)); err != nil {
 				c.errorf(p.Node, "Value", "%v", err)
 			}
+		case "Transport":
+			if !slices.Contains(Transports, strings.ToLower(v)) {
+				c.errorf(p.Node, "Value", "Transport %q is not one of %s%s", p.Value, oneOf(Transports), DidYouMean(v, Transports))
+			}
 		default:
 			c.warnf(p.Node, "Name", "unknown Channel parameter %q has no effect%s", p.Name, DidYouMean(p.Name, ChannelParams))
 		}
@@ -267,7 +315,7 @@ func (c *checker) statusMap(s *Scenario) {
 			c.errorf(p.Node, "Value", "StatusMap %s maps to %q, which is not one of %s", p.Name, p.Value, oneOf(MessageStatuses))
 		}
 	}
-	if len(params) > 0 && c.t.Scenario(ScenarioDeliveryReport) == nil {
+	if len(params) > 0 && c.t.Scenario(ScenarioDeliveryReport) == nil && c.t.Transport() != TransportSMPP {
 		c.warnf(params[0].Node, "Father", "StatusMap has no effect: the template has no DeliveryReport scenario")
 	}
 }

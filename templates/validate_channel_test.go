@@ -28,8 +28,24 @@ const (
 	okReceive = `<Scenario Id="ReceiveMessage" Type="REST"><Requests><Request Name="m"><Outputs><Output Name="MessageId" Path="id"/><Output Name="From" Path="from"/><Output Name="MediaUrls" Path="media.#.url" Type="list"/></Outputs></Request></Requests></Scenario>`
 )
 
+const (
+	smppTransport = `<Parameter Father="Channel" Name="Transport" Value="smpp"/>`
+	smppFields    = `<Parameter Father="CustomFieldList" Name="host"/><Parameter Father="CustomFieldList" Name="system_id"/><Parameter Father="CustomFieldList" Name="password" Editor="password"/>`
+)
+
+// manyFields declares n more custom fields.
+func manyFields(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, `<Parameter Father="CustomFieldList" Name="f%d" Required="0"/>`, i)
+	}
+	return b.String()
+}
+
 func TestValidateChannelTemplates(t *testing.T) {
 	require.Empty(t, validate(t, channelTemplate(`<Parameter Father="Webhook" Name="Verification" Value="none"/>`, okSend+okVerify+okReceive)))
+	// An SMPP channel template needs no scenario besides AuthMethod.
+	require.Empty(t, validate(t, channelTemplate(smppTransport+smppFields+manyFields(17), "")))
 
 	cases := []struct {
 		name, src string
@@ -85,6 +101,16 @@ func TestValidateChannelTemplates(t *testing.T) {
 			templates.SeverityError, "EventValue needs an EventPath"},
 		{"report never read", channelTemplate("", okSend+okVerify+okReceive+`<Scenario Id="DeliveryReport" Type="REST"><Requests><Request Name="r"><Outputs><Output Name="MessageId" Path="id"/><Output Name="Status" Path="s"/></Outputs></Request></Requests></Scenario>`),
 			templates.SeverityWarning, "no report is ever read"},
+		{"transport", channelTemplate(`<Parameter Father="Channel" Name="Transport" Value="smtp"/>`, okSend+okVerify+okReceive),
+			templates.SeverityError, `Transport "smtp" is not one of "http", "smpp"`},
+		{"smpp fields", channelTemplate(smppTransport+`<Parameter Father="CustomFieldList" Name="host"/>`, ""),
+			templates.SeverityError, `a Transport="smpp" template needs a custom field named system_id`},
+		{"smpp with requests", channelTemplate(smppTransport+smppFields, okSend),
+			templates.SeverityWarning, `scenario SendMessage has no effect: a Transport="smpp" channel sends, receives and checks its bind over SMPP`},
+		{"smpp with a webhook", channelTemplate(smppTransport+smppFields+`<Parameter Father="Webhook" Name="Verification" Value="none"/>`, ""),
+			templates.SeverityWarning, `Webhook parameter Verification has no effect: a Transport="smpp" channel has no webhook`},
+		{"smpp fields limit", channelTemplate(smppTransport+smppFields+manyFields(18), ""),
+			templates.SeverityError, `the template has 21 custom fields; a Transport="smpp" template allows at most 20`},
 		{"channel parameters in a helpdesk", minimal("none", `<Parameter Father="Webhook" Name="Verification" Value="none"/>`, ""),
 			templates.SeverityWarning, "only has an effect in the AuthMethod scenario of a channel template"},
 	}

@@ -160,11 +160,14 @@ func (c *checker) auth(s *Scenario) {
 func (c *checker) customFields(s *Scenario) {
 	fields := s.ParamsByFather(FatherCustomField)
 	limit := MaxCustomFields
-	if c.t.AuthType == "bearertoken" {
+	switch {
+	case c.t.IsChannel() && c.t.Transport() == TransportSMPP:
+		limit = MaxCustomFieldsSMPP
+	case c.t.AuthType == "bearertoken":
 		limit = MaxCustomFieldsBearer
 	}
 	if len(fields) > limit {
-		c.errorf(fields[limit].Node, "", "the template has %d custom fields; AuthType %s allows at most %d", len(fields), c.t.AuthType, limit)
+		c.errorf(fields[limit].Node, "", "the template has %d custom fields; %s allows at most %d", len(fields), fieldLimitOf(c.t), limit)
 	}
 	seen := map[string]*Parameter{}
 	for _, f := range fields {
@@ -185,6 +188,14 @@ func (c *checker) customFields(s *Scenario) {
 			c.errorf(f.Node, "Value", "a list field needs its options in Value")
 		}
 	}
+}
+
+// fieldLimitOf names what sets the template's limit of custom fields.
+func fieldLimitOf(t *Template) string {
+	if t.IsChannel() && t.Transport() == TransportSMPP {
+		return "a Transport=\"smpp\" template"
+	}
+	return "AuthType " + t.AuthType
 }
 
 // header checks one header parameter.

@@ -78,7 +78,7 @@ function channelForm(o) {
       let control;
       if (f.editor === "list" && f.options && f.options.length) {
         control = sb.el("select", { id: id("field"), name: "field." + f.name });
-        if (!f.required) control.append(sb.el("option", { value: "" }, "—"));
+        if (!f.required && !f.default) control.append(sb.el("option", { value: "" }, "—"));
         for (const opt of f.options) control.append(sb.el("option", { value: opt }, opt));
         control.value = ch.fields[f.name] || f.default || (f.required ? f.options[0] : "");
       } else {

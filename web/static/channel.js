@@ -30,6 +30,12 @@ sb.start(async () => {
     st.className = "status " + ch.status;
     st.textContent = ch.status.replace(/_/g, " ");
     $("channel-reason").textContent = ch.statusReason || (ch.status === "connected" ? "The provider answered the last check." : "");
+    // A channel that connects to its provider itself (SMPP) has no webhook.
+    const bound = !ch.webhookUrl;
+    $("connect-fields").hidden = bound;
+    $("connect-hint").textContent = bound
+      ? "This channel connects to the provider itself (SMPP): there is no webhook to set up. Allow this server's address on the provider's IP allowlist."
+      : "Give the provider this address for incoming messages and delivery reports.";
     $("webhook-url").value = ch.webhookUrl;
     $("verify-token").value = ch.verifyToken;
     $("webhook-copy").replaceChildren(sb.copyButton(ch.webhookUrl, "Copy URL"));
