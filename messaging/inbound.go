@@ -140,7 +140,7 @@ func (s *Service) HandleWebhook(ctx context.Context, key string, r WebhookReques
 	}
 	s.cfg.Count(ch.ID, "webhook", "accepted")
 	for _, m := range parsed.Messages {
-		if err := s.receive(ctx, ch, res, m); err != nil {
+		if err := s.receiveWhole(ctx, ch, res, m); err != nil {
 			return WebhookAnswer{}, err
 		}
 	}
@@ -151,6 +151,28 @@ func (s *Service) HandleWebhook(ctx context.Context, key string, r WebhookReques
 	}
 	status, ct, answer := res.def.Answer(res.vars)
 	return WebhookAnswer{Status: status, ContentType: ct, Body: answer}, nil
+}
+
+// receiveWhole receives a webhook's message, or, when it is a part of one
+// that comes in several webhooks, the message its parts make: it returns
+// once that is stored (assemble.go).
+func (s *Service) receiveWhole(ctx context.Context, ch *store.Channel, res *resolved, m Inbound) error {
+	if m.MergeKey == "" {
+		return s.receive(ctx, ch, res, m)
+	}
+	key := "webhook\x00" + ch.ID + "\x00" + m.MergeKey
+	if !m.AwaitsPart && !s.parts.pending(key) {
+		return s.receive(ctx, ch, res, m)
+	}
+	// A part that waits opens the message (of two parts: itself and the
+	// next with its key); any other part with the key completes it.
+	n := 2
+	if m.AwaitsPart {
+		n = 1
+	}
+	return s.parts.join(ctx, m, part{key: key, n: n, want: 2, window: res.def.format.window, merge: mergeWebhookParts,
+		keep: func(ctx context.Context, whole Inbound) error { return s.receive(ctx, ch, res, whole) },
+		held: func() { s.cfg.Count(ch.ID, "in", "held") }})
 }
 
 // receive stores one inbound message and does what it asks: keywords.

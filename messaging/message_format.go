@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/templates"
@@ -21,6 +22,12 @@ import (
 type messageFormat struct {
 	text  *engine.Text // the message's text; nil: the Text output
 	media *engine.Text // one URL or a JSON list of them; nil: the MediaUrls/MediaUrl outputs
+	// mergeKey and mergeWait join a message that comes as parts in
+	// separate webhooks (assemble.go): the key its parts share, and
+	// whether this one waits for the rest ("1", "true").
+	mergeKey  *engine.Text
+	mergeWait *engine.Text
+	window    time.Duration // MergeWindowSeconds
 	// fields are the channel's custom fields the formats may read, with
 	// their defaults; password fields are left out, so a secret cannot end
 	// up in a message.
@@ -37,7 +44,7 @@ func compileFormat(src *templates.Template, funcs template.FuncMap) (messageForm
 	for _, p := range []struct {
 		name string
 		dst  **engine.Text
-	}{{"TextFormat", &f.text}, {"MediaUrlFormat", &f.media}} {
+	}{{"TextFormat", &f.text}, {"MediaUrlFormat", &f.media}, {"MergeKey", &f.mergeKey}, {"MergeWait", &f.mergeWait}} {
 		v := sc.ParamValue(p.name)
 		if strings.TrimSpace(v) == "" {
 			continue
@@ -48,6 +55,7 @@ func compileFormat(src *templates.Template, funcs template.FuncMap) (messageForm
 		}
 		*p.dst = t
 	}
+	f.window = time.Duration(atoi(sc.ParamValue("MergeWindowSeconds"), 5)) * time.Second
 	f.defaults = map[string]string{}
 	for _, cf := range src.CustomFields() {
 		if cf.IsSecret() {
@@ -64,7 +72,7 @@ func compileFormat(src *templates.Template, funcs template.FuncMap) (messageForm
 // apply renders the formats for one message read from row. A format that
 // fails leaves what the outputs gave, and says so.
 func (f messageFormat) apply(m *Inbound, row map[string]string, channel engine.Vars) []string {
-	if f.text == nil && f.media == nil {
+	if f.text == nil && f.media == nil && f.mergeKey == nil {
 		return nil
 	}
 	vars := make(engine.Vars, len(f.fields)+len(row))
@@ -79,6 +87,11 @@ func (f messageFormat) apply(m *Inbound, row map[string]string, channel engine.V
 		vars[k] = v
 	}
 	var warnings []string
+	if f.mergeKey != nil {
+		// Read before the formats change the message: the key and the
+		// wait are over the outputs as they came.
+		warnings = append(warnings, f.applyMerge(m, vars)...)
+	}
 	if f.text != nil {
 		if s, err := f.text.Render(vars); err != nil {
 			warnings = append(warnings, fmt.Sprintf("message %s: TextFormat: %v; the Text output is kept", m.ProviderID, err))
@@ -111,4 +124,27 @@ func (f messageFormat) apply(m *Inbound, row map[string]string, channel engine.V
 		m.MediaURLs = urls
 	}
 	return warnings
+}
+
+// applyMerge renders MergeKey and MergeWait for one message. A message
+// whose key fails to render is kept alone.
+func (f messageFormat) applyMerge(m *Inbound, vars engine.Vars) []string {
+	key, err := f.mergeKey.Render(vars)
+	if err != nil {
+		return []string{fmt.Sprintf("message %s: MergeKey: %v; the message is kept alone", m.ProviderID, err)}
+	}
+	m.MergeKey = strings.TrimSpace(key)
+	if f.mergeWait == nil || m.MergeKey == "" {
+		return nil
+	}
+	wait, err := f.mergeWait.Render(vars)
+	if err != nil {
+		m.MergeKey = ""
+		return []string{fmt.Sprintf("message %s: MergeWait: %v; the message is kept alone", m.ProviderID, err)}
+	}
+	switch strings.ToLower(strings.TrimSpace(wait)) {
+	case "1", "true", "yes":
+		m.AwaitsPart = true
+	}
+	return nil
 }

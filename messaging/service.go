@@ -194,6 +194,7 @@ type Service struct {
 
 	smppSent  sync.Map   // message id → []string: ids of a long message's parts the SMSC took before its bind ended
 	smppParts partLedger // long messages' parts, for their per-part receipts
+	parts     assembler  // incoming messages that come in parts, held until whole
 
 	life chan struct{} // held (size 1) by Start and Stop
 	run  *run          // the running background work; nil when stopped

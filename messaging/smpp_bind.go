@@ -271,9 +271,24 @@ func (s *Service) smppReceiver(channelID string) func(context.Context, smpp.Inco
 		if in.ID != "" {
 			id = "smpp:" + in.Source + ":" + in.ID
 		}
-		return s.receive(ctx, ch, res, Inbound{ProviderID: id, From: in.Source, To: in.Dest, Text: in.Text})
+		msg := Inbound{ProviderID: id, From: in.Source, To: in.Dest, Text: in.Text, MediaURLs: []string{}}
+		if in.Total < 2 {
+			return s.receive(ctx, ch, res, msg)
+		}
+		// A part of a long message: held until the others came (each
+		// deliver_sm answered once the whole is stored), or kept with
+		// those that did when the window passed.
+		return s.parts.join(ctx, msg, part{key: fmt.Sprintf("smpp\x00%s\x00%s\x00%d/%d", ch.ID, in.Source, in.Ref, in.Total),
+			n: int(in.Part), want: int(in.Total), window: smppPartsWindow, merge: mergeSMSParts,
+			keep: func(ctx context.Context, whole Inbound) error { return s.receive(ctx, ch, res, whole) },
+			held: func() { s.cfg.Count(ch.ID, "in", "held") }})
 	}
 }
+
+// smppPartsWindow is how long the parts of a long incoming message wait
+// for the rest: SMSCs commonly wait half a minute or more for a
+// deliver_sm's answer before sending it again.
+const smppPartsWindow = 20 * time.Second
 
 // smppReceipt applies a delivery receipt. A long message has one per part
 // (seed 004): it is delivered when every part is, failed when one failed.

@@ -91,8 +91,8 @@ func TestReadErrorMapping(t *testing.T) {
 		"1045": {Message: "OTHER_PERMANENT_FAILURE: Vendor: number ported", Kind: "permanent"},
 	}, got)
 	for raw, want := range map[string]string{
-		`{"protocolSpecificCodeMapping": {"88": {"genericErrorCode": 1}}}`: "genericErrorCode 1 is not 2 (temporary) or 3 (permanent)",
-		`{"protocolSpecificCodeMapping": {"88": {}}}`:                      "code 88 has no genericErrorCode",
+		`{"protocolSpecificCodeMapping": {"88": {"genericErrorCode": 1}}}`:   "genericErrorCode 1 is not 2 (temporary) or 3 (permanent)",
+		`{"protocolSpecificCodeMapping": {"88": {}}}`:                        "code 88 has no genericErrorCode",
 		`{"protocolSpecificCodeMapping": {"0x58": {"genericErrorCode": 2}}}`: `code "0x58" is not a command_status in decimal`,
 		`[1,2]`: "not the JSON of an error mapping",
 	} {

@@ -24,6 +24,11 @@ type Inbound struct {
 	Text       string    `json:"text"`
 	MediaURLs  []string  `json:"mediaUrls"`
 	ReceivedAt time.Time `json:"receivedAt,omitzero"` // zero when the provider did not say
+	// MergeKey, when set, is what the parts of one message that come in
+	// separate webhooks share (ReceiveMessage's MergeKey); AwaitsPart says
+	// this one waits for the rest (MergeWait).
+	MergeKey   string `json:"mergeKey,omitempty"`
+	AwaitsPart bool   `json:"awaitsPart,omitempty"`
 }
 
 // Report is one delivery report a webhook brought.

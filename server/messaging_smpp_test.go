@@ -121,6 +121,16 @@ func smppConversation(t *testing.T, e *env, smsc *testpeers.SMSC) {
 	require.Equal(t, 0, smsc.Deliver(t, mo), "the same message again")
 	require.Len(t, e.messages(agent, sid), 1, "a message the SMSC sent twice is kept once")
 
+	// A long message in two parts, the second first: one message, in
+	// order, each part answered once it is stored.
+	half := func(text string, n byte) testpeers.MO {
+		return testpeers.MO{Source: "447700900123", Destination: "447700900001", Text: text, UDH: []byte{5, 0, 3, 0x2a, 2, n}}
+	}
+	require.Equal(t, []int{0, 0}, smsc.DeliverAll(t, half("and this is its second half.", 2), half("This is the first half of a long message, ", 1)))
+	joined := st.next("message.created", nil)
+	require.Equal(t, "This is the first half of a long message, and this is its second half.", joined["text"])
+	require.Len(t, e.messages(agent, sid), 2)
+
 	// Replies, each in the first charset of the list that carries it.
 	long := strings.Repeat("Your parcel is on its way. ", 7) + "Track it at acme.test/t/42." // 216 GSM7 septets: two parts
 	replies := []struct{ text, charset string }{

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -51,5 +52,38 @@ func TestVoiceMeUpConversation(t *testing.T) {
 		require.Equal(t, "Yes, three left.", form.Get("message"))
 		out := e.waitMessage(agent, created["id"].(string), sent["id"].(string), "sent")
 		require.True(t, strings.HasPrefix(out["providerId"].(string), "hash"), out["providerId"])
+
+		// An MMS: the text with its .mms.html wrapper, then the media, in
+		// two webhooks; the first is answered once the two are one message.
+		mmsText := `{"sms_hash":"aa01","source_number":"15145550123","destination_number":"15145550100","message":"Here is the damaged box",` +
+			`"datetime_transmission":"2026-11-26 07:50:12","direction":"incoming","attachment":"https://clients.voicemeup.com/mms/aa01.mms.html","attachment_mime_type":"text/html"}`
+		mmsMedia := `{"sms_hash":"aa02","source_number":"15145550123","destination_number":"15145550100","message":"",` +
+			`"datetime_transmission":"2026-11-26 07:50:12","direction":"incoming","attachment":"https://clients.voicemeup.com/mms/aa02.jpg","attachment_mime_type":"image/jpeg"}`
+		first := make(chan int, 1)
+		go func() { first <- e.webhook(hook, "application/json", mmsText).Status }()
+		waitHeld(t, e, ch["id"].(string), 1)
+		require.Equal(t, 200, e.webhook(hook, "application/json", mmsMedia).Status)
+		require.Equal(t, 200, <-first)
+		mms := st.next("message.created", func(d map[string]any) bool { return d["providerId"] == "aa01+aa02" })
+		require.Equal(t, "Here is the damaged box", mms["text"])
+		require.Equal(t, []any{"https://clients.voicemeup.com/mms/aa02.jpg"}, mms["mediaUrls"])
+		require.Len(t, e.messages(agent, created["id"].(string)), 3, "the MMS is one message")
+
+		// A wrapper whose media never comes is kept as its text.
+		lone := strings.NewReplacer("aa01", "bb01", "07:50:12", "07:55:00").Replace(mmsText)
+		require.Equal(t, 200, e.webhook(hook, "application/json", lone).Status)
+		alone := st.next("message.created", func(d map[string]any) bool { return d["providerId"] == "bb01" })
+		require.Equal(t, "Here is the damaged box", alone["text"])
+		require.Empty(t, alone["mediaUrls"])
 	})
+}
+
+// waitHeld waits until the channel has held n parts of messages for the
+// rest of them (the metrics say so).
+func waitHeld(t *testing.T, e *env, channelID string, n int) {
+	t.Helper()
+	want := fmt.Sprintf(`switchboard_channel_messages_total{channel="%s",direction="in",result="held"} %d`, channelID, n)
+	require.Eventually(t, func() bool {
+		return strings.Contains(string(e.do("GET", "/metrics", "", nil).Body), want)
+	}, 10*time.Second, 10*time.Millisecond, "the first part is held")
 }

@@ -61,7 +61,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		}, []string{"channel", "result"}),
 		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_channel_messages_total",
-			Help: "Messages by channel, direction and result: in (received, duplicate, unknown_number: kept as a dead letter), out (sent, failed, retrying).",
+			Help: "Messages by channel, direction and result: in (received, duplicate, unknown_number: kept as a dead letter, held: a part waiting for the rest of its message), out (sent, failed, retrying).",
 		}, []string{"channel", "direction", "result"}),
 		connsRefused: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "switchboard_http_connections_refused_total",

@@ -10,7 +10,7 @@ var WebhookTexts = []string{"Secret", "SignaturePrefix", "Username", "Password",
 // VerifyChannel's check expects, and what a received message reads as.
 var ChannelScenarioTexts = map[string][]string{
 	ScenarioVerifyChannel:  {"ExpectBody"},
-	ScenarioReceiveMessage: {"TextFormat", "MediaUrlFormat"},
+	ScenarioReceiveMessage: {"TextFormat", "MediaUrlFormat", "MergeKey", "MergeWait"},
 }
 
 // ChannelTexts returns the parameters of a channel template whose values

@@ -93,6 +93,7 @@ func (c *checker) channel(seen map[string]*Scenario) {
 	if recv := seen[ScenarioReceiveMessage]; recv != nil {
 		c.needOutputs(recv, "MessageId", "From")
 		c.eventFilter(recv)
+		c.mergeParams(recv)
 	} else if sn := t.Root.Child("Scenarios"); sn != nil {
 		c.warnf(sn, "", "the template has no ReceiveMessage scenario, so the channel cannot receive messages")
 	}
@@ -134,6 +135,23 @@ func (c *checker) smppChannel(seen map[string]*Scenario) {
 	for _, name := range SMPPFields {
 		if !have[name] {
 			c.errorf(c.t.Root, "", "a Transport=\"smpp\" template needs a custom field named %s (it needs %s)", name, strings.Join(SMPPFields, ", "))
+		}
+	}
+}
+
+// mergeParams checks the settings that join a message coming in parts
+// (MergeKey, MergeWait, MergeWindowSeconds): the wait and the window mean
+// nothing without the key the parts share.
+func (c *checker) mergeParams(s *Scenario) {
+	key := s.Param("MergeKey")
+	for _, name := range []string{"MergeWait", "MergeWindowSeconds"} {
+		if p := s.Param(name); p != nil && key == nil {
+			c.errorf(p.Node, "Name", "%s needs a MergeKey: the template, over the message's outputs, that the parts of one message share", name)
+		}
+	}
+	if p := s.Param("MergeWindowSeconds"); p != nil {
+		if n, ok := parseUint(p.Value); !ok || n < 1 || n > 60 {
+			c.errorf(p.Node, "Value", "MergeWindowSeconds %q must be a whole number of seconds from 1 to 60 (a provider waits that long for its webhook's answer)", p.Value)
 		}
 	}
 }

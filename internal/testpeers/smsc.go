@@ -323,6 +323,12 @@ func (s *SMSC) Sessions() int {
 // script's error for it fails the test.
 func (s *SMSC) request(tb testing.TB, op string, args map[string]any) int {
 	tb.Helper()
+	return s.wait(tb, op, s.send(tb, op, args))
+}
+
+// send sends one request line; wait waits for its reply.
+func (s *SMSC) send(tb testing.TB, op string, args map[string]any) chan smscReply {
+	tb.Helper()
 	ch := make(chan smscReply, 1)
 	s.mu.Lock()
 	s.nextID++
@@ -344,6 +350,11 @@ func (s *SMSC) request(tb testing.TB, op string, args map[string]any) int {
 	if err != nil {
 		tb.Fatalf("SMSC %s: %v", op, err)
 	}
+	return ch
+}
+
+func (s *SMSC) wait(tb testing.TB, op string, ch chan smscReply) int {
+	tb.Helper()
 	select {
 	case r := <-ch:
 		if r.Error != "" {
@@ -384,17 +395,37 @@ type MO struct {
 // waits for the client's deliver_sm_resp and returns its command_status.
 func (s *SMSC) Deliver(tb testing.TB, mo MO) int {
 	tb.Helper()
+	return s.request(tb, "deliver", deliverArgs(mo))
+}
+
+func deliverArgs(mo MO) map[string]any {
 	charset := mo.Charset
 	if charset == "" {
 		charset = "GSM7"
 	}
-	return s.request(tb, "deliver", map[string]any{
+	return map[string]any{
 		"source": mo.Source, "source_ton": mo.SourceTON, "source_npi": mo.SourceNPI,
 		"destination": mo.Destination, "dest_ton": mo.DestTON, "dest_npi": mo.DestNPI,
 		"text": mo.Text, "charset": charset, "esm_class": mo.EsmClass,
 		"receipted_message_id": mo.ReceiptedMessageID, "message_state": mo.MessageState,
 		"udh": hex.EncodeToString(mo.UDH),
-	})
+	}
+}
+
+// DeliverAll sends every mo, in order, without waiting for the answer of
+// one before sending the next (as an SMSC with a window does), then waits
+// for every deliver_sm_resp and returns their command_status in order.
+func (s *SMSC) DeliverAll(tb testing.TB, mos ...MO) []int {
+	tb.Helper()
+	waits := make([]chan smscReply, len(mos))
+	for i, mo := range mos {
+		waits[i] = s.send(tb, "deliver", deliverArgs(mo))
+	}
+	out := make([]int, len(mos))
+	for i, ch := range waits {
+		out[i] = s.wait(tb, "deliver", ch)
+	}
+	return out
 }
 
 // messageStates are SMPP 3.4's message_state values by receipt stat.

@@ -188,12 +188,20 @@ func Dial(ctx context.Context, cfg Config) (*Link, error) {
 	return l, nil
 }
 
+// sessionRef is a connection's session, known once gosmpp returns it:
+// answers sent later (a part's, once its message is whole) go on it.
+type sessionRef struct {
+	ready chan struct{} // closed once s is set
+	s     *gosmpp.Session
+}
+
 func (l *Link) bind(ctx context.Context, bt pdu.BindingType) (*gosmpp.Session, error) {
+	ref := &sessionRef{ready: make(chan struct{})}
 	settings := gosmpp.Settings{
 		EnquireLink:  l.cfg.EnquireLink,
 		ReadTimeout:  2*l.cfg.EnquireLink + l.cfg.Timeout,
 		WriteTimeout: l.cfg.Timeout,
-		OnAllPDU:     l.onPDU,
+		OnAllPDU:     func(p pdu.PDU) (pdu.PDU, bool) { return l.onPDU(p, ref) },
 		OnSubmitError: func(p pdu.PDU, err error) {
 			l.answer(p.GetSequenceNumber(), answer{err: fmt.Errorf("%w: writing to the SMSC: %v", ErrLinkDown, err)})
 		},
@@ -202,7 +210,12 @@ func (l *Link) bind(ctx context.Context, bt pdu.BindingType) (*gosmpp.Session, e
 		},
 	}
 	c := &connector{ctx: ctx, cfg: l.cfg, bt: bt}
-	return gosmpp.NewSession(c, settings, 0)
+	sess, err := gosmpp.NewSession(c, settings, 0)
+	if err == nil {
+		ref.s = sess
+		close(ref.ready)
+	}
+	return sess, err
 }
 
 func closedReason(st gosmpp.State) string {
@@ -282,7 +295,7 @@ func (l *Link) answer(seq int32, a answer) {
 
 // onPDU takes every PDU the SMSC sends, on the connection's reading
 // goroutine, and returns its answer (nil: none).
-func (l *Link) onPDU(p pdu.PDU) (pdu.PDU, bool) {
+func (l *Link) onPDU(p pdu.PDU, ref *sessionRef) (pdu.PDU, bool) {
 	switch p := p.(type) {
 	case *pdu.SubmitSMResp:
 		l.answer(p.GetSequenceNumber(), answer{resp: p})
@@ -291,7 +304,7 @@ func (l *Link) onPDU(p pdu.PDU) (pdu.PDU, bool) {
 		l.answer(p.GetSequenceNumber(), answer{resp: p})
 		return nil, false
 	case *pdu.DeliverSM:
-		return l.deliver(p), false
+		return l.deliver(p, ref), false
 	case *pdu.EnquireLink:
 		return p.GetResponse(), false
 	case *pdu.Unbind:
@@ -310,8 +323,10 @@ func (l *Link) onPDU(p pdu.PDU) (pdu.PDU, bool) {
 }
 
 // deliver reads a deliver_sm and hands it to Receive; its answer says
-// whether Receive kept it.
-func (l *Link) deliver(p *pdu.DeliverSM) pdu.PDU {
+// whether Receive kept it. A part of a longer message is answered later,
+// on its own goroutine, so the connection goes on reading the other parts
+// while Receive holds it until its message is whole.
+func (l *Link) deliver(p *pdu.DeliverSM, ref *sessionRef) pdu.PDU {
 	resp := pdu.NewDeliverSMRespFromReq(p).(*pdu.DeliverSMResp)
 	in, err := l.incoming(p)
 	if err != nil {
@@ -321,12 +336,29 @@ func (l *Link) deliver(p *pdu.DeliverSM) pdu.PDU {
 		resp.CommandStatus = data.ESME_RX_P_APPN
 		return resp
 	}
-	if l.cfg.Receive != nil {
-		if err := l.cfg.Receive(l.ctx, in); err != nil {
-			resp.CommandStatus = data.ESME_RX_T_APPN
-		}
+	if in.Total > 1 {
+		go func() {
+			l.receive(in, resp)
+			select {
+			case <-ref.ready:
+				_ = ref.s.Transceiver().Submit(resp) // a connection gone: the SMSC sends the part again
+			case <-l.done:
+			}
+		}()
+		return nil
 	}
+	l.receive(in, resp)
 	return resp
+}
+
+// receive hands a message to Receive and says in resp how that went.
+func (l *Link) receive(in Incoming, resp *pdu.DeliverSMResp) {
+	if l.cfg.Receive == nil {
+		return
+	}
+	if err := l.cfg.Receive(l.ctx, in); err != nil {
+		resp.CommandStatus = data.ESME_RX_T_APPN
+	}
 }
 
 func (l *Link) incoming(p *pdu.DeliverSM) (Incoming, error) {
