@@ -26,6 +26,12 @@ import (
 //
 // Template-wide headers are sent to the token endpoint too, except those
 // that use {{.AccessToken}}.
+//
+// A TokenEndPoint that renders empty for the integration's fields means no
+// token: its requests carry the template's own headers alone. A template
+// may so offer a second way to sign in, chosen by the fields given
+// (Bandwidth: OAuth2 client credentials, or an API user's Basic
+// credentials until Bandwidth retires them).
 type Bearer struct {
 	tmpl      *engine.Template
 	fields    engine.Vars
@@ -33,6 +39,7 @@ type Bearer struct {
 	masker    *engine.Masker
 	tokenType string
 	m         *tokenManager
+	noToken   bool // TokenEndPoint renders empty
 }
 
 func (b *Bearer) fetch(ctx context.Context, _ *Token) (*Token, error) {
@@ -73,6 +80,9 @@ func (b *Bearer) fetch(ctx context.Context, _ *Token) (*Token, error) {
 
 // Credentials implements engine.Authorizer.
 func (b *Bearer) Credentials(ctx context.Context) (engine.Credentials, error) {
+	if b.noToken {
+		return engine.Credentials{}, nil
+	}
 	tok, err := b.m.Token(ctx)
 	if err != nil {
 		return engine.Credentials{}, fmt.Errorf("bearer token: %w", err)

@@ -71,6 +71,22 @@ func TestBearerFetchesAtFirstUse(t *testing.T) {
 	require.Empty(t, ts.headers[0].Values("X-Token"), "but not those that need the token")
 }
 
+// A TokenEndPoint that renders empty for the fields given: no token is
+// fetched, and no Authorization comes from the method.
+func TestBearerWithoutTokenEndPoint(t *testing.T) {
+	ts := newTokenServer(t, nil)
+	tmpl := load(t, "bearertoken", `<Parameter Name="TokenEndPoint" Value="{{if not .api_user}}`+ts.URL+`/oauth/token{{end}}"/>`)
+	a, err := auth.New(tmpl, engine.Vars{"api_user": "legacy"}, auth.Options{})
+	require.NoError(t, err)
+	c := creds(t, a)
+	require.Empty(t, c.Header.Get("Authorization"))
+	require.Zero(t, ts.issued.Load(), "no token asked for")
+
+	a, err = auth.New(tmpl, engine.Vars{"api_user": ""}, auth.Options{})
+	require.NoError(t, err)
+	require.Equal(t, "Bearer tok-1", creds(t, a).Header.Get("Authorization"))
+}
+
 func TestBearerTokenLocations(t *testing.T) {
 	for name, tt := range map[string]struct{ param, body, want string }{
 		"access_token":      {"", `{"access_token":"A"}`, "A"},

@@ -147,6 +147,10 @@ func NewBearer(t *engine.Template, fields engine.Vars, opts Options) (*Bearer, e
 		interval = time.Duration(n) * time.Minute
 	}
 	b := &Bearer{tmpl: t, fields: fields, client: opts.HTTPClient, masker: masker(t, fields), tokenType: tokenType(t)}
+	// A rendering error is not "empty": fetching reports it.
+	if u, err := t.AuthText("TokenEndPoint").Render(fields); err == nil && strings.TrimSpace(u) == "" {
+		b.noToken = true
+	}
 	b.m = opts.manager(t, b.fetch, interval)
 	return b, nil
 }

@@ -33,7 +33,7 @@ func bandwidthAPI(t *testing.T) *fakeProvider {
 			fmt.Fprint(w, `{"access_token":"bw-token","token_type":"Bearer","expires_in":3600}`)
 			return
 		}
-		if c.Header.Get("Authorization") != "Bearer bw-token" {
+		if auth := c.Header.Get("Authorization"); auth != "Bearer bw-token" && auth != "Basic "+base64.StdEncoding.EncodeToString([]byte("bw-api-user:bw-api-pass")) {
 			w.WriteHeader(401)
 			fmt.Fprint(w, `{"type":"unauthorized","description":"Authentication failed"}`)
 			return
@@ -85,4 +85,27 @@ func TestBandwidthConversation(t *testing.T) {
 		require.Equal(t, 200, e.webhook(hook, "application/json; charset=utf-8", failed, "Authorization", creds("cb-pass")).Status)
 		e.waitMessage(agent, sid, sent["id"].(string), "failed")
 	})
+}
+
+// The seed's API user, kept while Bandwidth still takes it: no token is
+// asked for, every request is Basic-authenticated.
+func TestBandwidthWithAnAPIUser(t *testing.T) {
+	e := newEnv(t)
+	bw := bandwidthAPI(t)
+	e.extensions("1001")
+	fields := map[string]string{"account_id": bwAccount, "application_id": bwApp, "api_user": "bw-api-user", "api_password": "bw-api-pass",
+		"callback_user": "switchboard", "callback_password": "cb-pass", "api_url": bw.URL, "oauth_url": bw.URL + "/api/v1/oauth2/token"}
+	ch := e.expect(e.admin("POST", "/api/v1/channels", map[string]any{"templateId": "builtin_bandwidth", "name": "Bandwidth (API user)", "fields": fields,
+		"numbers": []map[string]any{{"number": bwNumber, "destination": map[string]string{"type": "extension", "id": "1001"}, "allowedExtensions": []string{"1001"}}}}), 201)
+	require.Equal(t, "connected", ch["status"], ch["statusReason"])
+	agent := e.token("agent", "1001")
+	started := e.expect(e.do("POST", "/api/v1/sessions", agent, map[string]any{"channelNumber": bwNumber, "to": "+19195550123", "text": "Your order shipped."}), 201)
+	e.waitMessage(agent, started["session"].(map[string]any)["id"].(string), started["message"].(map[string]any)["id"].(string), "sent")
+	require.Empty(t, bw.sent("POST", "/api/v1/oauth2/token"), "no token asked for")
+
+	fields["api_password"] = "wrong"
+	bad := e.expect(e.admin("POST", "/api/v1/channels", map[string]any{"templateId": "builtin_bandwidth", "name": "Bandwidth (wrong password)", "fields": fields,
+		"numbers": []map[string]any{{"number": "+19195551299", "destination": map[string]string{"type": "extension", "id": "1001"}}}}), 201)
+	require.Equal(t, "unauthorized", bad["status"])
+	require.Contains(t, bad["statusReason"], "Authentication failed")
 }
