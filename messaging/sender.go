@@ -447,6 +447,7 @@ func (s *Service) deliver(ctx, sendCtx context.Context, d *delivery) (retryIn ti
 		if fail.Temporary() {
 			m.Error = fmt.Sprintf("%s (gave up after %d attempts)", fail.Message, m.Attempts)
 		}
+		s.smppSent.Delete(m.ID) // a long message's parts that went out: never sent again
 	}
 	// Refused credentials mark the channel before the message's failure is
 	// saved: whoever sees the message failed sees the channel's status

@@ -218,10 +218,17 @@ func (s *Service) submitSMPP(ctx context.Context, l *smpp.Link, setup *smppSetup
 	var se *smpp.SubmitError
 	switch {
 	case errors.As(err, &se):
-		return "", s.smppFailure(d.res.def, setup, se), false
-	case errors.Is(err, smpp.ErrLinkDown), ctx.Err() != nil:
+		fail := s.smppFailure(d.res.def, setup, se)
+		if !fail.Temporary() {
+			s.smppSent.Delete(m.ID) // not sent again
+		}
+		return "", fail, false
+	case errors.Is(err, smpp.ErrLinkDown), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), ctx.Err() != nil:
+		// The bind ended, or the sender stopped (its pace gave up): the
+		// parts not out yet wait for the next bind or sender.
 		return "", nil, true
 	default:
+		s.smppSent.Delete(m.ID)
 		return "", &SendFailure{Kind: "permanent", Message: err.Error()}, false
 	}
 }

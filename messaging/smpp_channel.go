@@ -9,10 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -165,12 +165,7 @@ func readErrorMapping(raw string, into map[string]ErrorDef) error {
 	if err := dec.Decode(&doc); err != nil {
 		return fmt.Errorf("not the JSON of an error mapping: %v", err)
 	}
-	codes := make([]string, 0, len(doc.Mapping))
-	for code := range doc.Mapping {
-		codes = append(codes, code)
-	}
-	sort.Strings(codes)
-	for _, code := range codes {
+	for _, code := range slices.Sorted(maps.Keys(doc.Mapping)) {
 		m := doc.Mapping[code]
 		if n, err := strconv.ParseUint(code, 10, 32); err != nil {
 			return fmt.Errorf("code %q is not a command_status in decimal", code)
@@ -199,13 +194,8 @@ func readErrorMapping(raw string, into map[string]ErrorDef) error {
 // fieldsDigest is a digest of every field value: the bind is made again
 // when one changes.
 func fieldsDigest(vars engine.Vars) string {
-	names := make([]string, 0, len(vars))
-	for k := range vars {
-		names = append(names, k)
-	}
-	sort.Strings(names)
 	h := sha256.New()
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
 		fmt.Fprintf(h, "%q=%q\n", k, vars[k])
 	}
 	return hex.EncodeToString(h.Sum(nil))

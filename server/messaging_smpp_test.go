@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -266,4 +267,33 @@ func TestSMPPBindTypes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// One replica binds a channel: the one holding its sender lease. When it
+// stops, it unbinds, and another replica binds and sends what was queued.
+func TestSMPPBindMovesToAnotherReplica(t *testing.T) {
+	smsc := testpeers.StartSMSC(t, testpeers.SMSCConfig{})
+	tune := func(c *server.Config) {
+		c.Messaging.BindRetryWait = 20 * time.Millisecond
+		c.Messaging.LeaseTTL = 3 * time.Second
+	}
+	a := newEnvPostgres(t, tune)
+	a.extensions("1001")
+	ch := a.expect(createSMPP(a, "SMSC", smppFields(smsc, nil)), 201)
+	require.Equal(t, "connected", ch["status"], ch["statusReason"])
+	waitChannelBound(t, smsc, 2, 1) // the check's bind, and a's
+
+	b := newEnvOnSame(t, a, tune)
+	agent := b.token("agent", "1001")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, a.s.Stop(ctx))
+	smsc.WaitSessions(t, 0) // a unbound as it stopped
+
+	started := b.expect(b.do("POST", "/api/v1/sessions", agent, map[string]any{"channelNumber": smppNumber, "to": smppCustomer, "text": "Sent by the other replica"}), 201)
+	b.waitMessage(agent, started["session"].(map[string]any)["id"].(string), started["message"].(map[string]any)["id"].(string), "sent")
+	waitChannelBound(t, smsc, 3, 1) // b's
+	subs := submits(smsc)
+	require.Len(t, subs, 1)
+	require.Equal(t, "Sent by the other replica", subs[0].Text)
 }

@@ -48,6 +48,16 @@ func (p *channelsProvider) count() int {
 	return len(p.sent)
 }
 
+// adminOnChannels signs the admin "ada" in and opens the channels page.
+func adminOnChannels(base string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		signIn(base, "ada", "admin password 1"),
+		chromedp.WaitVisible(chromedp.CSS("#admin-overview")),
+		chromedp.Navigate(base+"/channels"),
+		chromedp.WaitVisible(chromedp.CSS("#channels-page")),
+	)
+}
+
 // channelsSetValue sets a form control's value as a person would: the
 // page hears its change.
 func channelsSetValue(selector, value string) chromedp.Action[chromedp.Void] {
@@ -85,10 +95,7 @@ func TestBrowserChannelsAndQueues(t *testing.T) {
 
 	ctx := browsertest.New(t)
 	require.NoError(t, chromedp.Do(ctx,
-		signIn(base, "ada", "admin password 1"),
-		chromedp.WaitVisible(chromedp.CSS("#admin-overview")),
-		chromedp.Navigate(base+"/channels"),
-		chromedp.WaitVisible(chromedp.CSS("#channels-page")),
+		adminOnChannels(base),
 		chromedp.WaitVisible(chromedp.CSS("#channels-empty")),
 	))
 

@@ -26,10 +26,7 @@ func TestBrowserSMPPChannel(t *testing.T) {
 
 	ctx := browsertest.New(t)
 	require.NoError(t, chromedp.Do(ctx,
-		signIn(base, "ada", "admin password 1"),
-		chromedp.WaitVisible(chromedp.CSS("#admin-overview")),
-		chromedp.Navigate(base+"/channels"),
-		chromedp.WaitVisible(chromedp.CSS("#channels-page")),
+		adminOnChannels(base),
 		chromedp.Click(chromedp.CSS("#new-channel")),
 		chromedp.WaitVisible(chromedp.CSS("#channel-form")),
 		channelsSetValue("#ch-template", "builtin_smpp"),
