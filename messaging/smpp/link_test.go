@@ -7,6 +7,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/linxGnu/gosmpp/data"
 	"github.com/stretchr/testify/require"
@@ -86,6 +87,18 @@ func TestLinkEndsWithItsConnection(t *testing.T) {
 	require.ErrorIs(t, l.Err(), smpp.ErrLinkDown)
 	_, err = l.Submit(context.Background(), smpp.Outgoing{From: "4420", To: "4477", Text: "Hi"}, nil)
 	require.ErrorIs(t, err, smpp.ErrLinkDown, "nothing is submitted on an ended link")
+}
+
+// The bind is kept alive by enquire_link, which the SMSC answers.
+func TestLinkEnquiresTheLink(t *testing.T) {
+	s := testpeers.StartSMSC(t, testpeers.SMSCConfig{})
+	cfg := config(s, smpp.Transceiver)
+	cfg.EnquireLink = 50 * time.Millisecond
+	l, err := smpp.Dial(context.Background(), cfg)
+	require.NoError(t, err)
+	defer l.Close()
+	s.WaitFor(t, "enquire_link", 2)
+	require.NoError(t, l.Err(), "still bound")
 }
 
 func TestReceiveErrorIsAnsweredTryLater(t *testing.T) {
