@@ -85,6 +85,8 @@ type QueueConfig struct {
 	JobTimeout time.Duration
 	// Logger receives River's logs. Default: discard.
 	Logger *slog.Logger
+
+	duties *dutyStop // set by AddDuty: its duties end as the queue stops
 }
 
 // Defaults of QueueConfig.
@@ -131,6 +133,7 @@ type riverQueue[TTx any] struct {
 	client *river.Client[TTx]
 	db     *sql.DB // the same database, for counting
 	begin  func(ctx context.Context) (openTx[TTx], error)
+	duties *dutyStop // AddDuty's: ended as the queue stops
 }
 
 // OpenQueue migrates River's tables and returns the queue over the store's
@@ -196,7 +199,7 @@ func newRiverQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx],
 	if err != nil {
 		return nil, err
 	}
-	return &riverQueue[TTx]{client: client, db: db, begin: begin}, nil
+	return &riverQueue[TTx]{client: client, db: db, begin: begin, duties: cfg.duties}, nil
 }
 
 func discardIfNil(l *slog.Logger) *slog.Logger {
@@ -238,10 +241,17 @@ func (q *riverQueue[TTx]) Waiting(ctx context.Context) (int, error) {
 	return n, err
 }
 
-func (q *riverQueue[TTx]) Start(ctx context.Context) error { return q.client.Start(ctx) }
+func (q *riverQueue[TTx]) Start(ctx context.Context) error {
+	q.duties.started()
+	return q.client.Start(ctx)
+}
 
-func (q *riverQueue[TTx]) Stop(ctx context.Context) error { return q.client.Stop(ctx) }
+func (q *riverQueue[TTx]) Stop(ctx context.Context) error {
+	q.duties.stopping()
+	return q.client.Stop(ctx)
+}
 
 func (q *riverQueue[TTx]) StopAndCancel(ctx context.Context) error {
+	q.duties.stopping()
 	return q.client.StopAndCancel(ctx)
 }
