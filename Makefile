@@ -58,6 +58,8 @@ fuzz: ## run each fuzz target for FUZZTIME
 	$(GO) test -run '^$$' -fuzz '^FuzzExtractRowsMatchesGJSON$$' -fuzztime $(FUZZTIME) ./engine
 	$(GO) test -run '^$$' -fuzz '^FuzzSensitiveName$$' -fuzztime $(FUZZTIME) ./engine
 	$(GO) test -run '^$$' -fuzz '^FuzzWebhookParse$$' -fuzztime $(FUZZTIME) ./messaging
+	$(GO) test -run '^$$' -fuzz '^FuzzParseReceipt$$' -fuzztime $(FUZZTIME) ./messaging/smpp
+	$(GO) test -run '^$$' -fuzz '^FuzzEncode$$' -fuzztime $(FUZZTIME) ./messaging/smpp
 
 ADDR ?= 127.0.0.1:8080
 DATA ?= ./data

@@ -134,6 +134,7 @@ func TestLayers(t *testing.T) {
 		"messaging":      {"auth", "engine", "messaging/smpp", "scenarios", "store", "templates"},
 		"messaging/smpp": {},
 		"templaterun":    {"auth", "engine", "messaging", "messaging/smpp", "scenarios", "store", "templates"},
+		"templatecheck":  {"engine", "templates"},
 		"accounts":       {"store"},
 		"web":            {},
 	}

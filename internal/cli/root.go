@@ -81,7 +81,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "template",
 		Short: "Check and try integration templates",
 	}
-	tmpl.AddCommand(newValidate(), newRun(), newAuthorize())
+	tmpl.AddCommand(newValidate(), newCheck(), newRun(), newAuthorize())
 	root.AddCommand(tmpl, newServe(), newMigrate(), newToken(), newUser())
 	return root
 }

@@ -37,7 +37,9 @@ func ParseReceipt(text string) (r Receipt, ok bool) {
 func receiptFields(text string) map[string]string {
 	keys := []string{"id", "sub", "dlvrd", "submit date", "done date", "stat", "err", "text"}
 	out := map[string]string{}
-	lower := strings.ToLower(text)
+	// Lowered byte by byte, ASCII only, so the offsets stay the text's
+	// (strings.ToLower changes the length of invalid UTF-8).
+	lower := asciiLower(text)
 	type at struct {
 		key        string
 		start, end int // of the key and its colon; of the value's start
@@ -68,4 +70,14 @@ func receiptFields(text string) map[string]string {
 		out[f.key] = strings.TrimSpace(text[f.end:end])
 	}
 	return out
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
