@@ -52,3 +52,19 @@ func TestTemplateCheck(t *testing.T) {
 	require.Equal(t, cli.ExitBadUsage, code)
 	require.Contains(t, errOut, "not an OpenAPI 3 document")
 }
+
+// template new prints a starter that template validate takes.
+func TestTemplateNew(t *testing.T) {
+	code, out, errOut := run("template", "new", "--provider", "sms", "--auth", "bearertoken")
+	require.Equal(t, cli.ExitOK, code, errOut)
+	require.Contains(t, out, `<Information Provider="sms"`)
+	file := filepath.Join(t.TempDir(), "starter.xml")
+	require.NoError(t, os.WriteFile(file, []byte(out), 0o600))
+	code, out, _ = run("template", "validate", file)
+	require.Equal(t, cli.ExitOK, code, out)
+	require.Equal(t, file+": ok\n", out)
+
+	code, _, errOut = run("template", "new", "--provider", "sms", "--auth", "oauth2")
+	require.Equal(t, cli.ExitBadUsage, code)
+	require.Contains(t, errOut, "an sms channel template takes none, basic or bearertoken")
+}
