@@ -202,6 +202,7 @@ func (r *stepRun) allSkipped(res *engine.Result) string {
 func (r *stepRun) variables() (engine.Vars, error) {
 	s, call := r.s, r.call
 	vars := call.Vars(scenarios.CallContext{Extension: r.ext, Location: s.cfg.TimeZone, RecordURL: r.recordURL()})
+	call.FormatNumbers(vars, r.conn.Settings.Numbers)
 	for k, v := range r.link {
 		if v != "" {
 			vars[k] = v

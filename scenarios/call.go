@@ -177,6 +177,23 @@ type CallContext struct {
 	RecordURL  string         // the Switchboard URL of the recording, when playback is on
 }
 
+// FormatNumbers writes the external party's number in vars as f says:
+// Phone, ContactNumber, BusinessNumber and whichever of CallerNumber and
+// CalleeNumber is theirs. RawPhone keeps it as the PBX gave it.
+func (c *Call) FormatNumbers(vars engine.Vars, f *NumberFormat) {
+	raw := c.External.Number
+	vars["RawPhone"] = raw
+	if f == nil || raw == "" {
+		return
+	}
+	n := f.Apply(raw)
+	for _, k := range []string{"Phone", "ContactNumber", "BusinessNumber", "CallerNumber", "CalleeNumber"} {
+		if vars[k] == raw {
+			vars[k] = n
+		}
+	}
+}
+
 // Vars computes the call variables of DESIGN §4 (names as in the Yeastar
 // tables).
 func (c *Call) Vars(cc CallContext) engine.Vars {

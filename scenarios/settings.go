@@ -39,6 +39,10 @@ type Settings struct {
 	ScreenPop *struct {
 		Trigger string `json:"trigger"` // ringing, answered, hangup or manual
 	} `json:"screenPop,omitempty"`
+	// Numbers is how the caller's number is written for the helpdesk:
+	// Phone, ContactNumber, BusinessNumber and the caller's (or callee's)
+	// number; RawPhone keeps it as the PBX gave it.
+	Numbers *NumberFormat `json:"numbers,omitempty"`
 	// ScenarioParameters fill in CustomScenarioParameters, per scenario.
 	ScenarioParameters map[string]map[string]string `json:"scenarioParameters,omitempty"`
 }
@@ -139,6 +143,9 @@ func ValidateSettings(st *Settings, c *engine.Template) []string {
 		if sc := src.Scenario(templates.ScenarioCallJournal); cj.PlayRecording && sc != nil && sc.ParamValue("EnablePlayCallRecording") == "0" {
 			add("callJournal.playRecording: the template does not offer recording playback (EnablePlayCallRecording=0)")
 		}
+	}
+	if nf := st.Numbers; nf != nil {
+		p = append(p, nf.problems("numbers")...)
 	}
 	if sp := st.ScreenPop; sp != nil && !slices.Contains(popTriggers, sp.Trigger) {
 		add("screenPop.trigger: %q is not one of %s", sp.Trigger, strings.Join(popTriggers, ", "))

@@ -23,6 +23,7 @@ type callDesk struct {
 	mu       sync.Mutex
 	requests []string
 	bodies   map[string][]string
+	urls     []string // every request's path and query, in order
 	failPuts atomic.Int32
 	tickets  atomic.Int32
 }
@@ -35,6 +36,7 @@ func newCallDesk(t *testing.T) *callDesk {
 		d.mu.Lock()
 		d.requests = append(d.requests, key)
 		d.bodies[key] = append(d.bodies[key], body)
+		d.urls = append(d.urls, r.URL.RequestURI())
 		d.mu.Unlock()
 		switch {
 		case r.URL.Path == "/api/v2/search.json":

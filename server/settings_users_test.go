@@ -18,8 +18,10 @@ func TestSettingsAreCheckedAgainstTheTemplate(t *testing.T) {
 		"ticket":          map[string]any{"enabled": true, "when": "afterCall", "callTypes": []string{"inboundAnswered", "inboundMissed"}, "subject": "Call from {{.Call_From}}"},
 		"callJournal":     map[string]any{"enabled": true, "subject": "Call", "playRecording": true},
 		"screenPop":       map[string]any{"trigger": "ringing"},
+		"numbers":         map[string]any{"stripPrefix": "9", "defaultCountry": "GB", "format": "e164"},
 	}
 	saved := e.expect(e.admin("PUT", path, good), 200)
+	require.Equal(t, "GB", saved["settings"].(map[string]any)["numbers"].(map[string]any)["defaultCountry"])
 	require.Equal(t, "ringing", saved["settings"].(map[string]any)["screenPop"].(map[string]any)["trigger"])
 
 	bad := map[string]any{
@@ -28,6 +30,7 @@ func TestSettingsAreCheckedAgainstTheTemplate(t *testing.T) {
 		"ticket":             map[string]any{"enabled": true, "when": "beforeCall", "callTypes": []string{"inboundMissed"}, "subject": "{{.Call_From"},
 		"screenPop":          map[string]any{"trigger": "never"},
 		"scenarioParameters": map[string]any{"CreateNewTicket": map[string]string{"DepartmentId": "1"}},
+		"numbers":            map[string]any{"stripPrefix": "9#", "defaultCountry": "UK", "format": "E.164"},
 	}
 	r := e.admin("PUT", path, bad)
 	require.Equal(t, 400, r.Status)
@@ -39,6 +42,9 @@ func TestSettingsAreCheckedAgainstTheTemplate(t *testing.T) {
 		`ticket.subject: template: unclosed action`,
 		`screenPop.trigger: "never" is not one of ringing, answered, hangup, manual`,
 		`scenarioParameters.CreateNewTicket.DepartmentId: the scenario has no such CustomScenarioParameter`,
+		`numbers.stripPrefix: "9#" is not digits`,
+		`numbers.defaultCountry: "UK" is not an ISO 3166 region`,
+		`numbers.format: "E.164" is not one of e164, national, international, digits`,
 	} {
 		require.Contains(t, details, want)
 	}

@@ -6,7 +6,7 @@ package templates
 // outputs and scenario settings add to these per template.
 var KnownVariables = []string{
 	// The call.
-	"Phone", "CallerNumber", "CallerName", "CallerDisplayName", "CalleeNumber", "CalleeName",
+	"Phone", "RawPhone", "CallerNumber", "CallerName", "CallerDisplayName", "CalleeNumber", "CalleeName",
 	"Call_From", "Call_To", "Communication_Type", "Call_Status", "Call_Log_Status", "CallDisposition",
 	"Time", "StartTimeUnix", "EndTimeUnix", "CallDuration", "Talk_Duration", "Talk_Duration_Sec",
 	"RecordPath", "EnableCallRecording",
