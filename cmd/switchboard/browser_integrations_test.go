@@ -188,6 +188,9 @@ func TestBrowserAdminConnectsZendesk(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#ticket-callTypes-inboundAnswered")),
 		chromedp.Click(chromedp.CSS("#ticket-callTypes-inboundMissed")),
 		chromedp.Click(chromedp.CSS("#callJournal-recording")),
+		chromedp.SendKeys(chromedp.CSS("#numbers-stripPrefix"), "9"),
+		chromedp.SendKeys(chromedp.CSS("#numbers-defaultCountry"), "gb"),
+		pickOption("#numbers-format", "e164"),
 		chromedp.Click(chromedp.CSS("#settings-save")),
 	))
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("settings-saved").textContent.startsWith("Saved")`))
@@ -210,6 +213,7 @@ func TestBrowserAdminConnectsZendesk(t *testing.T) {
 	journal := st["callJournal"].(map[string]any)
 	require.Equal(t, true, journal["enabled"])
 	require.Equal(t, true, journal["playRecording"])
+	require.Equal(t, map[string]any{"stripPrefix": "9", "defaultCountry": "GB", "format": "e164"}, st["numbers"])
 	bound := map[string]any{}
 	for _, u := range as("GET", "/api/v1/integrations/"+id+"/users", nil)["users"].([]any) {
 		u := u.(map[string]any)
@@ -224,6 +228,7 @@ func TestBrowserAdminConnectsZendesk(t *testing.T) {
 	))
 	on, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("ticket-enabled").checked &&
 		document.getElementById("ticket-callTypes-inboundMissed").checked && document.getElementById("screenPop-trigger").value === "ringing" &&
+		document.getElementById("numbers-format").value === "e164" && document.getElementById("numbers-defaultCountry").value === "GB" &&
 		document.querySelector('#users-list tr[data-user="361"] select').value === "1001"`))
 	require.NoError(t, err)
 	require.True(t, on)

@@ -250,6 +250,18 @@ function settingsForm() {
     if (offer.playRecording) opts.push(check("callJournal-recording", "callJournal.playRecording", "Attach the call's recording", cj.playRecording));
     parts.push(feature("callJournal", "Call journal", "Write each call to the helpdesk's journal", cj.enabled, opts));
   }
+  // How the caller's number is written for the helpdesk.
+  const nf = st.numbers || {};
+  const numInput = (id, name, label, value, hint) => [
+    sb.el("label", { for: id }, label + " ", sb.el("span", { class: "optional" }, hint)),
+    Object.assign(sb.el("input", { id, name, autocomplete: "off", spellcheck: "false" }), { value: value || "" })];
+  parts.push(sb.el("fieldset", { class: "integ-feature", name: "numbers" }, sb.el("legend", {}, "Caller's number"),
+    sb.el("p", { class: "hint" }, "How the caller's number reaches the helpdesk: as the PBX gives it, or formatted the way the helpdesk stores numbers."),
+    ...numInput("numbers-stripPrefix", "numbers.stripPrefix", "Dial-out prefix to strip", nf.stripPrefix, "(optional, e.g. 9)"),
+    ...numInput("numbers-defaultCountry", "numbers.defaultCountry", "Default country", nf.defaultCountry, "(optional: ISO code of numbers without a country code, e.g. GB)"),
+    ...select("numbers-format", "numbers.format", "Send it as",
+      [["", "As the PBX gives it"], ["e164", "E.164 (+441632960961)"], ["national", "National (01632 960961)"],
+        ["international", "International (+44 1632 960961)"], ["digits", "Digits only (441632960961)"]], nf.format || "")));
   holder.replaceChildren(...parts);
 
   const errorP = document.getElementById("settings-error");
@@ -271,6 +283,8 @@ function settingsForm() {
     }
     const trigger = val("screenPop.trigger").value;
     if (trigger) body.screenPop = { trigger }; else delete body.screenPop;
+    const numbers = { stripPrefix: text("numbers.stripPrefix"), defaultCountry: text("numbers.defaultCountry").toUpperCase(), format: val("numbers.format").value };
+    if (numbers.stripPrefix || numbers.defaultCountry || numbers.format) body.numbers = numbers; else delete body.numbers;
     if (offer.contactCreation) {
       const typeSel = val("contactCreation.contactType");
       body.contactCreation = {
