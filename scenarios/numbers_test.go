@@ -23,8 +23,8 @@ func TestNumberFormat(t *testing.T) {
 		{scenarios.NumberFormat{Format: "international"}, "+14155550100", "+1 415-555-0100"},
 		{scenarios.NumberFormat{Format: "digits", DefaultCountry: "US"}, "415-555-0100", "14155550100"},
 		{scenarios.NumberFormat{StripPrefix: "9"}, "914155550100", "14155550100"},
-		{scenarios.NumberFormat{StripPrefix: "9"}, "+914155550100", "+914155550100"}, // written with +: no dial-out prefix
-		{scenarios.NumberFormat{Format: "e164", DefaultCountry: "US"}, "1001", "1001"},         // an extension
+		{scenarios.NumberFormat{StripPrefix: "9"}, "+914155550100", "+914155550100"},             // written with +: no dial-out prefix
+		{scenarios.NumberFormat{Format: "e164", DefaultCountry: "US"}, "1001", "1001"},           // an extension
 		{scenarios.NumberFormat{Format: "e164", DefaultCountry: "US"}, "anonymous", "anonymous"}, // withheld
 	} {
 		require.Equal(t, tc.want, tc.f.Apply(tc.raw), "%+v %q", tc.f, tc.raw)
