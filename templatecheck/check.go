@@ -85,7 +85,7 @@ func checkScenario(ctx context.Context, file string, t *engine.Template, sc *tem
 		}
 		c := st.calls[sent]
 		sent++
-		r := requestNamed(sc, ex.Request)
+		r := requestNamed(t.Source, sc, ex.Request)
 		if r == nil {
 			continue
 		}
@@ -116,10 +116,17 @@ func checkScenario(ctx context.Context, file string, t *engine.Template, sc *tem
 	return out
 }
 
-func requestNamed(sc *templates.Scenario, name string) *templates.Request {
-	for _, r := range sc.Requests {
-		if r.Name == name {
-			return r
+// requestNamed is the scenario's request of that name, or the Common
+// one its Next chain reached.
+func requestNamed(t *templates.Template, sc *templates.Scenario, name string) *templates.Request {
+	for _, s := range []*templates.Scenario{sc, t.Scenario(templates.ScenarioCommon)} {
+		if s == nil {
+			continue
+		}
+		for _, r := range s.Requests {
+			if r.Name == name {
+				return r
+			}
 		}
 	}
 	return nil
@@ -180,7 +187,7 @@ func (s *standIn) RoundTrip(r *http.Request) (*http.Response, error) {
 		moved.Body = io.NopCloser(bytes.NewReader(body))
 		c.route, c.contract = route.Path, ct.Name
 		c.problems = s.validate(r.Context(), moved, route, params)
-		c.warnings = undeclaredIn(route.Operation, body)
+		c.warnings = undeclaredIn(route.Operation, r.Header.Get("Content-Type"), body)
 		c.status, c.answer = answerOf(route.Operation)
 		break
 	}

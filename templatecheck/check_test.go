@@ -26,12 +26,31 @@ func contract(t *testing.T, file string) *templatecheck.Contract {
 // it against the desk contract.
 func check(t *testing.T, opts templatecheck.Options, replace ...string) (string, templates.Problems) {
 	t.Helper()
+	return checkAgainst(t, contract(t, "testdata/desk.yaml"), opts, replace...)
+}
+
+// checkAgainst loads the desk template, changed by the replacements, and
+// checks it against c.
+func checkAgainst(t *testing.T, c *templatecheck.Contract, opts templatecheck.Options, replace ...string) (string, templates.Problems) {
+	t.Helper()
 	data, err := os.ReadFile("testdata/desk.xml")
 	require.NoError(t, err)
 	src := strings.NewReplacer(replace...).Replace(string(data))
 	tmpl, problems := engine.Load("desk.xml", []byte(src), engine.Options{})
 	require.False(t, problems.HasErrors(), "%v", problems)
-	return src, templatecheck.Check(context.Background(), "desk.xml", tmpl, []*templatecheck.Contract{contract(t, "testdata/desk.yaml")}, opts)
+	return src, templatecheck.Check(context.Background(), "desk.xml", tmpl, []*templatecheck.Contract{c}, opts)
+}
+
+// deskContract is the desk contract changed by the replacements.
+func deskContract(t *testing.T, replace ...string) *templatecheck.Contract {
+	t.Helper()
+	data, err := os.ReadFile("testdata/desk.yaml")
+	require.NoError(t, err)
+	changed := strings.NewReplacer(replace...).Replace(string(data))
+	require.NotEqual(t, string(data), changed)
+	c, err := templatecheck.LoadContract("desk.yaml", []byte(changed))
+	require.NoError(t, err)
+	return c
 }
 
 // at is the line:column where text starts in src.
@@ -80,6 +99,58 @@ func TestCheckIgnoresTheHeadersItIsTold(t *testing.T) {
 	_, problems := check(t, templatecheck.Options{IgnoreHeaders: []string{"x-desk-client"}},
 		`<Parameter Name="X-Desk-Client" Type="Header" Value="switchboard"/>`, ``)
 	require.Empty(t, problems)
+}
+
+// A path may name its own servers, which override the document's (Twilio's
+// document names one on every path): they move to the stand-in as well, so
+// the path's requests are matched, and checked.
+func TestAPathsOwnServersAreMatchedToo(t *testing.T) {
+	c := deskContract(t, "  /contacts/search:\n", "  /contacts/search:\n    servers:\n      - url: https://search.desk.example/api/v1\n")
+	_, problems := checkAgainst(t, c, templatecheck.Options{})
+	require.Empty(t, problems)
+	src, problems := checkAgainst(t, c, templatecheck.Options{}, `{{UrlEncode .Phone}}`, `{{UrlEncode .CallerName}}`)
+	require.Len(t, problems, 1, "%v", problems)
+	require.Contains(t, problems[0].Message, `parameter "phone" in query has an error`)
+	require.Equal(t, at(t, src, `<Request Name="search"`), problems[0].Pos)
+}
+
+// A body field the contract does not declare is a warning whether the
+// body goes as JSON or as a form (Twilio's API takes forms).
+func TestAnUndeclaredFieldIsAWarningInAFormToo(t *testing.T) {
+	const field = "the body's colour is not a property the contract declares"
+	body := []string{`Value='{"body":"{{JsonEscape .Description}}"}'`, `Value='{"body":"{{JsonEscape .Description}}","colour":"red"}'`}
+	_, problems := check(t, templatecheck.Options{}, body...)
+	require.Len(t, problems, 1, "%v", problems)
+	require.Equal(t, templates.SeverityWarning, problems[0].Severity)
+	require.Contains(t, problems[0].Message, field)
+
+	form := deskContract(t, "                  type: string\n      responses:\n        \"204\"",
+		"                  type: string\n          application/x-www-form-urlencoded:\n            schema:\n              type: object\n              required: [body]\n              properties:\n                body:\n                  type: string\n      responses:\n        \"204\"")
+	encoded := []string{`<Request Name="CallJournal" Method="POST"`, `<Request Name="CallJournal" Method="POST" RequestEncoding="form"`}
+	_, problems = checkAgainst(t, form, templatecheck.Options{}, encoded...)
+	require.Empty(t, problems)
+	src, problems := checkAgainst(t, form, templatecheck.Options{}, append(encoded, body...)...)
+	require.Len(t, problems, 1, "%v", problems)
+	require.Equal(t, templates.SeverityWarning, problems[0].Severity)
+	require.Contains(t, problems[0].Message, "POST /api/v1/tickets/67890/comments: "+field)
+	require.Equal(t, at(t, src, `<Request Name="CallJournal"`), problems[0].Pos)
+}
+
+// Every variable Switchboard gives templates has a sample, so no request
+// is checked with a value left out (a search with no words, a status
+// callback with no address).
+func TestEveryKnownVariableHasASample(t *testing.T) {
+	data, err := os.ReadFile("testdata/desk.xml")
+	require.NoError(t, err)
+	tmpl, problems := engine.Load("desk.xml", data, engine.Options{})
+	require.False(t, problems.HasErrors(), "%v", problems)
+	vars := templatecheck.SampleVars(tmpl.Source, nil)
+	for _, name := range templates.KnownVariables {
+		_, ok := vars[name]
+		require.True(t, ok, "no sample for %s", name)
+	}
+	require.NotEmpty(t, vars["SearchValue"])
+	require.NotEmpty(t, vars["WebhookUrl"])
 }
 
 // The shipped Zendesk template's ticket scenarios hold against Zendesk's

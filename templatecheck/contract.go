@@ -47,6 +47,18 @@ func LoadContract(name string, data []byte) (*Contract, error) {
 		servers = openapi3.Servers{{URL: stand}}
 	}
 	doc.Servers = servers
+	// A path's own servers override the document's when a request is
+	// routed (Twilio declares one on every path): they move too, or no
+	// request would match the path.
+	for _, item := range doc.Paths.Map() {
+		item.Servers = moved(item.Servers)
+		for _, op := range item.Operations() {
+			if op.Servers != nil {
+				s := moved(*op.Servers)
+				op.Servers = &s
+			}
+		}
+	}
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -64,6 +76,22 @@ func pathServers(doc *openapi3.T) []*openapi3.Server {
 			if op.Servers != nil {
 				out = append(out, *op.Servers...)
 			}
+		}
+	}
+	return out
+}
+
+// moved are servers at the stand-in's host, each keeping its path.
+func moved(in openapi3.Servers) openapi3.Servers {
+	if len(in) == 0 {
+		return in
+	}
+	out := openapi3.Servers{}
+	bases := map[string]bool{}
+	for _, s := range in {
+		if base := basePath(s); !bases[base] {
+			bases[base] = true
+			out = append(out, &openapi3.Server{URL: stand + base})
 		}
 	}
 	return out

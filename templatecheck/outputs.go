@@ -3,6 +3,8 @@ package templatecheck
 import (
 	"encoding/json"
 	"fmt"
+	"mime"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -109,21 +111,34 @@ func where(walked []string) string {
 	return strings.Join(walked, ".")
 }
 
-// undeclaredIn lists the properties of a JSON request body that the
-// operation's schema does not declare, where it declares some and does
-// not say others are welcome: vendors' schemas mostly allow any other
-// property, which lets a misspelt field through validation. They are
-// warnings: a vendor may take a field its document leaves out.
-func undeclaredIn(op *openapi3.Operation, body []byte) []string {
+// undeclaredIn lists the properties of a request body — JSON, or the
+// fields of a form — that the operation's schema does not declare, where
+// it declares some and does not say others are welcome: vendors' schemas
+// mostly allow any other property, which lets a misspelt field through
+// validation. They are warnings: a vendor may take a field its document
+// leaves out.
+func undeclaredIn(op *openapi3.Operation, contentType string, body []byte) []string {
 	if op.RequestBody == nil || op.RequestBody.Value == nil || len(body) == 0 {
 		return nil
 	}
+	kind := "json"
 	var v any
-	if json.Unmarshal(body, &v) != nil {
+	if mt, _, _ := mime.ParseMediaType(contentType); mt == "application/x-www-form-urlencoded" {
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil
+		}
+		fields := map[string]any{}
+		for k := range form {
+			name, _, _ := strings.Cut(k, "[") // a[b] is a field of a
+			fields[name] = nil
+		}
+		kind, v = "x-www-form-urlencoded", fields
+	} else if json.Unmarshal(body, &v) != nil {
 		return nil
 	}
 	for ct, mt := range op.RequestBody.Value.Content {
-		if strings.Contains(ct, "json") && mt.Schema != nil {
+		if strings.Contains(ct, kind) && mt.Schema != nil {
 			var out []string
 			undeclared(mt.Schema, v, "", &out)
 			sort.Strings(out)

@@ -12,9 +12,11 @@ import (
 
 // Sample values are realistic, so a contract's formats and patterns are
 // put to the test: an E.164 number, ids from earlier answers, times,
-// names and subjects with quotes in them.
+// names and subjects with quotes in them. Every variable Switchboard
+// provides (templates.KnownVariables) has one; a few are empty on
+// purpose (the first page's cursor, no media, no error).
 var sampleVars = engine.Vars{
-	"Phone": "+14155550100", "CallerNumber": "+14155550100", "CalleeNumber": "+14155550199",
+	"Phone": "+14155550100", "RawPhone": "+14155550100", "CallerNumber": "+14155550100", "CalleeNumber": "+14155550199",
 	"ContactNumber": "+14155550100", "BusinessNumber": "+14155550111",
 	"CallerName": `Dana "DJ" O'Neil`, "CallerDisplayName": `Dana "DJ" O'Neil`, "CalleeName": "Lee Chen",
 	"DisplayName": `Dana "DJ" O'Neil`, "FirstName": "Dana", "LastName": `O'Neil`, "Company": `Acme "West" Ltd`,
@@ -30,7 +32,10 @@ var sampleVars = engine.Vars{
 	"Page": "1", "Offset": "0", "PageSize": "100", "Cursor": "",
 	"From": "+14155550100", "To": "+14155550199", "Text": `On its way & "arriving" today`,
 	"MediaUrls": "[]", "MediaUrl": "", "NumberId": "106540352242922", "Challenge": "sampleChallengeSampleChallengeAb",
-	"AccessToken": "sample-access-token",
+	"AccessToken": "sample-access-token", "SearchValue": `Dana "DJ" O'Neil`,
+	"WebhookUrl": "https://switchboard.example.com/webhooks/channels/7f3a9c2e", "VerifyToken": "sample-verify-token",
+	"MessageId": "msg-20261126-0001", "ReceivedAt": "2026-11-26T09:30:00Z", "Status": "delivered",
+	"ErrorCode": "", "ErrorMessage": "",
 }
 
 // SampleVars returns the sample variables for a template: the call and
