@@ -1,10 +1,12 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -176,10 +178,12 @@ func serveInbox(t *testing.T) (*httptest.Server, *inboxAPI) {
 		answer(w, 200, after(r.PathValue("id"), map[string]any{"assignee": "1002"}))
 	})
 	mux.HandleFunc("GET /api/v1/stream", func(w http.ResponseWriter, r *http.Request) {
+		// Open before the browser can know it: once flushed, the page
+		// may ask for the list before this goroutine runs again.
+		api.streamOpen.Store(true)
 		w.Header().Set("Content-Type", "text/event-stream")
 		fmt.Fprint(w, ": connected\n\n")
 		w.(http.Flusher).Flush()
-		api.streamOpen.Store(true)
 		for {
 			select {
 			case <-r.Context().Done():
@@ -224,7 +228,7 @@ func TestInboxNoticesInTheBrowser(t *testing.T) {
 
 	// The window is open: the time left, and the channel's limit counted.
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`li[data-id="ses-open"] button`)),
+		clickListed(`li[data-id="ses-open"] button`),
 		chromedp.WaitVisible(chromedp.CSS("#conv-window")),
 	))
 	window := text("#conv-window")
@@ -239,7 +243,7 @@ func TestInboxNoticesInTheBrowser(t *testing.T) {
 
 	// Closed: said so, and nothing can be sent.
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`li[data-id="ses-closed"] button`)),
+		clickListed(`li[data-id="ses-closed"] button`),
 	))
 	poll(`document.getElementById("conv-window").classList.contains("conv-refused") && document.getElementById("send").disabled`)
 	require.Contains(t, text("#conv-window"), "24-hour reply window closed")
@@ -247,7 +251,7 @@ func TestInboxNoticesInTheBrowser(t *testing.T) {
 
 	// Opted out: the refusal is a notice.
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`li[data-id="ses-sms"] button`)),
+		clickListed(`li[data-id="ses-sms"] button`),
 		chromedp.WaitVisible(chromedp.CSS("#reply-text")),
 	))
 	poll(`document.getElementById("conv-window").hidden && !document.getElementById("send").disabled`)
@@ -327,9 +331,9 @@ func TestInboxRacesInTheBrowser(t *testing.T) {
 	// the SMS one and writes in it; the first answers come last.
 	release := api.holdSession("ses-open")
 	t.Cleanup(release)
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`li[data-id="ses-open"] button`))))
+	require.NoError(t, chromedp.Do(ctx, clickListed(`li[data-id="ses-open"] button`)))
 	require.Eventually(t, func() bool { return api.heldGets("ses-open") == 3 }, 10*time.Second, 10*time.Millisecond)
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`li[data-id="ses-sms"] button`))))
+	require.NoError(t, chromedp.Do(ctx, clickListed(`li[data-id="ses-sms"] button`)))
 	poll(`document.getElementById("conversation").dataset.session === "ses-sms" && document.getElementById("conv-customer").textContent === "+14155550123"`)
 	require.NoError(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#reply-text"), "About your order")))
 	release()
@@ -347,11 +351,11 @@ func TestInboxRacesInTheBrowser(t *testing.T) {
 
 	// Each conversation keeps its own draft. (chromedp's Enter also types
 	// a line break after the page handled the key: values are trimmed.)
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`li[data-id="ses-open"] button`))))
+	require.NoError(t, chromedp.Do(ctx, clickListed(`li[data-id="ses-open"] button`)))
 	poll(`document.getElementById("conversation").dataset.session === "ses-open" && document.getElementById("reply-text").value === ""`)
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("#reply-text"), "Hi"),
-		chromedp.Click(chromedp.CSS(`li[data-id="ses-sms"] button`)),
+		clickListed(`li[data-id="ses-sms"] button`),
 	))
 	poll(`document.getElementById("conversation").dataset.session === "ses-sms" && document.getElementById("reply-text").value.trim() === "About your order"`)
 
@@ -366,7 +370,7 @@ func TestInboxRacesInTheBrowser(t *testing.T) {
 
 	// A reply on its way: typing, or the window's tick, does not enable
 	// Send again, and Enter does not send it twice.
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`li[data-id="ses-open"] button`))))
+	require.NoError(t, chromedp.Do(ctx, clickListed(`li[data-id="ses-open"] button`)))
 	poll(`document.getElementById("conversation").dataset.session === "ses-open" && document.getElementById("reply-text").value.trim() === "Hi" && !document.getElementById("send").disabled`)
 	hold := make(chan struct{})
 	var unhold sync.Once
@@ -397,4 +401,16 @@ func TestInboxRacesInTheBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(".conv-actions .confirm-yes")),
 	))
 	poll(`document.getElementById("close").hidden && document.querySelector(".confirm") === null && document.activeElement === document.getElementById("conv-customer")`)
+}
+
+// clickListed clicks a button of the conversation list, found and clicked
+// in one step: the list is drawn again whenever the stream or a reload
+// says something, and a button found by one call and clicked by the next
+// may be gone by then ("Could not find node with given id").
+func clickListed(sel string) chromedp.Action[chromedp.Void] {
+	js := `(() => { const b = document.querySelector(` + strconv.Quote(sel) + `); if (!b) return false; b.click(); return true; })()`
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](js))
+		return err
+	})
 }

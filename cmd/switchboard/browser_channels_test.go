@@ -58,6 +58,18 @@ func adminOnChannels(base string) chromedp.Action[chromedp.Void] {
 	)
 }
 
+// clickListed clicks a button of a list the page draws again whenever
+// the stream or a reload says something, found and clicked in one step: a
+// button found by one call and clicked by the next may be gone by then
+// ("Could not find node with given id").
+func clickListed(sel string) chromedp.Action[chromedp.Void] {
+	js := `(() => { const b = document.querySelector(` + jsString(sel) + `); if (!b) return false; b.click(); return true; })()`
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](js))
+		return err
+	})
+}
+
 // channelsSetValue sets a form control's value as a person would: the
 // page hears its change.
 func channelsSetValue(selector, value string) chromedp.Action[chromedp.Void] {

@@ -249,7 +249,7 @@ func TestBrowserInboxJourney(t *testing.T) {
 	waitTrue(t, ann, `document.getElementById("conv-notice").textContent.includes("extension 1002") && document.querySelectorAll("#sessions li.session").length === 1`)
 	require.NoError(t, chromedp.Do(bob,
 		chromedp.WaitVisible(chromedp.CSS(`#sessions li.session button`)),
-		chromedp.Click(chromedp.CSS(`#sessions li.session button`)),
+		clickListed(`#sessions li.session button`),
 		chromedp.WaitVisible(chromedp.CSS(`#timeline .tl-event[data-type="transferred"]`)),
 	))
 	moved, err := chromedp.Run(bob, chromedp.Text(chromedp.CSS(`#timeline .tl-event[data-type="transferred"]`)))
@@ -291,7 +291,7 @@ func TestBrowserInboxJourney(t *testing.T) {
 	require.Zero(t, unread, "what Ann read stays read")
 	browsertest.Screenshot(t, ann, "inbox-phone-list")
 	require.NoError(t, chromedp.Do(ann,
-		chromedp.Click(chromedp.CSS(`#sessions li.session:last-child button`)),
+		clickListed(`#sessions li.session:last-child button`),
 		chromedp.WaitVisible(chromedp.CSS(`#back`)),
 		chromedp.WaitVisible(chromedp.CSS(`.msg.out .tick[data-status="delivered"]`)),
 	))

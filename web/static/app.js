@@ -376,8 +376,10 @@ const sb = {
   // before a destructive action (added for history and tokens): button
   // gives way to "question [yes] [Cancel]"; yes runs action() with
   // progress shown, Cancel or Escape puts button back. action handles its
-  // own errors.
-  confirmInline(button, question, yes, action) {
+  // own errors. after, if given, runs once the question is gone and the
+  // button is back (a page that hides the button after the action does it
+  // there, not by a timer that may run first).
+  confirmInline(button, question, yes, action, after) {
     const ok = sb.el("button", { type: "button", class: "danger confirm-yes" }, yes);
     const no = sb.el("button", { type: "button", class: "secondary confirm-no" }, "Cancel");
     const box = sb.el("span", { class: "confirm", role: "group", "aria-label": question },
@@ -397,6 +399,7 @@ const sb = {
         await sb.busy(ok, yes + "…", action());
       } finally {
         if (box.isConnected) close();
+        if (after) after();
       }
     });
   },

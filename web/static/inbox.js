@@ -729,11 +729,10 @@ function wireConversation() {
       // button back when it goes: the header is shown again after.)
       sb.confirmInline(ev.currentTarget, "Close for good?", "Close it", async () => {
         await done(await act(null, label, path));
+      }, () => {
         // Shown again once the question gave the button back (and focus
         // to it): showHeader hides it then, and moves focus on.
-        setTimeout(() => {
-          if (inbox.current) showHeader();
-        }, 0);
+        if (inbox.current) showHeader();
       });
     });
   }
