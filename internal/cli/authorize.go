@@ -7,8 +7,6 @@ import (
 	"html"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -51,16 +49,9 @@ Register http://<listen>/callback as the redirect URI with the provider.`,
 }
 
 func authorize(cmd *cobra.Command, file string, f authorizeFlags) error {
-	data, err := os.ReadFile(file)
+	tmpl, err := loadTemplate(cmd, file, engine.Options{})
 	if err != nil {
-		return usageErr("reading %s: %w", file, err)
-	}
-	tmpl, problems := engine.Load(filepath.Clean(file), data, engine.Options{})
-	if problems.HasErrors() {
-		for _, p := range problems.Errors() {
-			fmt.Fprintln(cmd.ErrOrStderr(), p.String())
-		}
-		return usageErr("%s is not a valid template; run 'switchboard template validate %s'", file, file)
+		return err
 	}
 	if tmpl.Source.AuthType != "oauth2" {
 		return usageErr("%s has AuthType %q; only oauth2 templates are authorized in the browser", file, tmpl.Source.AuthType)

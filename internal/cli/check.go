@@ -37,16 +37,9 @@ sent anywhere.`,
 				return usageErr("template check needs at least one --openapi document")
 			}
 			file := args[0]
-			data, err := os.ReadFile(file)
+			tmpl, err := loadTemplate(cmd, file, engine.Options{})
 			if err != nil {
-				return usageErr("reading %s: %w", file, err)
-			}
-			tmpl, problems := engine.Load(filepath.Clean(file), data, engine.Options{})
-			if problems.HasErrors() {
-				for _, p := range problems.Errors() {
-					fmt.Fprintln(cmd.ErrOrStderr(), p.String())
-				}
-				return &exitError{code: ExitFailed}
+				return err
 			}
 			var contracts []*templatecheck.Contract
 			for _, spec := range specs {

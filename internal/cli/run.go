@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -79,16 +77,9 @@ func runScenario(cmd *cobra.Command, file string, f runFlags) error {
 		}
 		opts.Location = loc
 	}
-	data, err := os.ReadFile(file)
+	tmpl, err := loadTemplate(cmd, file, opts)
 	if err != nil {
-		return usageErr("reading %s: %w", file, err)
-	}
-	tmpl, problems := engine.Load(filepath.Clean(file), data, opts)
-	if problems.HasErrors() {
-		for _, p := range problems.Errors() {
-			fmt.Fprintln(cmd.ErrOrStderr(), p.String())
-		}
-		return usageErr("%s is not a valid template; run 'switchboard template validate %s'", file, file)
+		return err
 	}
 	fields, err := pairs("--field", f.fields)
 	if err != nil {

@@ -84,3 +84,20 @@ func plural(n int, noun string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }
+
+// loadTemplate reads and compiles a template for a command that runs it:
+// a template with errors prints them and is a usage error (exit 2).
+func loadTemplate(cmd *cobra.Command, file string, opts engine.Options) (*engine.Template, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, usageErr("reading %s: %w", file, err)
+	}
+	tmpl, problems := engine.Load(filepath.Clean(file), data, opts)
+	if problems.HasErrors() {
+		for _, p := range problems.Errors() {
+			fmt.Fprintln(cmd.ErrOrStderr(), p.String())
+		}
+		return nil, usageErr("%s is not a valid template; run 'switchboard template validate %s'", file, file)
+	}
+	return tmpl, nil
+}
