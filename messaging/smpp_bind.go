@@ -68,6 +68,11 @@ func (b *binder) stop() {
 // starting or replacing it, and returns it. The sender calls it at each
 // look for messages; it owns the binder and stops it when it ends.
 func (s *Service) keepBound(ctx context.Context, cur *binder, ch *store.Channel, res *resolved, sd *sender) (*binder, error) {
+	// The sender asks at every look for messages: fields unchanged since
+	// the binder was made are not read again (a CA pool, a JSON mapping).
+	if cur != nil && cur.key == fieldsDigest(res.vars) {
+		return cur, nil
+	}
 	setup, err := smppSetupOf(res.vars)
 	if err != nil {
 		if cur != nil {
@@ -75,9 +80,6 @@ func (s *Service) keepBound(ctx context.Context, cur *binder, ch *store.Channel,
 		}
 		s.setStatus(ctx, ch.ID, StatusRequestFailed, err.Error())
 		return nil, err
-	}
-	if cur != nil && cur.key == setup.key {
-		return cur, nil
 	}
 	if cur != nil {
 		cur.stop() // the fields changed: unbind, and bind with the new ones

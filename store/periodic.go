@@ -50,33 +50,31 @@ type dutyWorker[T river.JobArgs] struct {
 func (w *dutyWorker[T]) Work(ctx context.Context, _ *river.Job[T]) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stopping := w.stop.signal()
-	go func() {
-		select {
-		case <-stopping:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+	defer context.AfterFunc(w.stop.context(), cancel)()
 	w.do(ctx)
 	return nil
 }
 
-// dutyStop tells running duties that their queue is stopping.
+// dutyStop tells running duties that their queue is stopping: its context
+// ends when the queue stops, and a fresh one begins when it starts again.
 type dutyStop struct {
-	mu sync.Mutex
-	ch chan struct{} // closed when the queue stops; replaced when it starts again
+	mu     sync.Mutex
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
-func newDutyStop() *dutyStop { return &dutyStop{ch: make(chan struct{})} }
+func newDutyStop() *dutyStop {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &dutyStop{ctx: ctx, cancel: cancel}
+}
 
-func (d *dutyStop) signal() <-chan struct{} {
+func (d *dutyStop) context() context.Context {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.ch
+	return d.ctx
 }
 
-// stopping ends the running duties; started makes a fresh signal for the
+// stopping ends the running duties; started begins a fresh context for the
 // next run. Both are no-ops on a nil dutyStop (a queue without duties).
 func (d *dutyStop) stopping() {
 	if d == nil {
@@ -84,11 +82,7 @@ func (d *dutyStop) stopping() {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	select {
-	case <-d.ch:
-	default:
-		close(d.ch)
-	}
+	d.cancel()
 }
 
 func (d *dutyStop) started() {
@@ -97,9 +91,7 @@ func (d *dutyStop) started() {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	select {
-	case <-d.ch:
-		d.ch = make(chan struct{})
-	default:
+	if d.ctx.Err() != nil {
+		d.ctx, d.cancel = context.WithCancel(context.Background())
 	}
 }

@@ -34,15 +34,7 @@ func LoadContract(name string, data []byte) (*Contract, error) {
 	if err := doc.Validate(context.Background(), openapi3.DisableExamplesValidation(), openapi3.AllowExtraSiblingFields("description")); err != nil {
 		return nil, fmt.Errorf("%s: the document does not validate: %w", name, err)
 	}
-	bases := map[string]bool{}
-	var servers openapi3.Servers
-	for _, s := range append(doc.Servers, pathServers(doc)...) {
-		base := basePath(s)
-		if !bases[base] {
-			bases[base] = true
-			servers = append(servers, &openapi3.Server{URL: stand + base})
-		}
-	}
+	servers := moved(append(doc.Servers, pathServers(doc)...))
 	if len(servers) == 0 {
 		servers = openapi3.Servers{{URL: stand}}
 	}
