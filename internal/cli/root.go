@@ -81,7 +81,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "template",
 		Short: "Check and try integration templates",
 	}
-	tmpl.AddCommand(newValidate(), newCheck(), newRun(), newAuthorize(), newStarter())
+	tmpl.AddCommand(newValidate(), newCheck(), newRun(), newTemplateTest(), newAuthorize(), newStarter())
 	root.AddCommand(tmpl, newServe(), newMigrate(), newToken(), newUser())
 	return root
 }

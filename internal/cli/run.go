@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/templaterun"
+	"github.com/switchboard/switchboard/templatetest"
 )
 
 type runFlags struct {
@@ -30,6 +31,8 @@ type runFlags struct {
 	webhook    string
 	headers    []string
 	webhookURL string
+	// record is where the run is saved as a template test fixture.
+	record string
 }
 
 func newRun() *cobra.Command {
@@ -62,6 +65,7 @@ usage or an invalid template.`,
 	fl.StringVar(&f.webhook, "webhook", "", "channel templates, ReceiveMessage/DeliveryReport: a file with a webhook body as the provider sent it (- for standard input)")
 	fl.StringArrayVar(&f.headers, "header", nil, "a header of that webhook, 'Name: value', to check its signature (repeatable)")
 	fl.StringVar(&f.webhookURL, "url", "", "the webhook URL as configured at the provider (signatures over the URL, e.g. Twilio's)")
+	fl.StringVar(&f.record, "record", "", "save the run as a fixture for 'template test': a directory (the file is SCENARIO.json) or a .json file; secrets are masked; runs in UTC unless --timezone is given")
 	return cmd
 }
 
@@ -70,6 +74,10 @@ func runScenario(cmd *cobra.Command, file string, f runFlags) error {
 		return usageErr("--scenario is required")
 	}
 	opts := engine.Options{}
+	if f.record != "" {
+		// A fixture is replayed in UTC unless it names a zone.
+		opts.Location = time.UTC
+	}
 	if f.timezone != "" {
 		loc, err := time.LoadLocation(f.timezone)
 		if err != nil {
@@ -125,6 +133,11 @@ func runScenario(cmd *cobra.Command, file string, f runFlags) error {
 	} else {
 		printResult(out, res.Result, res.Rows)
 		printChannel(out, res.ChannelOutcome)
+	}
+	if f.record != "" {
+		if err := recordFixture(cmd, f, templatetest.FromRun(tmpl, in, f.timezone, res)); err != nil {
+			return err
+		}
 	}
 	if res.Failed() {
 		return &exitError{code: ExitFailed}

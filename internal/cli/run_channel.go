@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/templaterun"
+	"github.com/switchboard/switchboard/templatetest"
 )
 
 // printChannel prints what a channel scenario's run means beyond its rows.
@@ -53,10 +54,16 @@ func readWebhook(cmd *cobra.Command, t *engine.Template, f runFlags, fields, var
 		}
 		header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
 	}
-	res, err := templaterun.ReadWebhook(t, templaterun.Webhook{Scenario: f.scenario, Body: body, Header: header, URL: f.webhookURL,
-		Fields: fields, Vars: vars}, time.Now())
+	w := templaterun.Webhook{Scenario: f.scenario, Body: body, Header: header, URL: f.webhookURL, Fields: fields, Vars: vars}
+	now := time.Now()
+	res, err := templaterun.ReadWebhook(t, w, now)
 	if err != nil {
 		return runInputErr(err)
+	}
+	if f.record != "" {
+		if err := recordFixture(cmd, f, templatetest.FromWebhook(t, w, now, res)); err != nil {
+			return err
+		}
 	}
 	if strings.HasPrefix(res.Verified, "not checked") {
 		res.Verified += "; give them with --header"
