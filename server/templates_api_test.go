@@ -34,13 +34,15 @@ func customTemplate(key, url string) string {
 func TestTemplatesAPI(t *testing.T) {
 	e := newEnv(t)
 	list := e.expect(e.admin("GET", "/api/v1/templates", nil), 200)["templates"].([]any)
-	require.Len(t, list, 16, "the built-in templates are there from the start")
+	require.Len(t, list, 24, "the built-in templates are there from the start")
 	keys := map[string]string{}
 	for _, tpl := range list {
 		require.True(t, tpl.(map[string]any)["builtIn"].(bool))
 		keys[tpl.(map[string]any)["key"].(string)] = tpl.(map[string]any)["provider"].(string)
 	}
 	require.Equal(t, map[string]string{"freshdesk": "helpdesk", "zendesk": "helpdesk", "zohodesk": "helpdesk", "hubspot": "crm",
+		"pipedrive": "crm", "zammad": "helpdesk", "salesforce": "crm", "dynamics365": "crm", "zohocrm": "crm", "freshservice": "helpdesk",
+		"intercom": "helpdesk", "front": "helpdesk",
 		"bandwidth": "sms", "flowroute": "sms", "siptrunk": "sms", "smpp": "sms", "sms_generic": "sms", "telesign": "sms", "telnyx": "sms", "twilio": "sms", "voicemeup": "sms", "voipms": "sms", "voipms_rest": "sms", "whatsapp_cloud": "messaging"}, keys)
 
 	// Upload raw XML: 201 with the warnings.
