@@ -45,6 +45,8 @@ type Request struct {
 	Headers  []header
 	Outputs  []Output
 	Next     string
+	// NotFound are the statuses that mean "nothing found": no rows.
+	NotFound []int
 	src      *templates.Request
 }
 
@@ -226,6 +228,7 @@ func (c *compiler) request(r *templates.Request) *Request {
 		Next:     r.Next,
 		src:      r,
 	}
+	cr.NotFound, _ = r.NotFoundStatuses() // validated: an invalid list is a load error
 	if cr.Method == "" {
 		cr.Method = "GET"
 	}

@@ -226,6 +226,10 @@ func (c *Client) exec(ctx context.Context, rn *run, r *Request, vars Vars, depth
 		if err != nil {
 			return nil, err
 		}
+		if slices.Contains(r.NotFound, status) {
+			// The template says this answer means nothing was found.
+			return nil, nil
+		}
 		if status < 200 || status > 299 {
 			herr := HTTPStatusError{Status: status, Body: shorten(rn.masker.Body(body), 300)}
 			match := c.tokenError(body)

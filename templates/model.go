@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -65,7 +66,11 @@ type Request struct {
 	RequestEncoding string
 	URLFormat       string
 	Weight          string // as written; empty when absent
-	Parameters      []*Parameter
+	// NotFoundStatus, as written: answers with these statuses mean
+	// "nothing found" (no rows) rather than a failure; a Switchboard
+	// extension for APIs that answer a lookup of an unknown id with 404.
+	NotFoundStatus string
+	Parameters     []*Parameter
 	OutputsNode     *Node // nil when the request has no <Outputs>
 	Next            string
 	Outputs         []*Output
@@ -325,4 +330,21 @@ func (r *Request) Output(name string) *Output {
 		}
 	}
 	return nil
+}
+
+// NotFoundStatuses reads NotFoundStatus: HTTP statuses from 400 to 499,
+// separated by commas.
+func (r *Request) NotFoundStatuses() ([]int, error) {
+	if r.NotFoundStatus == "" {
+		return nil, nil
+	}
+	var out []int
+	for _, part := range strings.Split(r.NotFoundStatus, ",") {
+		n, ok := parseUint(strings.TrimSpace(part))
+		if !ok || n < 400 || n > 499 {
+			return nil, fmt.Errorf("%q is not a client error status (400 to 499); list them with commas, e.g. \"404,410\"", strings.TrimSpace(part))
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

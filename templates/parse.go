@@ -287,6 +287,7 @@ func request(n *Node) *Request {
 		RequestEncoding: strings.TrimSpace(n.AttrValue("RequestEncoding")),
 		URLFormat:       n.AttrValue("URLFormat"),
 		Weight:          strings.TrimSpace(n.AttrValue("Weight")),
+		NotFoundStatus:  strings.TrimSpace(n.AttrValue("NotFoundStatus")),
 	}
 	for _, c := range n.Children {
 		switch c.Tag() {

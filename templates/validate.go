@@ -62,7 +62,7 @@ var (
 			"MaxConcurrentRequest", "UserAssociation", "CallJournal", "CreateNewContact", "CreateNewTicket"},
 		"Scenario":  {"Id", "Type"},
 		"Parameter": {"Name", "Value", "Father", "Type", "Editor", "Title", "Key", "Description", "Required"},
-		"Request":   {"Name", "Method", "ResponseType", "RequestEncoding", "URLFormat", "Weight"},
+		"Request":   {"Name", "Method", "ResponseType", "RequestEncoding", "URLFormat", "Weight", "NotFoundStatus"},
 		"Outputs":   {"Next"},
 		"Output":    {"Name", "Path", "Type"},
 	}

@@ -59,6 +59,9 @@ func (c *checker) requests(s *Scenario) {
 				c.errorf(n, "Weight", "Weight %q must be a whole number", r.Weight)
 			}
 		}
+		if _, err := r.NotFoundStatuses(); err != nil {
+			c.errorf(n, "NotFoundStatus", "NotFoundStatus %q: %v", r.NotFoundStatus, err)
+		}
 		c.requestParameters(r)
 		c.outputs(s, r)
 	}
