@@ -71,9 +71,9 @@ type Request struct {
 	// extension for APIs that answer a lookup of an unknown id with 404.
 	NotFoundStatus string
 	Parameters     []*Parameter
-	OutputsNode     *Node // nil when the request has no <Outputs>
-	Next            string
-	Outputs         []*Output
+	OutputsNode    *Node // nil when the request has no <Outputs>
+	Next           string
+	Outputs        []*Output
 }
 
 // Output is one <Output Name Path Type>.
