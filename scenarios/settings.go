@@ -36,7 +36,12 @@ type Settings struct {
 		Description   string `json:"description,omitempty"`
 		PlayRecording bool   `json:"playRecording"`
 	} `json:"callJournal,omitempty"`
-	ScreenPop *struct {
+	// ChatJournal writes the transcripts of messaging sessions answered
+	// by an agent bound to this integration (UserAssociation) through
+	// its ChatJournal scenario, when a session closes and, with Every,
+	// every that many messages.
+	ChatJournal *ChatJournalSettings `json:"chatJournal,omitempty"`
+	ScreenPop   *struct {
 		Trigger string `json:"trigger"` // ringing, answered, hangup or manual
 	} `json:"screenPop,omitempty"`
 	// Numbers is how the caller's number is written for the helpdesk:
@@ -142,6 +147,15 @@ func ValidateSettings(st *Settings, c *engine.Template) []string {
 		texts("callJournal", templates.ScenarioCallJournal, cj.Subject, cj.Description)
 		if sc := src.Scenario(templates.ScenarioCallJournal); cj.PlayRecording && sc != nil && sc.ParamValue("EnablePlayCallRecording") == "0" {
 			add("callJournal.playRecording: the template does not offer recording playback (EnablePlayCallRecording=0)")
+		}
+	}
+	if cj := st.ChatJournal; cj != nil && feature("chatJournal", "", templates.ScenarioChatJournal, cj.Enabled) {
+		texts("chatJournal", templates.ScenarioChatJournal, cj.Subject, cj.Description)
+		if cj.Every < 0 || cj.Every > MaxChatJournalEvery {
+			add("chatJournal.every: %d is not between 0 (only when the session closes) and %d", cj.Every, MaxChatJournalEvery)
+		}
+		if cj.CreateContact && src.Scenario(templates.ScenarioCreateContact) == nil {
+			add("chatJournal.createContact: the template has no %s scenario", templates.ScenarioCreateContact)
 		}
 	}
 	if nf := st.Numbers; nf != nil {

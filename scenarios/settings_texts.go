@@ -15,6 +15,7 @@ import (
 type Texts struct {
 	TicketSubject, TicketDescription   *engine.Text
 	JournalSubject, JournalDescription *engine.Text
+	ChatSubject, ChatDescription       *engine.Text
 }
 
 // CompileTexts compiles the settings' subjects and descriptions with the
@@ -39,6 +40,10 @@ func CompileTexts(st Settings, loc *time.Location) (Texts, error) {
 	if cj := st.CallJournal; cj != nil {
 		out.JournalSubject = compile("callJournal.subject", cj.Subject)
 		out.JournalDescription = compile("callJournal.description", cj.Description)
+	}
+	if cj := st.ChatJournal; cj != nil {
+		out.ChatSubject = compile("chatJournal.subject", cj.Subject)
+		out.ChatDescription = compile("chatJournal.description", cj.Description)
 	}
 	return out, err
 }

@@ -53,6 +53,9 @@ type Config struct {
 	// throttling, password hashing. Zero: the accounts package's
 	// defaults.
 	Accounts accounts.Tuning
+	// ChatJournalInterval is how often closed sessions are looked for and
+	// their transcripts journaled. Default chatjournal.DefaultInterval.
+	ChatJournalInterval time.Duration
 }
 
 // Defaults of Config.

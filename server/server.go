@@ -31,6 +31,7 @@ import (
 
 	"github.com/switchboard/switchboard/accounts"
 	"github.com/switchboard/switchboard/calls"
+	"github.com/switchboard/switchboard/chatjournal"
 	"github.com/switchboard/switchboard/examples"
 	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/messaging"
@@ -87,7 +88,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := integ.InstallBuiltins(ctx, examples.Templates); err != nil {
 		return nil, fmt.Errorf("installing the built-in templates: %w", err)
 	}
-	s.calls, err = calls.New(ctx, calls.Config{Store: cfg.Store, Runtime: integ, Queue: msg.AddJobs(integ.AddJobs(cfg.Queue)),
+	journal, err := chatjournal.New(chatjournal.Config{Store: cfg.Store, Runtime: integ, Interval: cfg.ChatJournalInterval,
+		TimeZone: cfg.TimeZone, Now: cfg.Now, Log: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	s.calls, err = calls.New(ctx, calls.Config{Store: cfg.Store, Runtime: integ, Queue: journal.AddJobs(msg.AddJobs(integ.AddJobs(cfg.Queue))),
 		OpenQueue: func(ctx context.Context, qc store.QueueConfig) (store.Queue, error) {
 			return store.OpenQueue(ctx, cfg.Store, qc)
 		},

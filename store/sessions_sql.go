@@ -537,10 +537,14 @@ func (s *sqlStore) CloseIdleSessions(ctx context.Context, channelID string, idle
 // figures; its timeline goes.
 func (s *sqlStore) DeleteSession(ctx context.Context, id string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := affected(tx.ExecContext(ctx, s.q("UPDATE sessions SET deleted = 1, state = 'closed' WHERE id = ? AND deleted = 0"), id)); err != nil {
+		if err := affected(tx.ExecContext(ctx, s.q("UPDATE sessions SET deleted = 1, state = 'closed', journal_done = 1 WHERE id = ? AND deleted = 0"), id)); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.q("UPDATE messages SET deleted = 1, text = '', media_urls = '[]', error = '' WHERE session_id = ?"), id); err != nil {
+			return err
+		}
+		// Its content is gone: what was not journaled yet never will be.
+		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM chat_journals WHERE session_id = ? AND status = ?"), id, JournalPending); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, s.q("DELETE FROM session_events WHERE session_id = ?"), id)

@@ -177,6 +177,7 @@ type Store interface {
 	LeaseStore
 	SlotStore
 	MessagingStore
+	ChatJournalStore
 
 	// Shared reports whether several processes share the store
 	// (PostgreSQL), so limits and notifications must go through it.

@@ -27,6 +27,7 @@ type Template struct {
 
 	UserAssociation  bool
 	CallJournal      bool
+	ChatJournal      bool
 	CreateNewContact bool
 	CreateNewTicket  bool
 
@@ -112,11 +113,14 @@ const (
 	ScenarioCreateContact   = "CreateNewContact"
 	ScenarioCreateTicket    = "CreateNewTicket"
 	ScenarioCallJournal     = "CallJournal"
-	ScenarioCommon          = "Common"
-	ScenarioVerifyChannel   = "VerifyChannel"
-	ScenarioSendMessage     = "SendMessage"
-	ScenarioReceiveMessage  = "ReceiveMessage"
-	ScenarioDeliveryReport  = "DeliveryReport"
+	// ScenarioChatJournal writes a messaging session's transcript to the
+	// helpdesk of the agent who answered it (a Switchboard extension).
+	ScenarioChatJournal    = "ChatJournal"
+	ScenarioCommon         = "Common"
+	ScenarioVerifyChannel  = "VerifyChannel"
+	ScenarioSendMessage    = "SendMessage"
+	ScenarioReceiveMessage = "ReceiveMessage"
+	ScenarioDeliveryReport = "DeliveryReport"
 	// ScenarioFetchMedia (channels, optional) turns one of a message's media
 	// URLs ({{.MediaUrl}}) into a download link (output DownloadUrl, and
 	// MimeType), fetched with the channel's credentials for the agent: for

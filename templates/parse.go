@@ -245,6 +245,7 @@ func (t *Template) fill() {
 	t.MaxConcur = r.AttrValue("MaxConcurrentRequest")
 	t.UserAssociation = r.AttrValue("UserAssociation") == "1"
 	t.CallJournal = r.AttrValue("CallJournal") == "1"
+	t.ChatJournal = r.AttrValue("ChatJournal") == "1"
 	t.CreateNewContact = r.AttrValue("CreateNewContact") == "1"
 	t.CreateNewTicket = r.AttrValue("CreateNewTicket") == "1"
 	for _, c := range r.Children {

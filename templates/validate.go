@@ -54,12 +54,12 @@ var (
 	providers   = []string{"crm", "helpdesk", "sms", "messaging"}
 	authTypes   = []string{"none", "basic", "oauth2", "bearertoken"}
 	keyPattern  = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
-	featureAttr = []string{"UserAssociation", "CallJournal", "CreateNewContact", "CreateNewTicket"}
+	featureAttr = []string{"UserAssociation", "CallJournal", "CreateNewContact", "CreateNewTicket", "ChatJournal"}
 
 	// knownAttrs lists, per element, the attributes that have a meaning.
 	knownAttrs = map[string][]string{
 		"Information": {"Provider", "Name", "Key", "Logo", "Remark", "Version", "AuthType",
-			"MaxConcurrentRequest", "UserAssociation", "CallJournal", "CreateNewContact", "CreateNewTicket"},
+			"MaxConcurrentRequest", "UserAssociation", "CallJournal", "CreateNewContact", "CreateNewTicket", "ChatJournal"},
 		"Scenario":  {"Id", "Type"},
 		"Parameter": {"Name", "Value", "Father", "Type", "Editor", "Title", "Key", "Description", "Required"},
 		"Request":   {"Name", "Method", "ResponseType", "RequestEncoding", "URLFormat", "Weight", "NotFoundStatus"},
@@ -163,7 +163,7 @@ func ScenarioIDs(provider string) []string {
 			ScenarioReceiveMessage, ScenarioDeliveryReport, ScenarioFetchMedia, ScenarioCommon}
 	}
 	return []string{ScenarioAuth, ScenarioGlobalInfo, ScenarioUserAssociation, ScenarioSyncContact,
-		ScenarioSearchContact, ScenarioCreateContact, ScenarioCreateTicket, ScenarioCallJournal, ScenarioCommon}
+		ScenarioSearchContact, ScenarioCreateContact, ScenarioCreateTicket, ScenarioCallJournal, ScenarioChatJournal, ScenarioCommon}
 }
 
 func (c *checker) scenarios() {
@@ -203,7 +203,7 @@ func (c *checker) scenarios() {
 		c.auth(s)
 	}
 	features := map[string]string{"UserAssociation": ScenarioUserAssociation, "CallJournal": ScenarioCallJournal,
-		"CreateNewContact": ScenarioCreateContact, "CreateNewTicket": ScenarioCreateTicket}
+		"CreateNewContact": ScenarioCreateContact, "CreateNewTicket": ScenarioCreateTicket, "ChatJournal": ScenarioChatJournal}
 	for _, a := range featureAttr {
 		if t.Root.AttrValue(a) == "1" && seen[features[a]] == nil {
 			c.warnf(t.Root, a, "%s=\"1\" but the template has no %s scenario; the feature cannot be used", a, features[a])

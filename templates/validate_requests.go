@@ -174,6 +174,7 @@ func (c *checker) requiredRequests(s *Scenario) {
 		ScenarioUserAssociation: "UserAssociation",
 		ScenarioCreateTicket:    "CreateNewTicket",
 		ScenarioCallJournal:     "CallJournal",
+		ScenarioChatJournal:     "ChatJournal",
 	}[s.ID]
 	names := make([]string, 0, len(s.Requests))
 	for _, r := range s.Requests {

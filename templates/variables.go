@@ -23,4 +23,8 @@ var KnownVariables = []string{
 	// report.
 	"MessageId", "From", "To", "Text", "MediaUrls", "MediaUrl", "ReceivedAt", "NumberId",
 	"Challenge", "VerifyToken", "WebhookUrl", "Status", "ErrorCode", "ErrorMessage",
+	// ChatJournal: a messaging session's transcript (ChatMessages is a
+	// JSON array, printed outside strings).
+	"ChatSessionId", "ChatChannel", "ChatChannelNumber", "ChatAgent", "ChatStartTime", "ChatEndTime",
+	"ChatStartTimeUnix", "ChatEndTimeUnix", "ChatMessageCount", "ChatTranscript", "ChatMessages", "ChatPart", "ChatFinal",
 }
