@@ -9,8 +9,8 @@ import (
 // Channel templates (Provider sms or messaging) declare, in AuthMethod,
 // how the provider's webhooks are verified and answered (Father="Webhook"),
 // the channel's rules (Father="Channel") and what provider errors mean
-// (Father="ErrorMap"). DESIGN §5; the README's template reference lists
-// every parameter.
+// (Father="ErrorMap"). DESIGN §5; docs/templates/channels.md lists every
+// parameter.
 
 // WebhookVerifications are the ways a webhook can prove it comes from the
 // provider.
