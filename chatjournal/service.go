@@ -41,6 +41,9 @@ type Config struct {
 	Interval time.Duration
 	// Batch bounds the sessions and journals taken at each look. Default 50.
 	Batch int
+	// RetryWait is the wait before a failed journal's second attempt,
+	// doubled at each one after, up to 10 minutes. Default 5s.
+	RetryWait time.Duration
 	// GiveUpAfter is how long a failing journal is retried. Default 24h.
 	GiveUpAfter time.Duration
 	// TimeZone is the PBX's, for the transcript's times. Default Local.
@@ -54,6 +57,7 @@ const (
 	DefaultInterval    = 5 * time.Second
 	DefaultBatch       = 50
 	DefaultGiveUpAfter = 24 * time.Hour
+	DefaultRetryWait   = 5 * time.Second
 )
 
 // WithDefaults fills in the zero fields.
@@ -63,6 +67,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.Batch <= 0 {
 		c.Batch = DefaultBatch
+	}
+	if c.RetryWait <= 0 {
+		c.RetryWait = DefaultRetryWait
 	}
 	if c.GiveUpAfter <= 0 {
 		c.GiveUpAfter = DefaultGiveUpAfter

@@ -48,7 +48,7 @@ func (s *Service) write(ctx context.Context, j *store.ChatJournal) error {
 			j.Status = store.JournalFailed
 			ev = &store.SessionEvent{Type: EventJournalGaveUp, Actor: "system", Detail: detail, At: now}
 		} else {
-			j.NextAttemptAt = now.Add(backoff(j.Attempts))
+			j.NextAttemptAt = now.Add(backoff(s.cfg.RetryWait, j.Attempts))
 			if j.Attempts == 1 {
 				// The timeline says once that it is being retried; the
 				// journal's record keeps each attempt's error.
@@ -67,10 +67,9 @@ func (s *Service) write(ctx context.Context, j *store.ChatJournal) error {
 	return s.store.SaveChatJournal(ctx, j, ev)
 }
 
-// backoff doubles from 5 s to at most 10 minutes.
-func backoff(attempt int) time.Duration {
-	d := 5 * time.Second << min(attempt-1, 7)
-	return min(d, 10*time.Minute)
+// backoff doubles from wait to at most 10 minutes.
+func backoff(wait time.Duration, attempt int) time.Duration {
+	return min(wait<<min(attempt-1, 10), 10*time.Minute)
 }
 
 // skipped is a journal with nothing to send: the reason is kept.

@@ -50,7 +50,7 @@ const twilioAccountSid = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" // Twilio's own ex
 var contractCases = []contractCase{
 	{
 		name: "zendesk", template: "zendesk.xml", contracts: []string{"zendesk-oas.yaml"},
-		scenarios: []string{"SyncContactAuto", "SearchContact", "UserAssociation", "CreateNewContact", "CreateNewTicket", "CallJournal", "Common"},
+		scenarios: []string{"SyncContactAuto", "SearchContact", "UserAssociation", "CreateNewContact", "CreateNewTicket", "CallJournal", "ChatJournal", "Common"},
 		mend:      zendeskSearchFindsUsers,
 		quirks: []string{
 			`output Email: "results.#.email" (results.# has no property "email")`,
@@ -67,7 +67,7 @@ var contractCases = []contractCase{
 			"Scenario[SyncContactAuto]/Request[contacts]", "Scenario[SearchContact]/Request[SearchContact_contacts]",
 			"Scenario[UserAssociation]/Request[UserAssociation]", "Scenario[CreateNewContact]/Request[contacts]",
 			"Scenario[CreateNewTicket]/Request[CreateNewTicket]", "Scenario[CreateNewTicket]/Request[UpdateTicket]",
-			"Scenario[CallJournal]/Request[CallJournal]", "Scenario[Common]/Request[GetIdentities]",
+			"Scenario[CallJournal]/Request[CallJournal]", "Scenario[ChatJournal]/Request[ChatJournal]", "Scenario[Common]/Request[GetIdentities]",
 			// Reached by the lookups' Next chains, checked there too.
 			"Scenario[Common]/Request[GetIdentities]", "Scenario[Common]/Request[GetIdentities]",
 		},

@@ -23,6 +23,8 @@ type Offer struct {
 	CallJournal *TextsOffer
 	// PlayRecording: the journal can carry the call's recording.
 	PlayRecording bool
+	// ChatJournal is nil when the template does not journal chats.
+	ChatJournal *TextsOffer
 	// The call types a ticket is made for, before or after the call, and
 	// the moments a screen pop can show.
 	BeforeCallTypes, AfterCallTypes, PopTriggers []string
@@ -66,6 +68,11 @@ func Offered(c *engine.Template) Offer {
 		o.CallJournal = texts(templates.ScenarioCallJournal)
 		sc := src.Scenario(templates.ScenarioCallJournal)
 		o.PlayRecording = sc == nil || sc.ParamValue("EnablePlayCallRecording") != "0"
+	}
+	// Chat journaling needs only the scenario: ChatJournal="1" is not a
+	// Yeastar switch, so a template is not required to set it.
+	if c.Scenario(templates.ScenarioChatJournal) != nil {
+		o.ChatJournal = texts(templates.ScenarioChatJournal)
 	}
 	return o
 }

@@ -26,6 +26,8 @@ type callDesk struct {
 	urls     []string // every request's path and query, in order
 	failPuts atomic.Int32
 	tickets  atomic.Int32
+	// failTickets: ticket POSTs fail (503) while it is above 0.
+	failTickets atomic.Int32
 }
 
 func newCallDesk(t *testing.T) *callDesk {
@@ -49,6 +51,11 @@ func newCallDesk(t *testing.T) *callDesk {
 			w.WriteHeader(201)
 			fmt.Fprint(w, `{"user":{"id":9001}}`)
 		case r.URL.Path == "/api/v2/tickets.json":
+			if d.failTickets.Add(-1) >= 0 {
+				w.WriteHeader(503)
+				fmt.Fprint(w, `{"error":"down for maintenance"}`)
+				return
+			}
 			n := d.tickets.Add(1)
 			w.WriteHeader(201)
 			fmt.Fprintf(w, `{"ticket":{"id":%d}}`, 4710+n)

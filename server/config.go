@@ -53,9 +53,10 @@ type Config struct {
 	// throttling, password hashing. Zero: the accounts package's
 	// defaults.
 	Accounts accounts.Tuning
-	// ChatJournalInterval is how often closed sessions are looked for and
-	// their transcripts journaled. Default chatjournal.DefaultInterval.
-	ChatJournalInterval time.Duration
+	// ChatJournal tunes how often closed sessions are looked for and
+	// their transcripts journaled, and how failed journals are retried.
+	// Zero: the chatjournal package's defaults.
+	ChatJournal ChatJournalTuning
 }
 
 // Defaults of Config.
@@ -111,4 +112,10 @@ func (c Config) Validate() error {
 		return err
 	}
 	return c.Queue.Validate()
+}
+
+// ChatJournalTuning tunes chat journaling (chatjournal.Config).
+type ChatJournalTuning struct {
+	Interval  time.Duration // default chatjournal.DefaultInterval
+	RetryWait time.Duration // default chatjournal.DefaultRetryWait
 }

@@ -88,8 +88,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := integ.InstallBuiltins(ctx, examples.Templates); err != nil {
 		return nil, fmt.Errorf("installing the built-in templates: %w", err)
 	}
-	journal, err := chatjournal.New(chatjournal.Config{Store: cfg.Store, Runtime: integ, Interval: cfg.ChatJournalInterval,
-		TimeZone: cfg.TimeZone, Now: cfg.Now, Log: cfg.Logger})
+	journal, err := chatjournal.New(chatjournal.Config{Store: cfg.Store, Runtime: integ, Interval: cfg.ChatJournal.Interval,
+		RetryWait: cfg.ChatJournal.RetryWait,
+		TimeZone:  cfg.TimeZone, Now: cfg.Now, Log: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}

@@ -86,6 +86,7 @@ type offerView struct {
 	Ticket          *textsOfferView `json:"ticket,omitempty"`
 	CallJournal     *textsOfferView `json:"callJournal,omitempty"`
 	PlayRecording   bool            `json:"playRecording"`
+	ChatJournal     *textsOfferView `json:"chatJournal,omitempty"`
 	BeforeCallTypes []string        `json:"beforeCallTypes"`
 	AfterCallTypes  []string        `json:"afterCallTypes"`
 	PopTriggers     []string        `json:"popTriggers"`
@@ -107,6 +108,7 @@ func viewOffer(o scenarios.Offer) *offerView {
 	}
 	return &offerView{ContactSync: o.ContactSync, ContactTypes: o.ContactTypes, ContactCreation: o.ContactCreation,
 		CreatableTypes: o.CreatableTypes, Ticket: texts(o.Ticket), CallJournal: texts(o.CallJournal), PlayRecording: o.PlayRecording,
+		ChatJournal: texts(o.ChatJournal),
 		BeforeCallTypes: o.BeforeCallTypes, AfterCallTypes: o.AfterCallTypes, PopTriggers: o.PopTriggers}
 }
 

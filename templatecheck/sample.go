@@ -23,7 +23,7 @@ var sampleVars = engine.Vars{
 	"Email": "dana.oneil@example.com", "ExtensionEmail": "lee.chen@example.com",
 	"ExtensionFirstName": "Lee", "ExtensionLastName": "Chen", "CrmId": "90210",
 	"Call_From": "+14155550100", "Call_To": "1001", "Communication_Type": "Inbound",
-	"Call_Status": "Answered", "Call_Log_Status": "ANSWERED", "CallDisposition": "Answered",
+	"Call_Status": "Completed", "Call_Log_Status": "Incoming Call", "CallDisposition": "ANSWERED",
 	"Time": "2026-11-26T09:30:00Z", "StartTimeUnix": "1795685400", "EndTimeUnix": "1795685525",
 	"CallDuration": "125", "Talk_Duration": "00:01:50", "Talk_Duration_Sec": "110",
 	"RecordPath": "https://pbx.example.com/recordings/2026/11/26/call-4711.wav", "EnableCallRecording": "1",
@@ -36,6 +36,12 @@ var sampleVars = engine.Vars{
 	"WebhookUrl": "https://switchboard.example.com/webhooks/channels/7f3a9c2e", "VerifyToken": "sample-verify-token",
 	"MessageId": "msg-20261126-0001", "ReceivedAt": "2026-11-26T09:30:00Z", "Status": "delivered",
 	"ErrorCode": "", "ErrorMessage": "",
+	"ChatSessionId": "ses_2fYc9", "ChatChannel": `Support "SMS"`, "ChatChannelNumber": "+14155550199", "ChatAgent": "1001",
+	"ChatStartTime": "2026-11-26 09:30:00", "ChatEndTime": "2026-11-26 09:41:12", "ChatStartTimeUnix": "1795685400",
+	"ChatEndTimeUnix": "1795686072", "ChatMessageCount": "2",
+	"ChatTranscript": "[2026-11-26 09:30:00] +14155550100: Is my order \"#4411\" on its way?\n[2026-11-26 09:41:12] agent 1001: Yes, today.",
+	"ChatMessages": `[{"direction":"in","text":"Is my order \"#4411\" on its way?","time":"2026-11-26 09:30:00"},{"direction":"out","author":"1001","text":"Yes, today.","time":"2026-11-26 09:41:12"}]`,
+	"ChatPart": "1", "ChatFinal": "1",
 }
 
 // SampleVars returns the sample variables for a template: the call and

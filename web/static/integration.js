@@ -250,6 +250,16 @@ function settingsForm() {
     if (offer.playRecording) opts.push(check("callJournal-recording", "callJournal.playRecording", "Attach the call's recording", cj.playRecording));
     parts.push(feature("callJournal", "Call journal", "Write each call to the helpdesk's journal", cj.enabled, opts));
   }
+  // Chat journal: messaging sessions answered by the bound agents.
+  if (offer.chatJournal) {
+    const ch = st.chatJournal || {};
+    const every = Object.assign(sb.el("input", { id: "chatJournal-every", name: "chatJournal.every", type: "number", min: "0", max: "1000", step: "1" }),
+      { value: String(ch.every || 0) });
+    const opts = [sb.el("label", { for: "chatJournal-every" }, "Also every this many messages ", sb.el("span", { class: "optional" }, "(0: only when the conversation closes)")), every];
+    if (offer.contactCreation) opts.push(check("chatJournal-create", "chatJournal.createContact", "Create the customer's contact when none has the number", ch.createContact));
+    opts.push(...texts("chatJournal", offer.chatJournal, ch));
+    parts.push(feature("chatJournal", "Chat journal", "Write each SMS or WhatsApp conversation an agent answered to the helpdesk", ch.enabled, opts));
+  }
   // How the caller's number is written for the helpdesk.
   const nf = st.numbers || {};
   const numInput = (id, name, label, value, hint) => [
@@ -302,6 +312,11 @@ function settingsForm() {
       const rec = val("callJournal.playRecording");
       body.callJournal = { enabled: on("callJournal"), subject: text("callJournal.subject"), description: text("callJournal.description"),
         playRecording: !!(rec && rec.checked) };
+    }
+    if (offer.chatJournal) {
+      const create = val("chatJournal.createContact");
+      body.chatJournal = { enabled: on("chatJournal"), every: parseInt(val("chatJournal.every").value, 10) || 0,
+        createContact: !!(create && create.checked), subject: text("chatJournal.subject"), description: text("chatJournal.description") };
     }
     let inv;
     try {
