@@ -290,3 +290,45 @@ func TestWebhookFixture(t *testing.T) {
 		require.Contains(t, res.Diff, "+signature: no\n+error: the webhook's signature does not verify")
 	})
 }
+
+// A VerifyChannel run draws a random challenge that its request carries
+// and its answer must echo. Recorded as it ran, the fixture did not hold
+// the challenge, so its replay sent another one and failed: Pin draws it
+// before the run, into the variables the fixture keeps.
+func TestVerifyChannelChallengeIsReplayed(t *testing.T) {
+	data := example(t, "sms_generic.xml")
+	tmpl := load(t, "sms_generic.xml", data)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(r.URL.Query().Get("challenge")))
+	}))
+	defer srv.Close()
+	given := templaterun.Input{Scenario: "VerifyChannel", Vars: engine.Vars{"From": "+14155550199"},
+		Fields: engine.Vars{"api_key": "sms-api-key", "secret": "sms-secret", "send_url": srv.URL + "/send", "verify_url": srv.URL + "/verify"}}
+
+	in := templatetest.Pin(tmpl, given)
+	require.Empty(t, given.Vars["Challenge"], "the input given is not changed")
+	require.Len(t, in.Vars["Challenge"], 32)
+	require.Equal(t, "+14155550199", in.Vars["From"])
+	require.Equal(t, in, templatetest.Pin(tmpl, in), "a challenge given is kept")
+	other := templaterun.Input{Scenario: "SendMessage", Vars: engine.Vars{"Text": "hi"}}
+	require.Equal(t, other, templatetest.Pin(tmpl, other), "only VerifyChannel draws one")
+
+	out, err := templaterun.Run(context.Background(), tmpl, in, templaterun.Env{})
+	require.NoError(t, err)
+	require.Equal(t, "connected", out.ChannelOutcome.ChannelStatus, out.ChannelOutcome.StatusReason)
+	f, _ := writeAndRead(t, templatetest.FromRun(tmpl, in, "", out))
+	require.Equal(t, in.Vars["Challenge"], f.Vars["Challenge"])
+
+	srv.Close()
+	res, err := templatetest.Replay(context.Background(), "sms_generic.xml", data, f)
+	require.NoError(t, err)
+	require.True(t, res.Passed, res.Diff)
+
+	// As it was recorded before: without the challenge, the replay sends
+	// another one, which the recorded answer does not echo.
+	g := *f
+	g.Vars = map[string]string{"From": "+14155550199"}
+	res, err = templatetest.Replay(context.Background(), "sms_generic.xml", data, &g)
+	require.NoError(t, err)
+	require.False(t, res.Passed)
+}
