@@ -332,3 +332,60 @@ func TestVerifyChannelChallengeIsReplayed(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, res.Passed)
 }
+
+// The fixture file indents the bodies it holds as JSON; read back they
+// were served indented, so an error that quotes the answer's body (a
+// failed request) no longer read as recorded and a failure's fixture
+// never replayed from its file. A body reads back as it was sent.
+func TestBodyReadsBackAsItWasSent(t *testing.T) {
+	bodies := []string{
+		`{"type":"unauthorized","description":"Authentication failed"}`,
+		`[{"id":1},{"id":2}]`,
+		"{\"code\": 21211, \"message\": \"The 'To' number is not valid.\"}", // spaces of its own
+		"{\"ok\":true}\n",
+		"<Response/>",
+		"",
+	}
+	for _, body := range bodies {
+		f := &templatetest.Fixture{Scenario: "SendMessage",
+			Exchanges: []templatetest.Exchange{{Request: "send", Response: &templatetest.Response{Status: 401, Body: templatetest.Body(body)}}}}
+		back, raw := writeAndRead(t, f)
+		require.Equal(t, body, string(back.Exchanges[0].Response.Body), raw)
+	}
+	_, raw := writeAndRead(t, &templatetest.Fixture{Scenario: "SendMessage",
+		Exchanges: []templatetest.Exchange{{Request: "send", Response: &templatetest.Response{Status: 200, Body: `{"id":"SM1","to":["+1"]}`}}}})
+	require.Contains(t, raw, "\"id\": \"SM1\",\n", "a compact document is kept as JSON, readable")
+
+	// An edited fixture's document is served compact.
+	path := filepath.Join(t.TempDir(), "edited.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"scenario":"SendMessage","exchanges":[{"request":"send","response":{"status":200,"body":{
+		"id": "SM1"
+	}}}]}`), 0o644))
+	f, err := templatetest.Read(path)
+	require.NoError(t, err)
+	require.Equal(t, `{"id":"SM1"}`, string(f.Exchanges[0].Response.Body))
+}
+
+// A failed send's fixture replays from its file: the error quotes the
+// answer as it came.
+func TestFailedRequestReplaysFromItsFile(t *testing.T) {
+	data := example(t, "twilio.xml")
+	tmpl := load(t, "twilio.xml", data)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(400)
+		_, _ = w.Write([]byte(`{"code":21211,"message":"The 'To' number +1555 is not a valid phone number.","status":400}`))
+	}))
+	defer srv.Close()
+	in := templaterun.Input{Scenario: "SendMessage", Fields: engine.Vars{"account_sid": "AC0001", "auth_token": "twilio-secret", "api_url": srv.URL},
+		Vars: engine.Vars{"From": "+15017122661", "To": "+1555", "Text": "hi"}}
+	out, err := templaterun.Run(context.Background(), tmpl, in, templaterun.Env{Client: engine.ClientConfig{Retry: engine.RetryPolicy{Max: -1}}})
+	require.NoError(t, err)
+	require.True(t, out.Failed())
+	f, _ := writeAndRead(t, templatetest.FromRun(tmpl, in, "", out))
+	require.Contains(t, f.Want.Error, `{"code":21211,`)
+	srv.Close()
+	res, err := templatetest.Replay(context.Background(), "twilio.xml", data, f)
+	require.NoError(t, err)
+	require.True(t, res.Passed, res.Diff)
+}
