@@ -312,6 +312,9 @@ func TestVerifyChannelChallengeIsReplayed(t *testing.T) {
 	require.Equal(t, in, templatetest.Pin(tmpl, in), "a challenge given is kept")
 	other := templaterun.Input{Scenario: "SendMessage", Vars: engine.Vars{"Text": "hi"}}
 	require.Equal(t, other, templatetest.Pin(tmpl, other), "only VerifyChannel draws one")
+	twilio := load(t, "twilio.xml", example(t, "twilio.xml"))
+	verify := templaterun.Input{Scenario: "VerifyChannel", Vars: engine.Vars{"From": "+15017122661"}}
+	require.Equal(t, verify, templatetest.Pin(twilio, verify), "a VerifyChannel that sends no challenge is recorded without one")
 
 	out, err := templaterun.Run(context.Background(), tmpl, in, templaterun.Env{})
 	require.NoError(t, err)
