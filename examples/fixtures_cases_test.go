@@ -43,7 +43,8 @@ func with(vars engine.Vars, kv ...string) engine.Vars {
 	return out
 }
 
-// The helpdesks' answers (TestZendesk, TestFreshdesk, TestZohoDesk).
+// The helpdesks' documented answers, shared with TestZendesk, TestFreshdesk
+// and TestZohoDesk.
 const (
 	zendeskFound = `{"results":[{"id":17,"name":"Ann Lee","email":"ann@acme.test","phone":"+14155550100","notes":"VIP","role":"end-user","result_type":"user"}],"count":1}`
 	// Search API: nothing found is an empty list.
