@@ -17,15 +17,11 @@ import (
 
 func TestZendesk(t *testing.T) {
 	hd := newHelpdesk(t, map[string]reply{
-		"GET /api/v2/search.json": {200, `{"results":[{"id":17,"name":"Ann Lee","email":"ann@acme.test","phone":"+14155550100","notes":"VIP","role":"end-user","result_type":"user"}],"count":1}`},
-		"GET /api/v2/users/17/identities.json": {200, `{"identities":[
-			{"id":1,"type":"email","value":"ann@acme.test"},
-			{"id":2,"type":"phone_number","value":"+14155550100","primary":true},
-			{"id":3,"type":"phone_number","value":"+14155550101"},
-			{"id":4,"type":"phone_number","value":"+14155550102"}]}`},
-		"POST /api/v2/users.json":       {201, `{"user":{"id":9001,"name":"Ann Lee","role":"end-user"}}`},
-		"POST /api/v2/tickets.json":     {201, `{"ticket":{"id":4711,"status":"new"}}`},
-		"PUT /api/v2/tickets/4711.json": {200, `{"ticket":{"id":4711}}`},
+		"GET /api/v2/search.json":              {200, zendeskFound},
+		"GET /api/v2/users/17/identities.json": {200, zendeskIdentities},
+		"POST /api/v2/users.json":              {201, zendeskUserCreated},
+		"POST /api/v2/tickets.json":            {201, zendeskTicketCreated},
+		"PUT /api/v2/tickets/4711.json":        {200, zendeskTicketUpdated},
 	})
 	c := client(t, "zendesk.xml", engine.Vars{"base_url": hd.URL, "email": "agent@acme.test", "api_token": "zd-api-token-secret"}, "")
 
@@ -85,11 +81,11 @@ func TestZendesk(t *testing.T) {
 
 func TestFreshdesk(t *testing.T) {
 	hd := newHelpdesk(t, map[string]reply{
-		"GET /api/v2/search/contacts":    {200, `{"results":[{"id":5,"name":"Ann Lee","email":"ann@acme.test","phone":"+14155550100","mobile":null}],"total":1}`},
-		"GET /api/v2/contacts/5":         {200, `{"id":5,"name":"Ann Lee","phone":"+14155550100","mobile":"+14155550199","description":"Prefers mornings"}`},
-		"POST /api/v2/contacts":          {201, `{"id":77,"name":"Ann Lee"}`},
-		"POST /api/v2/tickets":           {201, `{"id":123,"subject":"x"}`},
-		"POST /api/v2/tickets/123/notes": {201, `{"id":1,"private":true}`},
+		"GET /api/v2/search/contacts":    {200, freshdeskFound},
+		"GET /api/v2/contacts/5":         {200, freshdeskContact},
+		"POST /api/v2/contacts":          {201, freshdeskCreated},
+		"POST /api/v2/tickets":           {201, freshdeskTicket},
+		"POST /api/v2/tickets/123/notes": {201, freshdeskNote},
 	})
 	c := client(t, "freshdesk.xml", engine.Vars{"base_url": hd.URL, "api_key": "fd-api-key-secret"}, "")
 
@@ -134,14 +130,14 @@ func TestFreshdesk(t *testing.T) {
 }
 
 func TestZohoDesk(t *testing.T) {
-	const contact = "1892000000042032"
+	const contact = zohoDeskContactID
 	hd := newHelpdesk(t, map[string]reply{
-		"GET /api/v1/contacts/search":                 {200, `{"data":[{"id":"` + contact + `","firstName":"Ann","lastName":"Lee","email":"ann@acme.test","phone":"+14155550100","mobile":null}],"count":1}`},
-		"GET /api/v1/contacts/" + contact:             {200, `{"id":"` + contact + `","phone":"+14155550100","mobile":"+14155550177","description":"Key account"}`},
-		"POST /api/v1/contacts":                       {200, `{"id":"1892000000099001","firstName":"Ann"}`},
-		"POST /api/v1/tickets":                        {200, `{"id":"1892000000555","ticketNumber":"101"}`},
-		"POST /api/v1/tickets/1892000000555/comments": {200, `{"id":"c1"}`},
-		"POST /api/v1/calls":                          {200, `{"id":"call1"}`},
+		"GET /api/v1/contacts/search":                 {200, zohoDeskFound},
+		"GET /api/v1/contacts/" + contact:             {200, zohoDeskContact},
+		"POST /api/v1/contacts":                       {200, zohoDeskCreated},
+		"POST /api/v1/tickets":                        {200, zohoDeskTicket},
+		"POST /api/v1/tickets/1892000000555/comments": {200, zohoDeskComment},
+		"POST /api/v1/calls":                          {200, zohoDeskCall},
 	})
 	c := client(t, "zohodesk.xml", engine.Vars{"base_url": hd.URL, "accounts_url": hd.URL, "org_id": "60001234",
 		"client_id": "1000.CLIENT", "client_secret": "zoho-client-secret"}, "zoho-access-token")

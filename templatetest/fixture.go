@@ -88,28 +88,37 @@ type Want struct {
 	Reports  json.RawMessage `json:"reports,omitempty"`
 }
 
-// Body is a message body. A JSON object or array is kept as JSON, so a
-// fixture reads (and is edited) as the document it is; anything else is
-// kept as a string.
+// Body is a message body. A compact JSON object or array (as most APIs
+// send them) is kept as JSON, so a fixture reads (and is edited) as the
+// document it is; anything else is kept as a string, byte for byte.
 type Body string
 
-// MarshalJSON writes a JSON object or array as itself, anything else as a
-// string.
+// MarshalJSON writes a compact JSON object or array as itself, anything
+// else as a string. A document with spaces or line breaks of its own is a
+// string: the fixture file indents what it holds as JSON, and reading it
+// back compacts it, so only a compact one reads back as it was sent (an
+// error quotes the answer's body as it came).
 func (b Body) MarshalJSON() ([]byte, error) {
 	if isJSONDocument(string(b)) {
 		var buf bytes.Buffer
-		if err := json.Compact(&buf, []byte(b)); err == nil {
+		if err := json.Compact(&buf, []byte(b)); err == nil && buf.String() == string(b) {
 			return buf.Bytes(), nil
 		}
 	}
 	return json.Marshal(string(b))
 }
 
-// UnmarshalJSON reads what MarshalJSON writes.
+// UnmarshalJSON reads what MarshalJSON writes: a JSON object or array
+// compacted (the file's indentation is not the body's), anything else
+// from its string.
 func (b *Body) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimSpace(data)
 	if len(data) > 0 && (data[0] == '{' || data[0] == '[') {
-		*b = Body(data)
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, data); err != nil {
+			return err
+		}
+		*b = Body(buf.String())
 		return nil
 	}
 	var s string

@@ -290,3 +290,105 @@ func TestWebhookFixture(t *testing.T) {
 		require.Contains(t, res.Diff, "+signature: no\n+error: the webhook's signature does not verify")
 	})
 }
+
+// A VerifyChannel run draws a random challenge that its request carries
+// and its answer must echo. Recorded as it ran, the fixture did not hold
+// the challenge, so its replay sent another one and failed: Pin draws it
+// before the run, into the variables the fixture keeps.
+func TestVerifyChannelChallengeIsReplayed(t *testing.T) {
+	data := example(t, "sms_generic.xml")
+	tmpl := load(t, "sms_generic.xml", data)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(r.URL.Query().Get("challenge")))
+	}))
+	defer srv.Close()
+	given := templaterun.Input{Scenario: "VerifyChannel", Vars: engine.Vars{"From": "+14155550199"},
+		Fields: engine.Vars{"api_key": "sms-api-key", "secret": "sms-secret", "send_url": srv.URL + "/send", "verify_url": srv.URL + "/verify"}}
+
+	in := templatetest.Pin(tmpl, given)
+	require.Empty(t, given.Vars["Challenge"], "the input given is not changed")
+	require.Len(t, in.Vars["Challenge"], 32)
+	require.Equal(t, "+14155550199", in.Vars["From"])
+	require.Equal(t, in, templatetest.Pin(tmpl, in), "a challenge given is kept")
+	other := templaterun.Input{Scenario: "SendMessage", Vars: engine.Vars{"Text": "hi"}}
+	require.Equal(t, other, templatetest.Pin(tmpl, other), "only VerifyChannel draws one")
+	twilio := load(t, "twilio.xml", example(t, "twilio.xml"))
+	verify := templaterun.Input{Scenario: "VerifyChannel", Vars: engine.Vars{"From": "+15017122661"}}
+	require.Equal(t, verify, templatetest.Pin(twilio, verify), "a VerifyChannel that sends no challenge is recorded without one")
+
+	out, err := templaterun.Run(context.Background(), tmpl, in, templaterun.Env{})
+	require.NoError(t, err)
+	require.Equal(t, "connected", out.ChannelOutcome.ChannelStatus, out.ChannelOutcome.StatusReason)
+	f, _ := writeAndRead(t, templatetest.FromRun(tmpl, in, "", out))
+	require.Equal(t, in.Vars["Challenge"], f.Vars["Challenge"])
+
+	srv.Close()
+	res, err := templatetest.Replay(context.Background(), "sms_generic.xml", data, f)
+	require.NoError(t, err)
+	require.True(t, res.Passed, res.Diff)
+
+	// As it was recorded before: without the challenge, the replay sends
+	// another one, which the recorded answer does not echo.
+	g := *f
+	g.Vars = map[string]string{"From": "+14155550199"}
+	res, err = templatetest.Replay(context.Background(), "sms_generic.xml", data, &g)
+	require.NoError(t, err)
+	require.False(t, res.Passed)
+}
+
+// The fixture file indents the bodies it holds as JSON; read back they
+// were served indented, so an error that quotes the answer's body (a
+// failed request) no longer read as recorded and a failure's fixture
+// never replayed from its file. A body reads back as it was sent.
+func TestBodyReadsBackAsItWasSent(t *testing.T) {
+	bodies := []string{
+		`{"type":"unauthorized","description":"Authentication failed"}`,
+		`[{"id":1},{"id":2}]`,
+		"{\"code\": 21211, \"message\": \"The 'To' number is not valid.\"}", // spaces of its own
+		"{\"ok\":true}\n",
+		"<Response/>",
+		"",
+	}
+	for _, body := range bodies {
+		f := &templatetest.Fixture{Scenario: "SendMessage",
+			Exchanges: []templatetest.Exchange{{Request: "send", Response: &templatetest.Response{Status: 401, Body: templatetest.Body(body)}}}}
+		back, raw := writeAndRead(t, f)
+		require.Equal(t, body, string(back.Exchanges[0].Response.Body), raw)
+	}
+	_, raw := writeAndRead(t, &templatetest.Fixture{Scenario: "SendMessage",
+		Exchanges: []templatetest.Exchange{{Request: "send", Response: &templatetest.Response{Status: 200, Body: `{"id":"SM1","to":["+1"]}`}}}})
+	require.Contains(t, raw, "\"id\": \"SM1\",\n", "a compact document is kept as JSON, readable")
+
+	// An edited fixture's document is served compact.
+	path := filepath.Join(t.TempDir(), "edited.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"scenario":"SendMessage","exchanges":[{"request":"send","response":{"status":200,"body":{
+		"id": "SM1"
+	}}}]}`), 0o644))
+	f, err := templatetest.Read(path)
+	require.NoError(t, err)
+	require.Equal(t, `{"id":"SM1"}`, string(f.Exchanges[0].Response.Body))
+}
+
+// A failed send's fixture replays from its file: the error quotes the
+// answer as it came.
+func TestFailedRequestReplaysFromItsFile(t *testing.T) {
+	data := example(t, "twilio.xml")
+	tmpl := load(t, "twilio.xml", data)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(400)
+		_, _ = w.Write([]byte(`{"code":21211,"message":"The 'To' number +1555 is not a valid phone number.","status":400}`))
+	}))
+	defer srv.Close()
+	in := templaterun.Input{Scenario: "SendMessage", Fields: engine.Vars{"account_sid": "AC0001", "auth_token": "twilio-secret", "api_url": srv.URL},
+		Vars: engine.Vars{"From": "+15017122661", "To": "+1555", "Text": "hi"}}
+	out, err := templaterun.Run(context.Background(), tmpl, in, templaterun.Env{Client: engine.ClientConfig{Retry: engine.RetryPolicy{Max: -1}}})
+	require.NoError(t, err)
+	require.True(t, out.Failed())
+	f, _ := writeAndRead(t, templatetest.FromRun(tmpl, in, "", out))
+	require.Contains(t, f.Want.Error, `{"code":21211,`)
+	srv.Close()
+	res, err := templatetest.Replay(context.Background(), "twilio.xml", data, f)
+	require.NoError(t, err)
+	require.True(t, res.Passed, res.Diff)
+}

@@ -107,6 +107,11 @@ func runScenario(cmd *cobra.Command, file string, f runFlags) error {
 	if err := templaterun.Check(tmpl, in); err != nil {
 		return runInputErr(err)
 	}
+	if f.record != "" {
+		// What the run would draw at random (a challenge) is drawn here,
+		// so the fixture holds it and its replay sends the same.
+		in = templatetest.Pin(tmpl, in)
+	}
 	// Only oauth2 tokens are kept between runs: they come from a browser
 	// authorization. A bearer token is fetched again by each run.
 	env := templaterun.Env{Client: engine.ClientConfig{Timeout: f.timeout}}
