@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/scenarios"
 )
 
 // fixtureCases are the template-test fixtures of the shipped templates,
@@ -27,9 +28,28 @@ import (
 // of the template use where they have them.
 var fixtureCases = slices.Concat(
 	zendeskCases, freshdeskCases, zohoDeskCases, hubspotFixtureCases,
+	pipedriveFixtureCases, zammadFixtureCases, salesforceFixtureCases, dynamicsFixtureCases,
+	zohoCRMFixtureCases, freshserviceFixtureCases, intercomFixtureCases, frontFixtureCases,
 	bandwidthCases, flowrouteCases, siptrunkCases, smsGenericCases, telesignCases, telnyxCases,
 	twilioCases, voiceMeUpCases, voipmsCases, voipmsRESTCases, whatsAppCases,
 )
+
+// chatVars are the variables of a ChatJournal run as the chat journal
+// gives them: a two-message SMS conversation answered by extension 1001,
+// with the default subject and description.
+func chatVars() engine.Vars {
+	start := time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
+	chat := scenarios.Chat{SessionID: "ses_2fYc9", Channel: "Main SMS", ChannelNumber: "+14155550199", Customer: "+14155550100",
+		Agent: "1001", Part: 1, Final: true, Start: start, End: start.Add(11 * time.Minute),
+		Messages: []scenarios.ChatMessage{
+			{Direction: "in", Text: `Is my order "#4411" on its way?`, At: start},
+			{Direction: "out", Author: "1001", Text: "Yes, it ships today.", At: start.Add(11 * time.Minute)},
+		}}
+	v := chat.Vars(scenarios.ExtensionInfo{Number: "1001", FirstName: "Bob", LastName: "Agent", Email: "bob@acme.test"}, nil, time.UTC)
+	v["Subject"] = "Main SMS conversation with +14155550100"
+	v["Description"] = "Conversation on Main SMS (+14155550199) with +14155550100, answered by extension 1001:\n" + v["ChatTranscript"]
+	return v
+}
 
 // with is vars with the pairs set, as a new map.
 func with(vars engine.Vars, kv ...string) engine.Vars {
@@ -103,6 +123,8 @@ var zendeskCases = func() []fixtureCase {
 		c("CallJournal-no-recording", "CallJournal", with(callVars(), "TicketId", "4711", "RecordPath", ""), map[string]reply{
 			"PUT /api/v2/tickets/4711.json": {200, zendeskTicketUpdated}}),
 		c("CallJournal-no-ticket", "CallJournal", callVars(), nil),
+		c("ChatJournal", "ChatJournal", with(chatVars(), "ContactId", "17", "CrmId", "361"), map[string]reply{"POST /api/v2/tickets.json": {201, zendeskTicketCreated}}),
+		c("ChatJournal-unknown-customer", "ChatJournal", chatVars(), map[string]reply{"POST /api/v2/tickets.json": {201, zendeskTicketCreated}}),
 	}
 }()
 

@@ -108,7 +108,7 @@ func viewOffer(o scenarios.Offer) *offerView {
 	}
 	return &offerView{ContactSync: o.ContactSync, ContactTypes: o.ContactTypes, ContactCreation: o.ContactCreation,
 		CreatableTypes: o.CreatableTypes, Ticket: texts(o.Ticket), CallJournal: texts(o.CallJournal), PlayRecording: o.PlayRecording,
-		ChatJournal: texts(o.ChatJournal),
+		ChatJournal:     texts(o.ChatJournal),
 		BeforeCallTypes: o.BeforeCallTypes, AfterCallTypes: o.AfterCallTypes, PopTriggers: o.PopTriggers}
 }
 

@@ -40,8 +40,8 @@ var sampleVars = engine.Vars{
 	"ChatStartTime": "2026-11-26 09:30:00", "ChatEndTime": "2026-11-26 09:41:12", "ChatStartTimeUnix": "1795685400",
 	"ChatEndTimeUnix": "1795686072", "ChatMessageCount": "2",
 	"ChatTranscript": "[2026-11-26 09:30:00] +14155550100: Is my order \"#4411\" on its way?\n[2026-11-26 09:41:12] agent 1001: Yes, today.",
-	"ChatMessages": `[{"direction":"in","text":"Is my order \"#4411\" on its way?","time":"2026-11-26 09:30:00"},{"direction":"out","author":"1001","text":"Yes, today.","time":"2026-11-26 09:41:12"}]`,
-	"ChatPart": "1", "ChatFinal": "1",
+	"ChatMessages":   `[{"direction":"in","text":"Is my order \"#4411\" on its way?","time":"2026-11-26 09:30:00"},{"direction":"out","author":"1001","text":"Yes, today.","time":"2026-11-26 09:41:12"}]`,
+	"ChatPart":       "1", "ChatFinal": "1",
 }
 
 // SampleVars returns the sample variables for a template: the call and

@@ -1,0 +1,4 @@
+package examples_test
+
+// freshserviceFixtureCases are freshservice.xml's fixtures (fixtureCases).
+var freshserviceFixtureCases = []fixtureCase{}

@@ -1,0 +1,4 @@
+package examples_test
+
+// intercomFixtureCases are intercom.xml's fixtures (fixtureCases).
+var intercomFixtureCases = []fixtureCase{}
