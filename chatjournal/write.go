@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/integrations"
 	"github.com/switchboard/switchboard/scenarios"
 	"github.com/switchboard/switchboard/store"
 	"github.com/switchboard/switchboard/templates"
@@ -29,12 +30,15 @@ func (s *Service) write(ctx context.Context, j *store.ChatJournal) error {
 	now := s.cfg.Now()
 	j.Attempts++
 	j.UpdatedAt = now
-	res, err := s.attempt(ctx, j)
+	res, helpdesk, err := s.attempt(ctx, j)
 	if res != nil {
 		j.Trace, _ = json.Marshal(res.Trace) // exchanges always marshal
 	}
 	var ev *store.SessionEvent
 	detail := map[string]string{"integration": j.IntegrationID, "part": strconv.Itoa(s.part(ctx, j)), "attempt": strconv.Itoa(j.Attempts)}
+	if helpdesk != "" {
+		detail["helpdesk"] = helpdesk
+	}
 	var skip skipped
 	switch {
 	case errors.As(err, &skip):
@@ -94,18 +98,26 @@ func (s *Service) part(ctx context.Context, j *store.ChatJournal) int {
 }
 
 // attempt finds (or creates) the customer's contact and runs ChatJournal.
-func (s *Service) attempt(ctx context.Context, j *store.ChatJournal) (*engine.Result, error) {
+// It also names the helpdesk (its template's name), for the timeline.
+func (s *Service) attempt(ctx context.Context, j *store.ChatJournal) (*engine.Result, string, error) {
 	in, err := s.store.GetIntegration(ctx, j.IntegrationID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, skipped{"the integration was deleted"}
+		return nil, "", skipped{"the integration was deleted"}
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	conn, err := s.rt.Conn(ctx, in)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	name := conn.Client.Template().Source.Name
+	res, err := s.journal(ctx, j, in, conn)
+	return res, name, err
+}
+
+// journal runs the contact lookup (or creation) and ChatJournal.
+func (s *Service) journal(ctx context.Context, j *store.ChatJournal, in *store.Integration, conn *integrations.Conn) (*engine.Result, error) {
 	if conn.Client.Template().Scenario(templates.ScenarioChatJournal) == nil {
 		return nil, skipped{"the integration's template has no ChatJournal scenario"}
 	}

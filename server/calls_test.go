@@ -30,6 +30,9 @@ type callDesk struct {
 	failTickets atomic.Int32
 }
 
+// unknownCaller is a number the call desk knows nobody by (its digits).
+const unknownCaller = "14155550126"
+
 func newCallDesk(t *testing.T) *callDesk {
 	d := &callDesk{bodies: map[string][]string{}}
 	d.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -41,6 +44,8 @@ func newCallDesk(t *testing.T) *callDesk {
 		d.urls = append(d.urls, r.URL.RequestURI())
 		d.mu.Unlock()
 		switch {
+		case r.URL.Path == "/api/v2/search.json" && strings.Contains(r.URL.Query().Get("query"), unknownCaller):
+			fmt.Fprint(w, `{"results":[],"count":0}`)
 		case r.URL.Path == "/api/v2/search.json":
 			fmt.Fprint(w, `{"results":[{"id":17,"name":"Ann Lee","email":"ann@acme.test","phone":"+14155550100"}]}`)
 		case strings.HasSuffix(r.URL.Path, "/identities.json"):

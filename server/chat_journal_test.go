@@ -100,6 +100,16 @@ func chatJournal(t *testing.T, e *env) {
 		}
 		return out
 	}
+	// waitEvents waits for the timeline to hold n events of typ: the
+	// journal is saved once the helpdesk has answered.
+	waitEvents := func(sid, typ string, n int) []map[string]any {
+		t.Helper()
+		var got []map[string]any
+		require.Eventually(t, func() bool { got = eventsOf(sid, typ); return len(got) >= n }, 20*time.Second, 10*time.Millisecond,
+			"waiting for %d %s events of %s", n, typ, sid)
+		require.Len(t, got, n)
+		return got
+	}
 
 	// A conversation closes: its transcript reaches Zendesk once.
 	first := converse(customerNo, `Hi, my order "#4411" has not arrived`, `Sorry! It ships "today".`)
@@ -115,8 +125,7 @@ func chatJournal(t *testing.T, e *env) {
 	require.Contains(t, body, "(2 messages):\n")
 	require.Regexp(t, `\n\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] \`+customerNo+`: Hi, my order "#4411" has not arrived\n\[[^]]+\] agent 1001: Sorry! It ships "today".$`, body)
 	require.Equal(t, false, tk["comment"].(map[string]any)["public"])
-	journaled := eventsOf(first, "journaled")
-	require.Len(t, journaled, 1)
+	journaled := waitEvents(first, "journaled", 1)
 	detail := journaled[0]["detail"].(map[string]any)
 	require.Equal(t, desk, detail["integration"])
 	require.Equal(t, "17", detail["contact"])
@@ -128,7 +137,7 @@ func chatJournal(t *testing.T, e *env) {
 	second := converse("+14155550124", "Second question", "Second answer")
 	closeSession(second)
 	tickets(3) // the first, the second's failed attempt, its retry
-	require.Eventually(t, func() bool { return len(eventsOf(second, "journaled")) == 1 }, 20*time.Second, 10*time.Millisecond)
+	waitEvents(second, "journaled", 1)
 	failed := eventsOf(second, "journal_failed")
 	require.Len(t, failed, 1)
 	require.Contains(t, failed[0]["detail"].(map[string]any)["error"], "503")
@@ -150,6 +159,22 @@ func chatJournal(t *testing.T, e *env) {
 	lastBody := last["comment"].(map[string]any)["body"].(string)
 	require.Contains(t, lastBody, "Third, after the part")
 	require.NotContains(t, lastBody, "Answer one", "a part is journaled once")
-	require.Len(t, eventsOf(third, "journaled"), 2)
+	waitEvents(third, "journaled", 2)
 	require.Equal(t, 5, d.count("POST /api/v2/tickets.json"))
+
+	// A customer Zendesk does not know: created first when the settings
+	// say so, and the transcript is theirs.
+	e.expect(e.admin("PUT", "/api/v1/integrations/"+desk+"/settings", json.RawMessage(`{"chatJournal":{"enabled":true,"createContact":true}}`)), 200)
+	fourth := converse("+"+unknownCaller, "Who am I to you?", "A new customer.")
+	closeSession(fourth)
+	created := tickets(6)[5]
+	require.Equal(t, 1, d.count("POST /api/v2/users.json"), "the contact is created once")
+	require.EqualValues(t, 9001, created["requester_id"])
+	d.mu.Lock()
+	newUser := d.bodies["POST /api/v2/users.json"][0]
+	d.mu.Unlock()
+	require.Contains(t, newUser, `"phone":"+`+unknownCaller+`"`)
+	fourthJournal := waitEvents(fourth, "journaled", 1)[0]["detail"].(map[string]any)
+	require.Equal(t, "9001", fourthJournal["contact"])
+	require.Equal(t, "Zendesk", fourthJournal["helpdesk"])
 }

@@ -118,7 +118,8 @@ function neighbourDelete(li) {
   return h;
 }
 
-const eventNames = { created: "Started", transferred: "Transferred", taken_over: "Taken over", closed: "Closed" };
+const eventNames = { created: "Started", transferred: "Transferred", taken_over: "Taken over", closed: "Closed",
+  journaled: "Journaled to the helpdesk", journal_failed: "Journal failed, retrying", journal_gave_up: "Journal given up" };
 
 function actorName(a) {
   if (a === "customer") return "by the customer";
@@ -141,7 +142,11 @@ function showTimeline(events) {
     const d = e.detail || {};
     const parts = [];
     if (d.from || d.to) parts.push([d.from && "from " + target(d.from), d.to && "to " + target(d.to)].filter(Boolean).join(" "));
-    const known = ["from", "to", "queue", "reason", "customer", "by"];
+    const known = ["from", "to", "queue", "reason", "customer", "by", "integration"];
+    if (d.helpdesk) {
+      known.push("helpdesk");
+      parts.push(d.helpdesk);
+    }
     if (e.type === "created") {
       known.push("extension");
       if (d.queue) parts.push("offered in queue " + (queueNames[d.queue] || d.queue));

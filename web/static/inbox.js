@@ -620,6 +620,12 @@ function eventText(e) {
       return "Transferred from " + target(d.from) + " to " + target(d.to) + (e.actor ? " by " + e.actor : "");
     case "closed":
       return d.reason === "removed" ? "Closed and removed" : e.actor ? "Closed by " + e.actor : "Closed";
+    case "journaled":
+      return (d.reason ? "Nothing journaled to " : "Journaled to ") + (d.helpdesk || "the helpdesk") + (d.reason ? ": " + d.reason : "");
+    case "journal_failed":
+      return "Journal to " + (d.helpdesk || "the helpdesk") + " failed, retrying: " + (d.error || "");
+    case "journal_gave_up":
+      return "Journal to " + (d.helpdesk || "the helpdesk") + " given up: " + (d.error || "");
     default:
       return e.type;
   }
