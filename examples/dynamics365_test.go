@@ -38,6 +38,9 @@ const (
 	dynUsers = `{"@odata.context":"https://org.crm.dynamics.com/api/data/v9.2/$metadata#systemusers(systemuserid,firstname,lastname,internalemailaddress)",
 		"value":[{"@odata.etag":"W/\"1\"","systemuserid":"` + dynUser + `","firstname":"Bob","lastname":"Agent","internalemailaddress":"bob@acme.test"},
 		{"@odata.etag":"W/\"2\"","systemuserid":"5d2a5f0b-8a2c-ef11-840a-000d3a5b1c23","firstname":"Cy","lastname":"Support","internalemailaddress":"cy@acme.test"}]}`
+	// Created with Prefer: return=representation and $select: the ids asked for.
+	dynContactCreated = `{"@odata.context":"https://org.crm.dynamics.com/api/data/v9.2/$metadata#contacts(contactid)/$entity","@odata.etag":"W/\"1\"","contactid":"7d577253-3ef0-4a0a-bb7f-8335c2596e70"}`
+	dynCaseCreated    = `{"@odata.context":"https://org.crm.dynamics.com/api/data/v9.2/$metadata#incidents(incidentid,ticketnumber)/$entity","@odata.etag":"W/\"1\"","incidentid":"` + dynCase + `","ticketnumber":"CAS-01001-Z5X6Y7"}`
 )
 
 func dynFields(org string) engine.Vars {
@@ -68,8 +71,8 @@ func TestDynamics(t *testing.T) {
 		"GET /api/data/v9.2/WhoAmI":       {200, dynWhoAmI},
 		"GET /api/data/v9.2/contacts":     {200, dynFound},
 		"GET /api/data/v9.2/systemusers":  {200, dynUsers},
-		"POST /api/data/v9.2/contacts":    {201, `{"@odata.context":"https://org.crm.dynamics.com/api/data/v9.2/$metadata#contacts(contactid)/$entity","@odata.etag":"W/\"1\"","contactid":"7d577253-3ef0-4a0a-bb7f-8335c2596e70"}`},
-		"POST /api/data/v9.2/incidents":   {201, `{"@odata.context":"https://org.crm.dynamics.com/api/data/v9.2/$metadata#incidents(incidentid,ticketnumber)/$entity","@odata.etag":"W/\"1\"","incidentid":"` + dynCase + `","ticketnumber":"CAS-01001-Z5X6Y7"}`},
+		"POST /api/data/v9.2/contacts":    {201, dynContactCreated},
+		"POST /api/data/v9.2/incidents":   {201, dynCaseCreated},
 		"POST /api/data/v9.2/annotations": {204, ``},
 		"POST /api/data/v9.2/phonecalls":  {204, ``},
 	})

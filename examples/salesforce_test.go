@@ -29,6 +29,10 @@ const (
 	sfContact = "003xx000004TmiQAAS"
 	sfUser    = "005xx000001X7sfAAC"
 	sfCase    = "500xx000000bZ8AAAU"
+	// The records the API creates: a contact, a case comment, a call task.
+	sfNewContact = "003xx000004TmiRAAS"
+	sfComment    = "00axx000000bZ9AAAU"
+	sfTask       = "00Txx000001Tb4AAAS"
 )
 
 // The answers of Salesforce's REST API Developer Guide: a query's
@@ -80,10 +84,10 @@ func TestSalesforce(t *testing.T) {
 	hd := newHelpdesk(t, map[string]reply{
 		"GET /services/data/v62.0/query":                  {200, sfOrganization},
 		"GET /services/data/v62.0/search":                 {200, sfFound},
-		"POST /services/data/v62.0/sobjects/Contact/":     sfCreated("003xx000004TmiRAAS"),
+		"POST /services/data/v62.0/sobjects/Contact/":     sfCreated(sfNewContact),
 		"POST /services/data/v62.0/sobjects/Case/":        sfCreated(sfCase),
-		"POST /services/data/v62.0/sobjects/CaseComment/": sfCreated("00axx000000bZ9AAAU"),
-		"POST /services/data/v62.0/sobjects/Task/":        sfCreated("00Txx000001Tb4AAAS"),
+		"POST /services/data/v62.0/sobjects/CaseComment/": sfCreated(sfComment),
+		"POST /services/data/v62.0/sobjects/Task/":        sfCreated(sfTask),
 	})
 	c := client(t, "salesforce.xml", sfFields(hd.URL), sfToken)
 
@@ -177,7 +181,7 @@ func TestSalesforce(t *testing.T) {
 
 	t.Run("contact creation", func(t *testing.T) {
 		res := run(t, c, "CreateNewContact", callVars(), "contacts")
-		require.Equal(t, "003xx000004TmiRAAS", res.Vars["ContactId"])
+		require.Equal(t, sfNewContact, res.Vars["ContactId"])
 		got := hd.take()
 		require.Len(t, got, 1)
 		require.Equal(t, http.MethodPost, got[0].Method)
