@@ -188,6 +188,9 @@ func TestBrowserAdminConnectsZendesk(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#ticket-callTypes-inboundAnswered")),
 		chromedp.Click(chromedp.CSS("#ticket-callTypes-inboundMissed")),
 		chromedp.Click(chromedp.CSS("#callJournal-recording")),
+		chromedp.Click(chromedp.CSS("#chatJournal-enabled")),
+		chromedp.SetValue(chromedp.CSS("#chatJournal-every"), "20"),
+		chromedp.Click(chromedp.CSS("#chatJournal-create")),
 		chromedp.SendKeys(chromedp.CSS("#numbers-stripPrefix"), "9"),
 		chromedp.SendKeys(chromedp.CSS("#numbers-defaultCountry"), "gb"),
 		pickOption("#numbers-format", "e164"),
@@ -213,6 +216,8 @@ func TestBrowserAdminConnectsZendesk(t *testing.T) {
 	journal := st["callJournal"].(map[string]any)
 	require.Equal(t, true, journal["enabled"])
 	require.Equal(t, true, journal["playRecording"])
+	require.Equal(t, map[string]any{"enabled": true, "every": float64(20), "createContact": true}, st["chatJournal"],
+		"SMS and WhatsApp conversations are journaled too, every 20 messages, the customer created if unknown")
 	require.Equal(t, map[string]any{"stripPrefix": "9", "defaultCountry": "GB", "format": "e164"}, st["numbers"])
 	bound := map[string]any{}
 	for _, u := range as("GET", "/api/v1/integrations/"+id+"/users", nil)["users"].([]any) {
@@ -229,6 +234,7 @@ func TestBrowserAdminConnectsZendesk(t *testing.T) {
 	on, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("ticket-enabled").checked &&
 		document.getElementById("ticket-callTypes-inboundMissed").checked && document.getElementById("screenPop-trigger").value === "ringing" &&
 		document.getElementById("numbers-format").value === "e164" && document.getElementById("numbers-defaultCountry").value === "GB" &&
+		document.getElementById("chatJournal-enabled").checked && document.getElementById("chatJournal-every").value === "20" &&
 		document.querySelector('#users-list tr[data-user="361"] select').value === "1001"`))
 	require.NoError(t, err)
 	require.True(t, on)

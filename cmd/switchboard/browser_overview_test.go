@@ -74,7 +74,10 @@ func TestBrowserOverview(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "Calls per hour: 2 in all", label)
 
-	// The helpdesk and the channel, with their status.
+	// The helpdesk and the channel, with their status: drawn once the
+	// templates' names are read, after the figures.
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll("#integrations tr").length > 0`))
+	require.NoError(t, err)
 	require.Contains(t, text("integrations"), "Zendesk", "named by its template")
 	require.Contains(t, text("integrations"), "connected")
 	require.Contains(t, text("channels"), "Support SMS")
