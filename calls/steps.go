@@ -258,8 +258,11 @@ func (r *stepRun) do(ctx context.Context) (map[string]string, *engine.Result, er
 		}
 		first, last := splitName(call.External.Name)
 		vars["FirstName"], vars["LastName"] = first, last
-		vars["DisplayName"] = firstNonEmpty(call.External.Name, call.External.Number)
-		vars["BusinessNumber"] = call.External.Number
+		// The caller's number as the helpdesk wants numbers written (a
+		// contact found earlier in the link does not say it).
+		number := r.conn.Settings.Numbers.Apply(call.External.Number)
+		vars["DisplayName"] = firstNonEmpty(call.External.Name, number)
+		vars["BusinessNumber"] = number
 		res := send()
 		if res.Err != nil {
 			return nil, res, res.Err

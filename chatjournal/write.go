@@ -66,6 +66,9 @@ func (s *Service) write(ctx context.Context, j *store.ChatJournal) error {
 		if j.ContactID != "" {
 			detail["contact"] = j.ContactID
 		}
+		if res != nil && res.Vars["TicketId"] != "" {
+			detail["ticket"] = res.Vars["TicketId"]
+		}
 		ev = &store.SessionEvent{Type: EventJournaled, Actor: "system", Detail: detail, At: now}
 	}
 	return s.store.SaveChatJournal(ctx, j, ev)

@@ -129,6 +129,7 @@ func chatJournal(t *testing.T, e *env) {
 	detail := journaled[0]["detail"].(map[string]any)
 	require.Equal(t, desk, detail["integration"])
 	require.Equal(t, "17", detail["contact"])
+	require.Equal(t, "4711", detail["ticket"], "the ticket the journal made")
 	require.Equal(t, "system", journaled[0]["actor"])
 
 	// Zendesk fails the next one: retried, the timeline says so once,

@@ -62,7 +62,8 @@ func (d *desk) routes() http.Handler {
 	mux.HandleFunc("GET /api/v2/users/{id}/identities.json", d.identities)
 	mux.HandleFunc("POST /api/v2/users.json", d.createUser)
 	mux.HandleFunc("POST /api/v2/tickets.json", d.createTicket)
-	mux.HandleFunc("PUT /api/v2/tickets/{file}", d.updateTicket) // {id}.json
+	mux.HandleFunc("PUT /api/v2/tickets/{file}", d.showTicket) // {id}.json; the demo keeps tickets as created
+	mux.HandleFunc("GET /api/v2/tickets/{file}", d.showTicket) // Show Ticket, to see what a journal wrote
 	d.sms.routes(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d.log.Info("request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery)
@@ -168,7 +169,7 @@ func (d *desk) createTicket(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 201, map[string]any{"ticket": in.Ticket})
 }
 
-func (d *desk) updateTicket(w http.ResponseWriter, r *http.Request) {
+func (d *desk) showTicket(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(strings.TrimSuffix(r.PathValue("file"), ".json"), 10, 64)
 	d.mu.Lock()
 	defer d.mu.Unlock()
