@@ -212,6 +212,9 @@ var hubspotFixtureCases = func() []fixtureCase {
 		c("CreateNewTicket-and-UpdateTicket", "CreateNewTicket", with(callVars(), "ContactId", "512"), map[string]reply{
 			"POST /crm/v3/objects/tickets": hubspotCreated("4711"), "POST /crm/v3/objects/notes": hubspotCreated("6001")},
 			"CreateNewTicket", "UpdateTicket"),
+		c("ChatJournal", "ChatJournal", with(chatVars(), "ContactId", "512", "CrmId", "361"),
+			map[string]reply{"POST /crm/v3/objects/notes": hubspotCreated("6002")}),
+		c("ChatJournal-unknown-customer", "ChatJournal", chatVars(), map[string]reply{"POST /crm/v3/objects/notes": hubspotCreated("6003")}),
 		c("CallJournal", "CallJournal", with(callVars(), "ContactId", "512", "TicketId", "4711"),
 			map[string]reply{"POST /crm/v3/objects/calls": hubspotCreated("7001")}),
 		c("CallJournal-no-time", "CallJournal", with(callVars(), "StartTimeUnix", "", "EndTimeUnix", ""), nil),

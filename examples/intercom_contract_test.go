@@ -2,11 +2,8 @@ package examples_test
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -14,25 +11,11 @@ import (
 
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/templatecheck"
-	"github.com/switchboard/switchboard/templates"
 )
 
 // intercomContract is Intercom's own OpenAPI document for API 2.14, trimmed
 // to what the template sends (testdata/README.md says where it is from).
 const intercomContract = "intercom-2.14.yaml"
-
-// intercomCase holds scenarios of intercom.xml to Intercom's document with
-// the checker's sample values (an E.164 number, ids, names with quotes), or
-// with vars instead where they make a request take another shape.
-type intercomCase struct {
-	name      string
-	scenarios []string
-	// fields are custom field values instead of the samples.
-	fields, vars engine.Vars
-	// sent are the requests that must be sent (and so checked), as the
-	// problems name them: none is skipped.
-	sent []string
-}
 
 // intercomIDs are ids as Intercom gives them: contacts are 24 hex digits,
 // admins and tickets are numbers (as strings).
@@ -49,9 +32,20 @@ func intercomVars(more engine.Vars) engine.Vars {
 	return out
 }
 
-var intercomCases = []intercomCase{
+// intercomContractCases hold scenarios of intercom.xml to Intercom's
+// document with the checker's sample values (an E.164 number, ids, names
+// with quotes), or with vars instead where they make a request take
+// another shape. Every request intercom.xml sends, in every scenario that
+// sends one, is one Intercom's own OpenAPI document takes (path, headers,
+// content type, body), with no body property it does not declare, and
+// every output it reads is in the answer it documents, once the document's
+// two faults are relaxed in memory (intercomRelax; TestIntercomDocumentFaults
+// shows them). No error and no warning.
+var intercomContractCases = []contractCase{
 	{
-		name: "every scenario", fields: engine.Vars{"ticket_type_id": "88"}, vars: intercomVars(nil),
+		name: "intercom, every scenario", template: "intercom.xml", contracts: []string{intercomContract},
+		mend: intercomRelax, unloadable: true,
+		fields: engine.Vars{"ticket_type_id": "88"}, vars: intercomVars(nil),
 		scenarios: []string{"GetGlobalInfo", "SyncContactAuto", "SearchContact", "UserAssociation", "CreateNewContact",
 			"CreateNewTicket", "CallJournal"},
 		sent: []string{
@@ -63,96 +57,28 @@ var intercomCases = []intercomCase{
 	},
 	{
 		// A user rather than a lead, without a name, with an email.
-		name: "user without a name", scenarios: []string{"CreateNewContact"}, fields: engine.Vars{"contact_role": "user"},
+		name: "intercom, user without a name", template: "intercom.xml", contracts: []string{intercomContract},
+		mend: intercomRelax, unloadable: true,
+		scenarios: []string{"CreateNewContact"}, fields: engine.Vars{"contact_role": "user"},
 		vars: engine.Vars{"FirstName": "", "LastName": "", "Email": "dana@example.com"},
 		sent: []string{"Scenario[CreateNewContact]/Request[contacts]"},
 	},
 	{
 		// No agent's admin id: the ticket is not assigned, the token's admin writes the note.
-		name: "ticket without an agent", scenarios: []string{"CreateNewTicket"}, fields: engine.Vars{"ticket_type_id": "88"},
+		name: "intercom, ticket without an agent", template: "intercom.xml", contracts: []string{intercomContract},
+		mend: intercomRelax, unloadable: true,
+		scenarios: []string{"CreateNewTicket"}, fields: engine.Vars{"ticket_type_id": "88"},
 		vars: intercomVars(engine.Vars{"CrmId": ""}),
 		sent: []string{"Scenario[CreateNewTicket]/Request[CreateNewTicket]", "Scenario[CreateNewTicket]/Request[UpdateTicket]"},
 	},
 	{
 		// No recording, no agent: the note has no link and the token's admin writes it.
-		name: "journal without a recording or an agent", scenarios: []string{"CallJournal"},
-		vars: intercomVars(engine.Vars{"RecordPath": "", "CrmId": ""}),
-		sent: []string{"Scenario[CallJournal]/Request[CallJournal]"},
+		name: "intercom, journal without a recording or an agent", template: "intercom.xml", contracts: []string{intercomContract},
+		mend: intercomRelax, unloadable: true,
+		scenarios: []string{"CallJournal"},
+		vars:      intercomVars(engine.Vars{"RecordPath": "", "CrmId": ""}),
+		sent:      []string{"Scenario[CallJournal]/Request[CallJournal]"},
 	},
-}
-
-// Every request intercom.xml sends, in every scenario that sends one, is
-// one Intercom's own OpenAPI document takes (path, headers, content type,
-// body), with no body property it does not declare, and every output it
-// reads is in the answer it documents, once the document's two faults are
-// relaxed in memory (intercomRelax; TestIntercomDocumentFaults shows them).
-// No error and no warning.
-func TestIntercomRequestsFollowIntercomsContract(t *testing.T) {
-	tmpl := intercomTemplate(t)
-	for _, tc := range intercomCases {
-		t.Run(tc.name, func(t *testing.T) {
-			check := func(contracts []*templatecheck.Contract) templates.Problems {
-				return templatecheck.Check(context.Background(), "intercom.xml", tmpl, contracts,
-					templatecheck.Options{Scenarios: tc.scenarios, Fields: tc.fields, Vars: tc.vars})
-			}
-			got := check(intercomLoadContract(t, intercomRelax))
-			require.Empty(t, got, "%v", got)
-
-			// Each request was sent, not skipped: with a header every
-			// operation requires and no request has, each one sent is
-			// refused once, at its place.
-			var sent []string
-			for _, p := range check(intercomLoadContract(t, func(doc *openapi3.T) { intercomRelax(doc); intercomRequireProbe(doc) })).Errors() {
-				if strings.Contains(p.Message, `parameter "X-Contract-Probe" in header`) {
-					sent = append(sent, p.Path)
-				}
-			}
-			require.ElementsMatch(t, tc.sent, sent)
-		})
-	}
-}
-
-// The cases check every scenario of the template that sends requests.
-func TestIntercomContractCasesCoverEveryScenario(t *testing.T) {
-	var checked []string
-	for _, tc := range intercomCases {
-		checked = append(checked, tc.scenarios...)
-	}
-	var sending []string
-	for _, sc := range intercomTemplate(t).Source.Scenarios {
-		if sc.ID != templates.ScenarioAuth && slices.ContainsFunc(sc.Requests, func(r *templates.Request) bool { return strings.TrimSpace(r.Method) != "" }) {
-			sending = append(sending, sc.ID)
-		}
-	}
-	slices.Sort(checked)
-	require.ElementsMatch(t, sending, slices.Compact(checked))
-}
-
-func intercomTemplate(t *testing.T) *engine.Template {
-	t.Helper()
-	data, err := os.ReadFile("intercom.xml")
-	require.NoError(t, err)
-	tmpl, problems := engine.Load("intercom.xml", data, engine.Options{})
-	require.Empty(t, problems)
-	return tmpl
-}
-
-// intercomLoadContract reads Intercom's document as published, or changed by
-// change (in memory: the file stays as Intercom publishes it).
-func intercomLoadContract(t *testing.T, change func(*openapi3.T)) []*templatecheck.Contract {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", intercomContract))
-	require.NoError(t, err)
-	if change != nil {
-		doc, err := openapi3.NewLoader().LoadFromData(data)
-		require.NoError(t, err)
-		change(doc)
-		data, err = json.Marshal(doc)
-		require.NoError(t, err)
-	}
-	c, err := templatecheck.LoadContract(intercomContract, data)
-	require.NoError(t, err)
-	return []*templatecheck.Contract{c}
 }
 
 // intercomRelax mends the document's two faults, in memory:
@@ -164,23 +90,11 @@ func intercomLoadContract(t *testing.T, change func(*openapi3.T)) []*templateche
 //     contact ids are strings of hex digits (the document's own contact
 //     example, 6762f0dd1bb69f9f2193bb83, and this operation's own example
 //     body, contact_id "6762f0ad1bb69f9f2193bb62"). It is a string here.
-func intercomRelax(doc *openapi3.T) {
-	intercomMendArrays(doc)
+func intercomRelax(t *testing.T, doc *openapi3.T) {
+	intercomMendArrays(t, doc)
 	for _, p := range doc.Paths.Value("/contacts/{contact_id}/notes").Post.Parameters {
 		if p.Value.Name == "contact_id" {
 			p.Value.Schema = openapi3.NewSchemaRef("", openapi3.NewStringSchema())
-		}
-	}
-}
-
-// intercomRequireProbe makes every operation require a header no template
-// sends.
-func intercomRequireProbe(doc *openapi3.T) {
-	for _, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			op.Parameters = append(op.Parameters, &openapi3.ParameterRef{Value: &openapi3.Parameter{
-				Name: "X-Contract-Probe", In: openapi3.ParameterInHeader, Required: true,
-				Schema: &openapi3.SchemaRef{Value: openapi3.NewStringSchema()}}})
 		}
 	}
 }
@@ -195,8 +109,7 @@ func TestIntercomDocumentFaults(t *testing.T) {
 	require.ErrorContains(t, err, `schema 'items' must be non-null`)
 	var bare []string
 	for _, name := range []string{"ticket_custom_attributes", "ticket_request_custom_attributes"} {
-		doc, err := openapi3.NewLoader().LoadFromData(data)
-		require.NoError(t, err)
+		doc := loadDoc(t, intercomContract)
 		for _, alt := range doc.Components.Schemas[name].Value.AdditionalProperties.Schema.Value.AnyOf {
 			if alt.Value.Type.Is("array") && alt.Value.Items == nil {
 				bare = append(bare, name)
@@ -206,8 +119,8 @@ func TestIntercomDocumentFaults(t *testing.T) {
 	require.Equal(t, []string{"ticket_custom_attributes", "ticket_request_custom_attributes"}, bare, "an array of nothing said, in each")
 
 	// Only the array mended: the journal's note is refused for its path.
-	tmpl := intercomTemplate(t)
-	got := templatecheck.Check(context.Background(), "intercom.xml", tmpl, intercomLoadContract(t, intercomMendArrays), templatecheck.Options{Scenarios: []string{"CallJournal"}, Vars: intercomVars(nil)})
+	tmpl := loadShipped(t, "intercom.xml")
+	got := templatecheck.Check(context.Background(), "intercom.xml", tmpl, loadContracts(t, []string{intercomContract}, intercomMendArrays), templatecheck.Options{Scenarios: []string{"CallJournal"}, Vars: intercomVars(nil)})
 	require.Len(t, got.Errors(), 1, "%v", got)
 	require.Equal(t, "Scenario[CallJournal]/Request[CallJournal]", got.Errors()[0].Path)
 	require.Contains(t, got.Errors()[0].Message, `parameter "contact_id" in path`)
@@ -215,7 +128,7 @@ func TestIntercomDocumentFaults(t *testing.T) {
 
 // intercomMendArrays gives the two custom attribute schemas' bare array
 // (`type: array`, no `items`) items of any kind.
-func intercomMendArrays(doc *openapi3.T) {
+func intercomMendArrays(_ *testing.T, doc *openapi3.T) {
 	for _, name := range []string{"ticket_custom_attributes", "ticket_request_custom_attributes"} {
 		for _, alt := range doc.Components.Schemas[name].Value.AdditionalProperties.Schema.Value.AnyOf {
 			if alt.Value.Type.Is("array") && alt.Value.Items == nil {
