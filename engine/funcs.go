@@ -24,6 +24,13 @@ func FuncMap(loc *time.Location) template.FuncMap {
 		loc = time.UTC
 	}
 	fm := sprig.HermeticTxtFuncMap()
+	// Sprig's hermetic set still reads the clock (ago) or draws random
+	// numbers (randInt, shuffle, and the salts and IVs of bcrypt,
+	// htpasswd and encryptAES): a request rendered twice must be the same,
+	// for retries, idempotency keys and replayed template tests.
+	for _, name := range nonDeterministic {
+		delete(fm, name)
+	}
 	boundFuncs(fm)
 	cacheRegexFuncs(fm)
 	fm["TimeFormat"] = func(ts any, layout string, utc ...string) (string, error) {
@@ -35,6 +42,10 @@ func FuncMap(loc *time.Location) template.FuncMap {
 	fm["JsonEscape"] = JSONEscape
 	return fm
 }
+
+// nonDeterministic are sprig's hermetic functions whose result is not the
+// same from one render to the next.
+var nonDeterministic = []string{"ago", "randInt", "shuffle", "bcrypt", "htpasswd", "encryptAES"}
 
 // FuncNames lists the function names templates may call, sorted.
 func FuncNames() []string {

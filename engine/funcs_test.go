@@ -64,7 +64,7 @@ func TestTimeFormatRejectsGarbage(t *testing.T) {
 }
 
 func TestHermeticFunctionsOnly(t *testing.T) {
-	for _, fn := range []string{"now", "env", "randAlpha", "uuidv4"} {
+	for _, fn := range []string{"now", "env", "randAlpha", "uuidv4", "ago", "randInt", "shuffle", "bcrypt", "htpasswd", "encryptAES"} {
 		_, err := engine.CompileText("{{"+fn+"}}", engine.FuncMap(time.UTC))
 		require.ErrorContains(t, err, "not defined", fn)
 	}

@@ -35,6 +35,7 @@ var plainVariables = map[string]string{
 	"ContactId": "17", "TicketId": "4711", "CrmId": "361", "ContactsId": "17", "NumberId": "1234",
 	"StartTimeUnix": "1795255200", "EndTimeUnix": "1795255295", "CallDuration": "95", "Talk_Duration_Sec": "90",
 	"Page": "1", "Offset": "0", "PageSize": "100", "Cursor": "", "AccessToken": "token-123456",
+	"ChatStartTimeUnix": "1795685400", "ChatEndTimeUnix": "1795686072", "ChatMessageCount": "2", "ChatPart": "1", "ChatFinal": "1",
 }
 
 // wholeStringValue finds "key": "{{.Var}}" (or {{JsonEscape .Var}}) in a
@@ -97,6 +98,8 @@ func TestHostileValuesKeepEveryBodyValid(t *testing.T) {
 			mediaURL := "https://media.test/a.jpg?name=" + hostileValue("media")
 			media, _ := json.Marshal([]string{mediaURL})
 			vars["MediaUrls"] = string(media) // a JSON list, printed outside strings
+			chat, _ := json.Marshal([]map[string]string{{"direction": "in", "text": hostileValue("chat"), "time": "2026-11-26 09:30:00"}})
+			vars["ChatMessages"] = string(chat) // likewise
 
 			for _, id := range et.ScenarioIDs() {
 				if id == templates.ScenarioCommon {

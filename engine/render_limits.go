@@ -41,7 +41,7 @@ import (
 // What is left: a value built in memory by a function that is not one of
 // the above, from inputs that are each within bounds (print of a list of
 // ten thousand one-megabyte strings), and a loop whose body neither writes
-// nor assigns but calls a slow function ({{if bcrypt .x}}) ten thousand
+// nor assigns but calls a slow function ({{if derivePassword …}}) ten thousand
 // times. Templates are written by the administrators of an installation;
 // the bounds are for mistakes and for templates copied from elsewhere, not
 // a sandbox.
