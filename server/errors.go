@@ -76,10 +76,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case r.Context().Err() != nil:
 		// The client went away (or stopped sending) mid-request: its
 		// trouble, not the service's, and nobody reads the answer.
-		s.log.Info("request abandoned by the client", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+		s.log.Info("request abandoned by the client", slog.String("method", r.Method), slog.String("path", maskedPath(r)), slog.Any("err", err))
 		ae = errorf(http.StatusBadRequest, "abandoned", "the request was abandoned")
 	default:
-		s.log.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+		s.log.Error("request failed", slog.String("method", r.Method), slog.String("path", maskedPath(r)), slog.Any("err", err))
 		ae = errorf(http.StatusInternalServerError, "internal", "internal error")
 	}
 	body := map[string]any{"code": ae.Code, "message": ae.Message}
@@ -183,7 +183,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) (
 	if errors.As(err, &mbe) {
 		return nil, err
 	}
-	s.log.Info("request body cut off", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+	s.log.Info("request body cut off", slog.String("method", r.Method), slog.String("path", maskedPath(r)), slog.Any("err", err))
 	return nil, errorf(http.StatusBadRequest, "body_cut_off", "the body was cut off after %d bytes: %v", len(data), err)
 }
 

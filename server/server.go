@@ -254,6 +254,13 @@ func (s *Server) routes() {
 	// The PBX's events: API tokens only, never a browser's session.
 	handle("POST /api/v1/events/calls", s.authorizeToken(s.postCallEvent, store.RolePBX, store.RoleAdmin))
 	handle("POST /api/v1/events/yeastar", s.authorizeToken(s.postYeastarEvent, store.RolePBX, store.RoleAdmin))
+	// A Yeastar PBX's own webhook cannot send a token: its URL's last
+	// segment is the credential (pbx_webhooks_api.go).
+	handle("POST /api/v1/events/yeastar/{secret}", s.serve(s.postYeastarWebhook))
+	handle("POST /api/v1/pbx-webhooks", admin(s.createPBXWebhook))
+	handle("GET /api/v1/pbx-webhooks", admin(s.listPBXWebhooks))
+	handle("POST /api/v1/pbx-webhooks/{id}/rotate", admin(s.rotatePBXWebhook))
+	handle("DELETE /api/v1/pbx-webhooks/{id}", admin(s.deletePBXWebhook))
 	handle("GET /api/v1/calls", s.authorize(s.listCalls, store.RoleAdmin, store.RoleAgent))
 	handle("GET /api/v1/calls/{callId}", admin(s.getCall))
 	handle("GET /api/v1/calls/{callId}/popup", s.authorize(s.callPopup, store.RoleAdmin, store.RoleAgent))
@@ -332,10 +339,10 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if len(allow) == 0 {
-		return errorf(http.StatusNotFound, "not_found", "no such API route: %s", r.URL.Path)
+		return errorf(http.StatusNotFound, "not_found", "no such API route: %s", maskedPath(r))
 	}
 	w.Header().Set("Allow", strings.Join(allow, ", "))
-	return errorf(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allow, " or "))
+	return errorf(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s; use %s", r.Method, maskedPath(r), strings.Join(allow, " or "))
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {

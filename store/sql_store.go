@@ -269,6 +269,68 @@ func (s *sqlStore) DeleteAPIToken(ctx context.Context, id string) error {
 	return affected(s.exec(ctx, "DELETE FROM api_tokens WHERE id = ?", id))
 }
 
+// --- PBX webhooks
+
+const pbxWebhookCols = "id, name, hash, created_at, rotated_at"
+
+func (s *sqlStore) CreatePBXWebhook(ctx context.Context, w *PBXWebhook) error {
+	_, err := s.exec(ctx, "INSERT INTO pbx_webhooks ("+pbxWebhookCols+") VALUES (?, ?, ?, ?, ?)",
+		w.ID, w.Name, w.Hash, ms(w.CreatedAt), ms(w.RotatedAt))
+	if err != nil && s.d.isUnique(err) {
+		return ErrConflict
+	}
+	return err
+}
+
+func scanPBXWebhook(row interface{ Scan(...any) error }) (*PBXWebhook, error) {
+	var w PBXWebhook
+	var created, rotated int64
+	if err := row.Scan(&w.ID, &w.Name, &w.Hash, &created, &rotated); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrNotFound
+		}
+		return nil, err
+	}
+	w.CreatedAt, w.RotatedAt = fromMS(created), fromMS(rotated)
+	return &w, nil
+}
+
+func (s *sqlStore) PBXWebhookByHash(ctx context.Context, hash []byte) (*PBXWebhook, error) {
+	return scanPBXWebhook(s.rdb.QueryRowContext(ctx, s.q("SELECT "+pbxWebhookCols+" FROM pbx_webhooks WHERE hash = ?"), hash))
+}
+
+func (s *sqlStore) ListPBXWebhooks(ctx context.Context) ([]*PBXWebhook, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+pbxWebhookCols+" FROM pbx_webhooks ORDER BY created_at, id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*PBXWebhook
+	for rows.Next() {
+		w, err := scanPBXWebhook(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+func (s *sqlStore) RotatePBXWebhook(ctx context.Context, id string, hash []byte, at time.Time) (*PBXWebhook, error) {
+	err := affected(s.exec(ctx, "UPDATE pbx_webhooks SET hash = ?, rotated_at = ? WHERE id = ?", hash, ms(at), id))
+	if err != nil && s.d.isUnique(err) {
+		return nil, ErrConflict
+	}
+	if err != nil {
+		return nil, err
+	}
+	return scanPBXWebhook(s.db.QueryRowContext(ctx, s.q("SELECT "+pbxWebhookCols+" FROM pbx_webhooks WHERE id = ?"), id))
+}
+
+func (s *sqlStore) DeletePBXWebhook(ctx context.Context, id string) error {
+	return affected(s.exec(ctx, "DELETE FROM pbx_webhooks WHERE id = ?", id))
+}
+
 // --- integrations
 
 const integrationCols = "id, template_id, status, status_reason, fields, secrets, settings, global_vars, created_at, updated_at, connected_at"

@@ -44,6 +44,17 @@ type APIToken struct {
 	CreatedAt time.Time
 }
 
+// PBXWebhook is a webhook URL for a PBX that cannot send an Authorization
+// header: its secret is the URL's last path segment. Only the secret's
+// hash is kept.
+type PBXWebhook struct {
+	ID        string
+	Name      string
+	Hash      []byte // SHA-256 of the secret
+	CreatedAt time.Time
+	RotatedAt time.Time // when the secret was last replaced; CreatedAt until then
+}
+
 // Integration statuses.
 const (
 	StatusConnected   = "connected"
@@ -125,6 +136,17 @@ type Store interface {
 	APITokenByHash(ctx context.Context, hash []byte) (*APIToken, error)
 	ListAPITokens(ctx context.Context) ([]*APIToken, error)
 	DeleteAPIToken(ctx context.Context, id string) error
+
+	// CreatePBXWebhook adds a webhook; a taken Hash is ErrConflict.
+	CreatePBXWebhook(ctx context.Context, w *PBXWebhook) error
+	// PBXWebhookByHash finds the webhook whose secret hashes to hash;
+	// ErrNotFound when none does.
+	PBXWebhookByHash(ctx context.Context, hash []byte) (*PBXWebhook, error)
+	ListPBXWebhooks(ctx context.Context) ([]*PBXWebhook, error)
+	// RotatePBXWebhook replaces a webhook's hash and returns the webhook:
+	// the old secret stops working at once. ErrNotFound for an unknown id.
+	RotatePBXWebhook(ctx context.Context, id string, hash []byte, at time.Time) (*PBXWebhook, error)
+	DeletePBXWebhook(ctx context.Context, id string) error
 
 	CreateIntegration(ctx context.Context, in *Integration) error
 	UpdateIntegration(ctx context.Context, in *Integration) error

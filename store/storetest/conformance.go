@@ -26,6 +26,7 @@ func Run(t *testing.T, open Factory) {
 		"TemplateLimit":     templateLimit,
 		"TemplateLimitRace": templateLimitRace,
 		"APITokens":         apiTokens,
+		"PBXWebhooks":       pbxWebhooks,
 		"Integrations":      integrations,
 		"OAuthStates":       oauthStates,
 		"AccessTokens":      accessTokens,
@@ -166,6 +167,43 @@ func apiTokens(t *testing.T, s store.Store) {
 	require.Len(t, list, 1)
 	require.NoError(t, s.DeleteAPIToken(ctx, "k1"))
 	require.ErrorIs(t, s.DeleteAPIToken(ctx, "k1"), store.ErrNotFound)
+}
+
+func pbxWebhooks(t *testing.T, s store.Store) {
+	at := now()
+	w := &store.PBXWebhook{ID: "w1", Name: "Head office P570", Hash: []byte("hash-1"), CreatedAt: at, RotatedAt: at}
+	require.NoError(t, s.CreatePBXWebhook(ctx, w))
+	require.ErrorIs(t, s.CreatePBXWebhook(ctx, &store.PBXWebhook{ID: "w2", Hash: []byte("hash-1"), CreatedAt: at, RotatedAt: at}), store.ErrConflict)
+	require.NoError(t, s.CreatePBXWebhook(ctx, &store.PBXWebhook{ID: "w3", Name: "branch", Hash: []byte("hash-3"), CreatedAt: at.Add(time.Second), RotatedAt: at.Add(time.Second)}))
+	got, err := s.PBXWebhookByHash(ctx, []byte("hash-1"))
+	require.NoError(t, err)
+	require.Equal(t, w, got)
+
+	later := at.Add(time.Hour)
+	rotated, err := s.RotatePBXWebhook(ctx, "w1", []byte("hash-2"), later)
+	require.NoError(t, err)
+	require.Equal(t, &store.PBXWebhook{ID: "w1", Name: "Head office P570", Hash: []byte("hash-2"), CreatedAt: at, RotatedAt: later}, rotated)
+	_, err = s.PBXWebhookByHash(ctx, []byte("hash-1"))
+	require.ErrorIs(t, err, store.ErrNotFound, "the old secret stops working at once")
+	got, err = s.PBXWebhookByHash(ctx, []byte("hash-2"))
+	require.NoError(t, err)
+	require.Equal(t, "w1", got.ID)
+	require.Equal(t, "Head office P570", got.Name)
+	require.Equal(t, at, got.CreatedAt)
+	require.Equal(t, later, got.RotatedAt)
+	_, err = s.RotatePBXWebhook(ctx, "w3", []byte("hash-2"), later)
+	require.ErrorIs(t, err, store.ErrConflict)
+	_, err = s.RotatePBXWebhook(ctx, "nope", []byte("hash-9"), later)
+	require.ErrorIs(t, err, store.ErrNotFound)
+
+	list, err := s.ListPBXWebhooks(ctx)
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	require.Equal(t, []string{"w1", "w3"}, []string{list[0].ID, list[1].ID})
+	require.NoError(t, s.DeletePBXWebhook(ctx, "w1"))
+	require.ErrorIs(t, s.DeletePBXWebhook(ctx, "w1"), store.ErrNotFound)
+	_, err = s.PBXWebhookByHash(ctx, []byte("hash-2"))
+	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
 func integration(id string) *store.Integration {
