@@ -74,9 +74,17 @@ DEMO_ADDR ?= 127.0.0.1:8025
 demo: build ## validate the examples, start the demo helpdesk and run the Zendesk example against it with template run
 	./$(BIN) template validate examples/*.xml
 	$(GO) build -o bin/demo-helpdesk ./examples/demo
+	@# The demo logs "listening" once the address is its own; if it ends
+	@# first (its port is taken), say why and stop rather than run the
+	@# examples against whatever listens there.
 	@./bin/demo-helpdesk -addr $(DEMO_ADDR) 2>bin/demo-helpdesk.log & pid=$$!; \
-	trap 'kill $$pid' EXIT; \
-	for i in $$(seq 50); do curl -fs http://$(DEMO_ADDR)/healthz >/dev/null && break; sleep 0.1; done; \
+	trap 'kill $$pid 2>/dev/null' EXIT; \
+	for i in $$(seq 100); do \
+	  grep -q 'demo helpdesk listening' bin/demo-helpdesk.log && break; \
+	  if ! kill -0 $$pid 2>/dev/null; then cat bin/demo-helpdesk.log >&2; exit 1; fi; \
+	  sleep 0.1; \
+	done; \
+	grep -q 'demo helpdesk listening' bin/demo-helpdesk.log || { echo "the demo helpdesk did not start; see bin/demo-helpdesk.log" >&2; exit 1; }; \
 	set -x; \
 	./$(BIN) template run examples/zendesk.xml --scenario SyncContactAuto \
 	  --field base_url=http://$(DEMO_ADDR) --field email=demo@example.com --field api_token=demo \

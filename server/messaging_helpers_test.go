@@ -57,9 +57,15 @@ func (e *env) stream(token string) *stream {
 // prepare (a Last-Event-ID, a lastEventId parameter).
 func (e *env) streamFrom(token string, prepare func(*http.Request)) *stream {
 	e.t.Helper()
+	return e.streamAt(e.srv.URL, token, prepare)
+}
+
+// streamAt opens the stream at another base URL: a reverse proxy's.
+func (e *env) streamAt(base, token string, prepare func(*http.Request)) *stream {
+	e.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	e.t.Cleanup(cancel)
-	req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/api/v1/stream", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/v1/stream", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	if prepare != nil {
 		prepare(req)

@@ -14,7 +14,8 @@ import (
 
 // metrics are Switchboard's Prometheus metrics. Labels are bounded: routes
 // are patterns, remote requests are named by integration, scenario and
-// request name, never by URL.
+// request name, never by URL. docs/monitoring.md lists every one (a test
+// checks it does).
 type metrics struct {
 	remoteRequests *prometheus.CounterVec
 	remoteLatency  *prometheus.HistogramVec
@@ -26,9 +27,10 @@ type metrics struct {
 	webhooks       *prometheus.CounterVec
 	messages       *prometheus.CounterVec
 	connsRefused   prometheus.Counter
+	state          *stateCollector // read at each scrape; its read is set by Server.New
 }
 
-func newMetrics(reg *prometheus.Registry) *metrics {
+func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		remoteRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_remote_requests_total",
@@ -72,9 +74,10 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Help:    "Time to answer requests to Switchboard's HTTP API.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route"}),
+		state: newStateCollector(),
 	}
 	reg.MustRegister(m.remoteRequests, m.remoteLatency, m.remoteWaiting, m.apiRequests, m.apiLatency, m.events, m.steps,
-		m.webhooks, m.messages, m.connsRefused,
+		m.webhooks, m.messages, m.connsRefused, m.state,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -103,6 +103,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.metrics.state.read, s.metrics.state.log = s.readState, cfg.Logger
 	if s.console, err = web.New(web.Config{Log: cfg.Logger, Role: s.pageRole}); err != nil {
 		return nil, err
 	}

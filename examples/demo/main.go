@@ -8,14 +8,18 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/switchboard/switchboard/scenarios"
 )
@@ -62,8 +66,12 @@ func (d *desk) routes() http.Handler {
 	mux.HandleFunc("GET /api/v2/users/{id}/identities.json", d.identities)
 	mux.HandleFunc("POST /api/v2/users.json", d.createUser)
 	mux.HandleFunc("POST /api/v2/tickets.json", d.createTicket)
-	mux.HandleFunc("PUT /api/v2/tickets/{file}", d.showTicket) // {id}.json; the demo keeps tickets as created
-	mux.HandleFunc("GET /api/v2/tickets/{file}", d.showTicket) // Show Ticket, to see what a journal wrote
+	mux.HandleFunc("PUT /api/v2/tickets/{file}", d.updateTicket) // {id}.json: a comment or voice comment is added
+	mux.HandleFunc("GET /api/v2/tickets/{file}", d.showTicket)   // Show Ticket, to see what a journal wrote
+	// The pages an agent's screen pop opens: the Zendesk example's
+	// URLFormat and TicketURLFormat.
+	mux.HandleFunc("GET /agent/users/{id}", d.userPage)
+	mux.HandleFunc("GET /agent/tickets/{id}", d.ticketPage)
 	d.sms.routes(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d.log.Info("request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery)
@@ -165,8 +173,48 @@ func (d *desk) createTicket(w http.ResponseWriter, r *http.Request) {
 	defer d.mu.Unlock()
 	d.nextID++
 	in.Ticket["id"] = d.nextID
+	addComment(in.Ticket, in.Ticket)
 	d.tickets[d.nextID] = in.Ticket
 	writeJSON(w, 201, map[string]any{"ticket": in.Ticket})
+}
+
+// updateTicket keeps what Zendesk's Update Ticket would: a comment (or a
+// voice comment, the call journal with a recording) is added to the
+// ticket's comments, other fields replace the ticket's.
+func (d *desk) updateTicket(w http.ResponseWriter, r *http.Request) {
+	var in struct{ Ticket map[string]any }
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Ticket == nil {
+		writeJSON(w, 400, map[string]string{"error": "InvalidJSON"})
+		return
+	}
+	id, _ := strconv.ParseInt(strings.TrimSuffix(r.PathValue("file"), ".json"), 10, 64)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t, ok := d.tickets[id]
+	if !ok {
+		writeJSON(w, 404, map[string]string{"error": "RecordNotFound"})
+		return
+	}
+	for k, v := range in.Ticket {
+		if k != "id" && k != "comments" && k != "comment" && k != "voice_comment" {
+			t[k] = v
+		}
+	}
+	addComment(t, in.Ticket)
+	writeJSON(w, 200, map[string]any{"ticket": t})
+}
+
+// addComment appends the comment or voice comment of a create or update
+// to the ticket's comments, which Zendesk keeps apart from the ticket.
+func addComment(ticket, change map[string]any) {
+	comments, _ := ticket["comments"].([]any)
+	for _, key := range []string{"comment", "voice_comment"} {
+		if c, ok := change[key].(map[string]any); ok {
+			comments = append(comments, c)
+		}
+		delete(ticket, key)
+	}
+	ticket["comments"] = comments
 }
 
 func (d *desk) showTicket(w http.ResponseWriter, r *http.Request) {
@@ -188,12 +236,42 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8025", "address to listen on")
-	flag.Parse()
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	log.Info("demo helpdesk listening", "addr", "http://"+*addr)
-	if err := http.ListenAndServe(*addr, newDesk(log).routes()); err != nil {
-		log.Error("demo helpdesk stopped", "err", err)
-		os.Exit(1)
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+// run serves the demo until it fails and returns the exit status. The
+// address is taken before "listening" is logged (make demo waits for that
+// line), and a port already taken ends the demo at once: otherwise the
+// tour would run against whatever listens there.
+func run(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8025", "address to listen on")
+	if err := fs.Parse(args); err != nil {
+		return 2
 	}
+	ln, err := listen(*addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "demo helpdesk: %v\n", err)
+		return 1
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log.Info("demo helpdesk listening", "addr", "http://"+ln.Addr().String())
+	if err := http.Serve(ln, newDesk(log).routes()); err != nil {
+		log.Error("demo helpdesk stopped", "err", err)
+	}
+	return 1
+}
+
+// listen takes the address, saying plainly when its port is taken.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		_, port, _ := net.SplitHostPort(addr)
+		return nil, fmt.Errorf("port %s is taken: stop what listens on %s, or give the demo another address with -addr", port, addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	return ln, nil
 }
