@@ -58,7 +58,7 @@ PostgreSQL is backed up with pg_dump (see docs/backups.md).`,
 			}
 			m, err := backup.Write(cmd.Context(), data, file, opts)
 			if err != nil {
-				return err
+				return &exitError{code: ExitFailed, err: err}
 			}
 			out := cmd.OutOrStdout()
 			size := humanize.IBytes(uint64(m.Files[0].Size))
@@ -121,7 +121,7 @@ made with --key-beside takes its key from --key-file (default FILE.key).`,
 			}
 			m, check, err := backup.Restore(cmd.Context(), file, data, opts)
 			if err != nil {
-				return err
+				return &exitError{code: ExitFailed, err: err}
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "restored the backup of %s (schema %d) into %s: %d integrations, %d sealed values open with the key\n",
