@@ -46,7 +46,7 @@ func OpenPostgres(ctx context.Context, url string, sealer *Sealer) (Store, error
 		db.Close()
 		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
 	}
-	if err := migrate(ctx, db, goose.DialectPostgres, "postgres"); err != nil {
+	if _, err := migrate(ctx, db, goose.DialectPostgres, "postgres"); err != nil {
 		db.Close()
 		return nil, err
 	}

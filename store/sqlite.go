@@ -31,6 +31,31 @@ const readConns = 2
 // creating and writing those files (BenchmarkIngestSQLite: 3,290–3,680
 // events/s before, 3,450–4,030 after).
 func OpenSQLite(ctx context.Context, dataDir string, sealer *Sealer) (Store, error) {
+	db, err := openSQLiteWriter(ctx, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := migrate(ctx, db, goose.DialectSQLite3, "sqlite"); err != nil {
+		db.Close()
+		return nil, err
+	}
+	path := filepath.Join(dataDir, SQLiteFile)
+	// Readers: the same file, read-only, deferred transactions (a reader
+	// must not take the write lock at BEGIN).
+	rdb := sql.OpenDB(&stmtCacheConnector{dsn: "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=query_only(1)&_pragma=cache_size(-512)", drv: &sqlite.Driver{}})
+	rdb.SetMaxOpenConns(readConns)
+	rdb.SetMaxIdleConns(readConns)
+	s := &sqlStore{db: db, rdb: rdb, sealer: sealer, d: dialect{
+		name:     "sqlite",
+		isUnique: func(err error) bool { return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") },
+	}}
+	s.steps = s.stepWriter()
+	return s, nil
+}
+
+// openSQLiteWriter opens the one writing connection to the database in
+// dataDir, creating the directory and the file if needed.
+func openSQLiteWriter(ctx context.Context, dataDir string) (*sql.DB, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the data directory: %w", err)
 	}
@@ -47,21 +72,7 @@ func OpenSQLite(ctx context.Context, dataDir string, sealer *Sealer) (Store, err
 		db.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
-	if err := migrate(ctx, db, goose.DialectSQLite3, "sqlite"); err != nil {
-		db.Close()
-		return nil, err
-	}
-	// Readers: the same file, read-only, deferred transactions (a reader
-	// must not take the write lock at BEGIN).
-	rdb := sql.OpenDB(&stmtCacheConnector{dsn: "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=query_only(1)&_pragma=cache_size(-512)", drv: &sqlite.Driver{}})
-	rdb.SetMaxOpenConns(readConns)
-	rdb.SetMaxIdleConns(readConns)
-	s := &sqlStore{db: db, rdb: rdb, sealer: sealer, d: dialect{
-		name:     "sqlite",
-		isUnique: func(err error) bool { return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") },
-	}}
-	s.steps = s.stepWriter()
-	return s, nil
+	return db, nil
 }
 
 // privateFiles makes the database readable by its owner only, whatever

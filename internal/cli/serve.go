@@ -238,14 +238,28 @@ func newMigrate() *cobra.Command {
 	var sf storeFlags
 	cmd := &cobra.Command{
 		Use:   "migrate",
-		Short: "Bring the database schema up to date and exit",
+		Short: "Bring the database schema up to date, say from which version to which, and exit",
+		Long: `migrate runs the migrations "switchboard serve" runs at start, and reports
+the schema version before and after. A database at a newer schema than this
+switchboard knows is refused: run the newer version, or restore a backup.
+No key is needed.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := sf.open(cmd.Context())
+			var ch store.SchemaChange
+			var err error
+			if sf.database != "" {
+				ch, err = store.MigratePostgres(cmd.Context(), sf.database)
+			} else {
+				ch, err = store.MigrateSQLite(cmd.Context(), sf.data)
+			}
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), "the database is up to date")
-			return st.Close()
+			if ch.Before == ch.After {
+				fmt.Fprintf(cmd.OutOrStdout(), "the database is up to date at schema %d\n", ch.After)
+			} else {
+				fmt.Fprintf(cmd.OutOrStdout(), "migrated the database from schema %d to %d\n", ch.Before, ch.After)
+			}
+			return nil
 		},
 	}
 	sf.register(cmd)
