@@ -53,6 +53,15 @@ type Config struct {
 	// throttling, password hashing. Zero: the accounts package's
 	// defaults.
 	Accounts accounts.Tuning
+	// MetricsToken, when set, is the bearer token /metrics asks for
+	// (Authorization: Bearer <token>, compared in constant time); other
+	// requests get 401. Default: none, /metrics is open to whoever reaches
+	// it.
+	MetricsToken string
+	// MetricsElsewhere leaves /metrics off Handler: the caller serves
+	// MetricsHandler on an address of its own (serve --metrics-addr), one
+	// the public cannot reach. Default false: /metrics is on Handler.
+	MetricsElsewhere bool
 	// ChatJournal tunes how often closed sessions are looked for and
 	// their transcripts journaled, and how failed journals are retried.
 	// Zero: the chatjournal package's defaults.

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"crypto/subtle"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -142,6 +144,29 @@ func (m *metrics) wrap(next *http.ServeMux) http.Handler {
 	})
 }
 
+// metricsHandler serves the registry, to holders of the metrics token
+// when there is one.
 func (s *Server) metricsHandler() http.Handler {
-	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry})
+	h := promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry})
+	if s.cfg.MetricsToken == "" {
+		return h
+	}
+	want := []byte(s.cfg.MetricsToken)
+	return s.serve(func(w http.ResponseWriter, r *http.Request) error {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard-metrics"`)
+			return errorf(http.StatusUnauthorized, "unauthorized", "the metrics token is required: Authorization: Bearer <token>")
+		}
+		h.ServeHTTP(w, r)
+		return nil
+	})
+}
+
+// MetricsHandler serves GET /metrics alone (behind the metrics token when
+// there is one), for an address of its own: see Config.MetricsElsewhere.
+func (s *Server) MetricsHandler() http.Handler {
+	m := http.NewServeMux()
+	m.Handle("GET /metrics", s.metricsHandler())
+	return m
 }

@@ -316,7 +316,9 @@ func (s *Server) routes() {
 	// Operations.
 	handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) }))
 	handle("GET /readyz", s.serve(s.readyz))
-	handle("GET /metrics", s.metricsHandler())
+	if !s.cfg.MetricsElsewhere {
+		handle("GET /metrics", s.metricsHandler())
+	}
 	handle("GET /openapi.yaml", http.HandlerFunc(serveOpenAPI))
 	handle("/api/", s.serve(s.noRoute))
 	// The console: pages and their files (package web).

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -21,7 +22,9 @@ type Sealer struct {
 }
 
 // NewSealer makes a sealer from a key of any length: the AES key is its
-// SHA-256, so a passphrase works as well as 32 random bytes.
+// SHA-256. The service only gives it keys of 32 random bytes (LoadKey
+// refuses others); key rotation also opens with the raw text of an older
+// SWITCHBOARD_SECRET_KEY, which earlier versions took as it was.
 func NewSealer(key []byte) (*Sealer, error) {
 	if len(key) == 0 {
 		return nil, errors.New("the secret key is empty")
@@ -54,7 +57,7 @@ func (s *Sealer) Open(sealed, ad []byte) ([]byte, error) {
 	}
 	out, err := s.aead.Open(nil, sealed[:n], sealed[n:], ad)
 	if err != nil {
-		return nil, errors.New("cannot decrypt a stored secret: wrong SWITCHBOARD_SECRET_KEY or key file?")
+		return nil, ErrWrongKey
 	}
 	return out, nil
 }
@@ -63,12 +66,71 @@ func (s *Sealer) Open(sealed, ad []byte) ([]byte, error) {
 // SWITCHBOARD_SECRET_KEY is given.
 const KeyFileName = "secret.key"
 
+// KeySize is how many random bytes a secret key holds.
+const KeySize = 32
+
+// ErrWrongKey is what opening a sealed value with another key than the
+// one that sealed it gives.
+var ErrWrongKey = errors.New("cannot decrypt a stored secret: wrong SWITCHBOARD_SECRET_KEY or key file?")
+
+// GenerateKey returns a new secret key, encoded as the key file and
+// SWITCHBOARD_SECRET_KEY hold it: 32 random bytes in standard base64.
+func GenerateKey() string {
+	key := make([]byte, KeySize)
+	_, _ = rand.Read(key) // crypto/rand.Read never fails
+	return base64.StdEncoding.EncodeToString(key)
+}
+
+// ParseKey decodes a secret key written as GenerateKey writes it, or as
+// hex (openssl rand -hex 32): it must be exactly 32 bytes, so that a
+// passphrase ("hunter2") is refused rather than stretched into a weak key.
+// Spaces and line endings around it are ignored.
+func ParseKey(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, errors.New("the key is empty")
+	}
+	switch len(s) {
+	case hex.EncodedLen(KeySize):
+		key, err := hex.DecodeString(s)
+		if err != nil {
+			return nil, fmt.Errorf("the key (%d characters) is not hex", len(s))
+		}
+		return key, nil
+	case base64.StdEncoding.EncodedLen(KeySize), base64.RawStdEncoding.EncodedLen(KeySize):
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+			if key, err := enc.DecodeString(s); err == nil && len(key) == KeySize {
+				return key, nil
+			}
+		}
+		return nil, fmt.Errorf("the key (%d characters) is not base64", len(s))
+	}
+	return nil, fmt.Errorf("the key is %d characters, not %d random bytes (%d characters in base64, %d in hex)",
+		len(s), KeySize, base64.StdEncoding.EncodedLen(KeySize), hex.EncodedLen(KeySize))
+}
+
+// KeyError is a secret key that cannot be used, and where it came from.
+type KeyError struct {
+	// Source is SWITCHBOARD_SECRET_KEY or the key file's path.
+	Source string
+	Err    error
+}
+
+func (e *KeyError) Error() string { return e.Source + ": " + e.Err.Error() }
+
+func (e *KeyError) Unwrap() error { return e.Err }
+
 // LoadKey returns the secret key: envKey when set (SWITCHBOARD_SECRET_KEY),
 // else the key file in dataDir, generated with 32 random bytes on first
-// start and readable by its owner only.
+// start and readable by its owner only. A key that is not 32 bytes in
+// base64 or hex is a *KeyError.
 func LoadKey(envKey, dataDir string) ([]byte, error) {
-	if k := strings.TrimSpace(envKey); k != "" {
-		return []byte(k), nil
+	if strings.TrimSpace(envKey) != "" {
+		key, err := ParseKey(envKey)
+		if err != nil {
+			return nil, &KeyError{Source: "SWITCHBOARD_SECRET_KEY", Err: err}
+		}
+		return key, nil
 	}
 	if dataDir == "" {
 		return nil, errors.New("no SWITCHBOARD_SECRET_KEY and no data directory for a key file")
@@ -76,17 +138,15 @@ func LoadKey(envKey, dataDir string) ([]byte, error) {
 	path := filepath.Join(dataDir, KeyFileName)
 	data, err := os.ReadFile(path)
 	if err == nil {
-		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(data)))
-		if err != nil || len(key) < 16 {
-			return nil, fmt.Errorf("key file %s is not a base64 key", path)
+		key, err := ParseKey(string(data))
+		if err != nil {
+			return nil, &KeyError{Source: "key file " + path, Err: err}
 		}
 		return key, nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("reading the key file: %w", err)
 	}
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
 	}
@@ -95,8 +155,42 @@ func LoadKey(envKey, dataDir string) ([]byte, error) {
 		return nil, fmt.Errorf("creating the key file: %w", err)
 	}
 	defer f.Close()
-	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
+	encoded := GenerateKey()
+	if _, err := f.WriteString(encoded + "\n"); err != nil {
 		return nil, fmt.Errorf("writing the key file: %w", err)
 	}
+	key, _ := ParseKey(encoded) // GenerateKey's keys parse
 	return key, f.Sync()
+}
+
+// WriteKeyFile replaces the key file in dataDir with key, atomically: a
+// crash leaves the old file or the new one, never half of one.
+func WriteKeyFile(dataDir string, key []byte) error {
+	if len(key) != KeySize {
+		return fmt.Errorf("writing the key file: the key is %d bytes, not %d", len(key), KeySize)
+	}
+	f, err := os.CreateTemp(dataDir, KeyFileName+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing the key file: %w", err)
+	}
+	defer os.Remove(f.Name()) // gone after the rename; cleans up a failure
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("writing the key file: %w", err)
+	}
+	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
+		f.Close()
+		return fmt.Errorf("writing the key file: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("writing the key file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing the key file: %w", err)
+	}
+	if err := os.Rename(f.Name(), filepath.Join(dataDir, KeyFileName)); err != nil {
+		return fmt.Errorf("replacing the key file: %w", err)
+	}
+	return nil
 }

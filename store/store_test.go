@@ -100,9 +100,37 @@ func TestLoadKey(t *testing.T) {
 	k2, err := store.LoadKey("", dir)
 	require.NoError(t, err)
 	require.Equal(t, k1, k2, "the generated key is kept")
-	k3, err := store.LoadKey("from-env", dir)
+	env := store.GenerateKey()
+	k3, err := store.LoadKey(env, dir)
 	require.NoError(t, err)
-	require.Equal(t, []byte("from-env"), k3, "SWITCHBOARD_SECRET_KEY wins")
+	require.NotEqual(t, k1, k3, "SWITCHBOARD_SECRET_KEY wins")
+	k4, err := store.ParseKey(env)
+	require.NoError(t, err)
+	require.Equal(t, k4, k3, "it is decoded as the key file is")
+
+	// A key that is not 32 random bytes is refused, from either place,
+	// saying where it came from and never what it was.
+	var ke *store.KeyError
+	_, err = store.LoadKey("hunter2", dir)
+	require.ErrorAs(t, err, &ke)
+	require.Equal(t, "SWITCHBOARD_SECRET_KEY", ke.Source)
+	require.NotContains(t, err.Error(), "hunter2")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, store.KeyFileName), []byte("hunter2\n"), 0o600))
+	_, err = store.LoadKey("", dir)
+	require.ErrorAs(t, err, &ke)
+	require.Equal(t, "key file "+filepath.Join(dir, store.KeyFileName), ke.Source)
+
+	// The key file is replaced whole.
+	require.NoError(t, store.WriteKeyFile(dir, k4))
+	k5, err := store.LoadKey("", dir)
+	require.NoError(t, err)
+	require.Equal(t, k4, k5)
+	info, err = os.Stat(filepath.Join(dir, store.KeyFileName))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "no temporary file is left")
 }
 
 // The pool's settings in the URL (pool_max_conns, as the README offers)

@@ -143,17 +143,22 @@ made with --key-beside takes its key from --key-file (default FILE.key).`,
 // backupKey is the key the service seals with: SWITCHBOARD_SECRET_KEY, or
 // the key file in the data directory (never generated here).
 func backupKey(data string) ([]byte, string, error) {
-	if k := strings.TrimSpace(os.Getenv("SWITCHBOARD_SECRET_KEY")); k != "" {
-		return []byte(k), backup.KeyFromEnvironment, nil
+	if k := os.Getenv("SWITCHBOARD_SECRET_KEY"); strings.TrimSpace(k) != "" {
+		// Read as serve reads it: 32 bytes, in base64 or hex.
+		key, err := store.ParseKey(k)
+		if err != nil {
+			return nil, "", keyErr(&store.KeyError{Source: "SWITCHBOARD_SECRET_KEY", Err: err})
+		}
+		return key, backup.KeyFromEnvironment, nil
 	}
 	path := filepath.Join(data, store.KeyFileName)
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, "", fmt.Errorf("no SWITCHBOARD_SECRET_KEY and no key file: %w", err)
 	}
-	key, err := backup.ParseKeyFile(raw)
+	key, err := store.ParseKey(string(raw))
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", path, err)
+		return nil, "", keyErr(&store.KeyError{Source: "key file " + path, Err: err})
 	}
 	return key, backup.KeyFromFile, nil
 }

@@ -185,7 +185,7 @@ func TestBackupWithTheKeyBeside(t *testing.T) {
 func TestMigrateReportsTheSchema(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
-	code, stdout, stderr := runCLI(t, "", "migrate", "--data", data)
+	code, stdout, stderr := runCLI(t, "", "migrate", "--data", data, "--init")
 	require.Equal(t, 0, code, stderr)
 	require.Regexp(t, `^migrated the database from schema 0 to \d+\n$`, stdout)
 	code, stdout, _ = runCLI(t, "", "migrate", "--data", data)

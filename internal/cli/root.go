@@ -84,5 +84,6 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	tmpl.AddCommand(newValidate(), newCheck(), newRun(), newTemplateTest(), newAuthorize(), newStarter())
 	root.AddCommand(tmpl, newServe(), newMigrate(), newToken(), newUser())
 	root.AddCommand(newBackup(), newRestore())
-	return root
+	root.AddCommand(newKey())
+	return bindEnv(root)
 }

@@ -37,7 +37,7 @@ func TestUserCreate(t *testing.T) {
 	dir := t.TempDir()
 	const password = "a long enough password"
 
-	code, out, errOut := runWithInput(password+"\n", "user", "create", "--data", dir, "--role", "admin", "--name", "Root", "--email", "root@acme.test", "--password-stdin")
+	code, out, errOut := runWithInput(password+"\n", "user", "create", "--data", dir, "--init", "--role", "admin", "--name", "Root", "--email", "root@acme.test", "--password-stdin")
 	require.Equal(t, cli.ExitOK, code, errOut)
 	require.Regexp(t, `^created user usr_[0-9a-f]+ \(Root, admin\)\n$`, out)
 
