@@ -23,9 +23,12 @@ internal/testpeers/node_modules/.package-lock.json: internal/testpeers/package.j
 	npm ci --prefix internal/testpeers --no-audit --no-fund
 
 .PHONY: test
+# The server package's tests take about five minutes on two busy cores
+# under the race detector; go test's default ten-minute limit per package
+# left too little room on a loaded machine.
 test: testdeps ## vet, then every test with the race detector (what CI runs)
 	$(GO) vet $(PKGS)
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -timeout 25m $(PKGS)
 
 .PHONY: test-race
 test-race: test ## same as test: the tests always run with -race
