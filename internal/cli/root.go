@@ -83,5 +83,6 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	tmpl.AddCommand(newValidate(), newCheck(), newRun(), newTemplateTest(), newAuthorize(), newStarter())
 	root.AddCommand(tmpl, newServe(), newMigrate(), newToken(), newUser())
+	root.AddCommand(newVersion(), newHealth())
 	return root
 }
