@@ -75,7 +75,7 @@ DIST_PLATFORMS ?= linux/amd64 linux/arm64
 LDFLAGS        := -s -w -X $(MODULE)/internal/cli.version=$(VERSION) -X $(MODULE)/internal/cli.commit=$(COMMIT) -X $(MODULE)/internal/cli.date=$(COMMIT_DATE) -X $(MODULE)/internal/cli.modified=$(MODIFIED)
 
 .PHONY: dist
-dist: ## static binaries for $(DIST_PLATFORMS) and their SHA256SUMS in dist/
+dist: ## static binaries (linux/amd64, linux/arm64; DIST_PLATFORMS) and SHA256SUMS in dist/
 	rm -rf dist && mkdir -p dist
 	@for p in $(DIST_PLATFORMS); do \
 	  os=$${p%/*}; arch=$${p#*/}; \
