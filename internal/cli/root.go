@@ -85,5 +85,6 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(tmpl, newServe(), newMigrate(), newToken(), newUser())
 	root.AddCommand(newBackup(), newRestore())
 	root.AddCommand(newKey())
+	root.AddCommand(newVersion(), newHealth())
 	return bindEnv(root)
 }
