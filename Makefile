@@ -29,6 +29,7 @@ internal/testpeers/node_modules/.package-lock.json: internal/testpeers/package.j
 test: testdeps ## vet, then every test with the race detector (what CI runs)
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 25m $(PKGS)
+	$(MAKE) --no-print-directory test-empty-root
 
 .PHONY: test-race
 test-race: test ## same as test: the tests always run with -race
@@ -91,7 +92,7 @@ dist: ## static binaries (linux/amd64, linux/arm64; DIST_PLATFORMS) and SHA256SU
 
 .PHONY: test-empty-root
 test-empty-root: ## the static binary alone in an empty root (unshare): version, serve, health
-	$(GO) test -tags emptyroot -count=1 -run '^TestStaticBinaryInEmptyRoot$$' -v ./cmd/switchboard
+	$(GO) test -tags emptyroot -count=1 -run '^TestStaticBinaryInEmptyRoot$$' ./cmd/switchboard
 
 ADDR ?= 127.0.0.1:8080
 DATA ?= ./data
