@@ -48,19 +48,8 @@ func dynFields(org string) engine.Vars {
 		"client_id": "51f81489-12ee-4a9e-aaae-a2591f45987d", "client_secret": "dyn~client.secret", "api_version": "9.2"}
 }
 
-func requireDynamicsHeaders(t *testing.T, got []received) {
-	t.Helper()
-	for _, r := range got {
-		require.Equal(t, "Bearer "+dynToken, r.Header.Get("Authorization"), "%s %s", r.Method, r.Path)
-		require.Equal(t, "application/json", r.Header.Get("Accept"))
-		require.Equal(t, "4.0", r.Header.Get("OData-Version"))
-		require.Equal(t, "4.0", r.Header.Get("OData-MaxVersion"))
-		if r.Method == http.MethodPost {
-			require.Equal(t, "application/json; charset=utf-8", r.Header.Get("Content-Type"))
-			require.True(t, json.Valid([]byte(r.Body)), r.Body)
-		}
-	}
-}
+var requireDynamicsHeaders = jsonAPI{want: map[string]string{"Authorization": "Bearer " + dynToken, "Accept": "application/json",
+	"OData-Version": "4.0", "OData-MaxVersion": "4.0"}, contentType: "application/json; charset=utf-8"}.check
 
 // TestDynamics drives the Dynamics 365 example through a call's life
 // against a local Dataverse: WhoAmI, the caller's lookup by $filter, the
@@ -209,10 +198,7 @@ func TestDynamics(t *testing.T) {
 		vars := callVars()
 		vars["ContactId"], vars["TicketId"], vars["CrmId"] = dynContact, dynCase, dynUser
 		run(t, c, "CallJournal", vars)
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodPost, got[0].Method)
-		require.Equal(t, "/api/data/v9.2/phonecalls", got[0].Path)
+		got := hd.takeOne(t, http.MethodPost, "/api/data/v9.2/phonecalls")
 		requireDynamicsHeaders(t, got)
 		require.JSONEq(t, `{"subject":"Inbound call Completed",
 			"description":"Inbound call Completed at 2026-11-21 10:00:00\nFrom: Ann Lee <+14155550100>\nTo: Bob Agent <1001>\nTalk duration: 00:01:30\nRecording: https://switchboard.test/recordings/tok123",

@@ -47,11 +47,7 @@ const (
 
 func freshserviceClient(t *testing.T, hd *helpdesk, fields engine.Vars) *engine.Client {
 	t.Helper()
-	vars := engine.Vars{"base_url": hd.URL, "api_key": freshserviceKey}
-	for k, v := range fields {
-		vars[k] = v
-	}
-	return client(t, "freshservice.xml", vars, "")
+	return client(t, "freshservice.xml", withFields(engine.Vars{"base_url": hd.URL, "api_key": freshserviceKey}, fields), "")
 }
 
 // freshserviceQuery is the filter query of a request, unquoted: the
@@ -79,24 +75,12 @@ func TestFreshservice(t *testing.T) {
 	})
 	c := freshserviceClient(t, hd, nil)
 	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(freshserviceKey+":X"))
-	requireHeaders := func(t *testing.T, got []received) {
-		t.Helper()
-		for _, r := range got {
-			require.Equal(t, basic, r.Header.Get("Authorization"), "%s %s: the API key as user, X as password", r.Method, r.Path)
-			require.Equal(t, "application/json", r.Header.Get("Accept"))
-			if r.Method == http.MethodPost {
-				require.Equal(t, "application/json", r.Header.Get("Content-Type"))
-				require.True(t, json.Valid([]byte(r.Body)), r.Body)
-			}
-		}
-	}
+	// The API key as user, X as password.
+	requireHeaders := jsonAPI{want: map[string]string{"Authorization": basic, "Accept": "application/json"}}.check
 
 	t.Run("connection check", func(t *testing.T) {
 		res := run(t, c, "GetGlobalInfo", nil)
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodGet, got[0].Method)
-		require.Equal(t, "/api/v2/agents", got[0].Path)
+		got := hd.takeOne(t, http.MethodGet, "/api/v2/agents")
 		require.Equal(t, "per_page=1", got[0].Query)
 		requireHeaders(t, got)
 		require.Equal(t, "Basic ****", res.Trace[0].RequestHeaders["Authorization"], "the key is masked in traces")
@@ -116,10 +100,7 @@ func TestFreshservice(t *testing.T) {
 		require.Equal(t, "Office manager", row["Remark"])
 		require.Equal(t, hd.URL+"/itil/requesters/21000418006", contacts[0].URL)
 
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodGet, got[0].Method)
-		require.Equal(t, "/api/v2/requesters", got[0].Path)
+		got := hd.takeOne(t, http.MethodGet, "/api/v2/requesters")
 		requireHeaders(t, got)
 		require.Equal(t, "work_phone_number:'+14155550100' OR mobile_phone_number:'+14155550100'", freshserviceQuery(t, got[0]),
 			"the number as the PBX gives it (E.164)")
@@ -177,10 +158,7 @@ func TestFreshservice(t *testing.T) {
 	t.Run("requester creation", func(t *testing.T) {
 		res := run(t, c, "CreateNewContact", callVars(), "contacts")
 		require.Equal(t, "21000418100", res.Vars["ContactId"])
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodPost, got[0].Method)
-		require.Equal(t, "/api/v2/requesters", got[0].Path)
+		got := hd.takeOne(t, http.MethodPost, "/api/v2/requesters")
 		requireHeaders(t, got)
 		require.JSONEq(t, `{"first_name":"Ann","last_name":"Lee \"the caller\"","work_phone_number":"+14155550100"}`, got[0].Body)
 
@@ -237,10 +215,7 @@ func TestFreshservice(t *testing.T) {
 		vars := callVars()
 		vars["TicketId"] = "4711"
 		run(t, c, "CallJournal", vars)
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodPost, got[0].Method)
-		require.Equal(t, "/api/v2/tickets/4711/notes", got[0].Path)
+		got := hd.takeOne(t, http.MethodPost, "/api/v2/tickets/4711/notes")
 		requireHeaders(t, got)
 		require.JSONEq(t, `{"body":"<b>Inbound call Completed</b><br>Inbound call Completed at 2026-11-21 10:00:00<br>From: Ann Lee &lt;+14155550100&gt;<br>To: Bob Agent &lt;1001&gt;<br>Talk duration: 00:01:30<br><a href=\"https://switchboard.test/recordings/tok123\">Call recording</a>",
 			"private":true}`, got[0].Body)

@@ -1,7 +1,6 @@
 package examples_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -51,15 +50,7 @@ const (
 // the fields, then what GetGlobalInfo read, which every run sees.
 func frontClient(t *testing.T, hd *helpdesk, fields engine.Vars) *engine.Client {
 	t.Helper()
-	vars := engine.Vars{"base_url": hd.URL, "api_token": frontToken, "inbox_id": "", "author_id": ""}
-	for k, v := range fields {
-		vars[k] = v
-	}
-	info := run(t, client(t, "front.xml", vars, ""), "GetGlobalInfo", nil)
-	for k, v := range info.Vars {
-		vars[k] = v
-	}
-	return client(t, "front.xml", vars, "")
+	return connected(t, "front.xml", withFields(engine.Vars{"base_url": hd.URL, "api_token": frontToken, "inbox_id": "", "author_id": ""}, fields))
 }
 
 // frontCall is a call whose agent is bound to a teammate.
@@ -86,23 +77,10 @@ func TestFront(t *testing.T) {
 	})
 	c := frontClient(t, hd, nil)
 	// Every request carries the token and speaks JSON.
-	requireFrontHeaders := func(t *testing.T, got []received) {
-		t.Helper()
-		for _, r := range got {
-			require.Equal(t, "Bearer "+frontToken, r.Header.Get("Authorization"), "%s %s", r.Method, r.Path)
-			require.Equal(t, "application/json", r.Header.Get("Accept"))
-			if r.Method == http.MethodPost {
-				require.Equal(t, "application/json", r.Header.Get("Content-Type"))
-				require.True(t, json.Valid([]byte(r.Body)), r.Body)
-			}
-		}
-	}
+	requireFrontHeaders := jsonAPI{want: map[string]string{"Authorization": "Bearer " + frontToken, "Accept": "application/json"}}.check
 
 	t.Run("token identity", func(t *testing.T) {
-		got := hd.take()
-		require.Len(t, got, 1, "GetGlobalInfo, once")
-		require.Equal(t, http.MethodGet, got[0].Method)
-		require.Equal(t, "/me", got[0].Path)
+		got := hd.takeOne(t, http.MethodGet, "/me") // GetGlobalInfo, once
 		requireFrontHeaders(t, got)
 		require.Equal(t, "cmp_k30", c.Vars()["CompanyId"])
 		require.Equal(t, "Dunder Mifflin Paper Company, Inc.", c.Vars()["CompanyName"])
@@ -119,10 +97,7 @@ func TestFront(t *testing.T) {
 		require.Equal(t, "+14155550100", row["BusinessNumber"], "the phone handle")
 		require.Equal(t, "https://app.frontapp.com/open/crd_3cgz4ge", contacts[0].URL)
 
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodGet, got[0].Method)
-		require.Equal(t, "/contacts/alt:phone:+14155550100", got[0].Path)
+		got := hd.takeOne(t, http.MethodGet, "/contacts/alt:phone:+14155550100")
 		require.Empty(t, got[0].Query)
 		require.Empty(t, got[0].Body)
 		requireFrontHeaders(t, got)
@@ -184,10 +159,7 @@ func TestFront(t *testing.T) {
 			{ID: "tea_6r55a", FirstName: "Michael", LastName: "Scott", Email: "michael.scott@dundermifflin.com"},
 			{ID: "tea_e35u", FirstName: "Bob", LastName: "Agent", Email: "bob@acme.test"},
 		}, users)
-		got := hd.take()
-		require.Len(t, got, 1, "one answer: the list is not paged")
-		require.Equal(t, http.MethodGet, got[0].Method)
-		require.Equal(t, "/teammates", got[0].Path)
+		got := hd.takeOne(t, http.MethodGet, "/teammates") // one answer: the list is not paged
 		require.Empty(t, got[0].Query)
 		requireFrontHeaders(t, got)
 	})
@@ -195,10 +167,7 @@ func TestFront(t *testing.T) {
 	t.Run("contact creation", func(t *testing.T) {
 		res := run(t, c, "CreateNewContact", callVars(), "contacts")
 		require.Equal(t, "crd_4dh1", res.Vars["ContactId"])
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodPost, got[0].Method)
-		require.Equal(t, "/contacts", got[0].Path)
+		got := hd.takeOne(t, http.MethodPost, "/contacts")
 		requireFrontHeaders(t, got)
 		require.JSONEq(t, `{"name":"Ann Lee \"the caller\"","handles":[{"handle":"+14155550100","source":"phone"}]}`, got[0].Body,
 			"the name JSON-escaped; no email handle when none is known")
@@ -258,10 +227,7 @@ func TestFront(t *testing.T) {
 		vars["ContactId"] = "crd_3cgz4ge"
 		res := run(t, c, "CallJournal", vars)
 		require.Len(t, res.Trace, 1)
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodPost, got[0].Method)
-		require.Equal(t, "/contacts/crd_3cgz4ge/notes", got[0].Path)
+		got := hd.takeOne(t, http.MethodPost, "/contacts/crd_3cgz4ge/notes")
 		requireFrontHeaders(t, got)
 		require.JSONEq(t, `{"author_id":"tea_6r55a",
 			"body":"Inbound call Completed\nInbound call Completed at 2026-11-21 10:00:00\nFrom: Ann Lee <+14155550100>\nTo: Bob Agent <1001>\nTalk duration: 00:01:30\nRecording: https://switchboard.test/recordings/tok123"}`,

@@ -4,12 +4,15 @@ package examples_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -151,4 +154,66 @@ func queryValue(t *testing.T, rawQuery, key string) string {
 	q, err := url.ParseQuery(rawQuery)
 	require.NoError(t, err)
 	return q.Get(key)
+}
+
+// connected loads an example with its fields the way the service connects
+// an integration: GetGlobalInfo runs first, and what it read joins the
+// fields as variables every later run sees.
+func connected(t *testing.T, file string, fields engine.Vars) *engine.Client {
+	t.Helper()
+	vars := maps.Clone(fields)
+	info := run(t, client(t, file, vars, ""), "GetGlobalInfo", nil)
+	maps.Copy(vars, info.Vars)
+	return client(t, file, vars, "")
+}
+
+// withFields is defaults with fields set over them, as a new map.
+func withFields(defaults, fields engine.Vars) engine.Vars {
+	out := maps.Clone(defaults)
+	maps.Copy(out, fields)
+	return out
+}
+
+// jsonAPI is what every request to a JSON API carries: the headers in
+// want (the credential, Accept, a version), and, for the methods that send
+// a body (POST unless bodyMethods says), a JSON body with its content type
+// (application/json unless contentType says).
+type jsonAPI struct {
+	want        map[string]string
+	contentType string
+	bodyMethods []string
+}
+
+// check holds every request received to the API's headers and bodies.
+func (a jsonAPI) check(t *testing.T, got []received) {
+	t.Helper()
+	contentType := a.contentType
+	if contentType == "" {
+		contentType = "application/json"
+	}
+	methods := a.bodyMethods
+	if methods == nil {
+		methods = []string{http.MethodPost}
+	}
+	names := slices.Sorted(maps.Keys(a.want))
+	for _, r := range got {
+		for _, name := range names {
+			require.Equal(t, a.want[name], r.Header.Get(name), "%s %s: %s", r.Method, r.Path, name)
+		}
+		if slices.Contains(methods, r.Method) {
+			require.Equal(t, contentType, r.Header.Get("Content-Type"), "%s %s", r.Method, r.Path)
+			require.True(t, json.Valid([]byte(r.Body)), "%s %s: %s", r.Method, r.Path, r.Body)
+		}
+	}
+}
+
+// takeOne returns, and forgets, what the helpdesk received so far, which
+// must be one request with this method and path.
+func (h *helpdesk) takeOne(t *testing.T, method, path string) []received {
+	t.Helper()
+	got := h.take()
+	require.Len(t, got, 1, "one request: %s %s", method, path)
+	require.Equal(t, method, got[0].Method)
+	require.Equal(t, path, got[0].Path)
+	return got
 }

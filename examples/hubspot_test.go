@@ -1,7 +1,6 @@
 package examples_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -44,15 +43,7 @@ func hubspotCreated(id string) reply {
 // does: the fields, then what GetGlobalInfo read, which every run sees.
 func hubspotClient(t *testing.T, hd *helpdesk, fields engine.Vars) *engine.Client {
 	t.Helper()
-	vars := engine.Vars{"base_url": hd.URL, "access_token": hubspotToken, "ticket_pipeline": "0", "ticket_stage": "1"}
-	for k, v := range fields {
-		vars[k] = v
-	}
-	info := run(t, client(t, "hubspot.xml", vars, ""), "GetGlobalInfo", nil)
-	for k, v := range info.Vars {
-		vars[k] = v
-	}
-	return client(t, "hubspot.xml", vars, "")
+	return connected(t, "hubspot.xml", withFields(engine.Vars{"base_url": hd.URL, "access_token": hubspotToken, "ticket_pipeline": "0", "ticket_stage": "1"}, fields))
 }
 
 // TestHubSpot drives the HubSpot example through a call's life: the
@@ -71,17 +62,7 @@ func TestHubSpot(t *testing.T) {
 	})
 	c := hubspotClient(t, hd, nil)
 	// Every request carries the private app's token and speaks JSON.
-	requireHubSpotHeaders := func(t *testing.T, got []received) {
-		t.Helper()
-		for _, r := range got {
-			require.Equal(t, "Bearer "+hubspotToken, r.Header.Get("Authorization"), "%s %s", r.Method, r.Path)
-			require.Equal(t, "application/json", r.Header.Get("Accept"))
-			if r.Method == http.MethodPost {
-				require.Equal(t, "application/json", r.Header.Get("Content-Type"))
-				require.True(t, json.Valid([]byte(r.Body)), r.Body)
-			}
-		}
-	}
+	requireHubSpotHeaders := jsonAPI{want: map[string]string{"Authorization": "Bearer " + hubspotToken, "Accept": "application/json"}}.check
 
 	t.Run("account details", func(t *testing.T) {
 		got := hd.take()
@@ -107,10 +88,7 @@ func TestHubSpot(t *testing.T) {
 		require.Equal(t, "https://app-eu1.hubspot.com/contacts/12345678/record/0-1/512", contacts[0].URL,
 			"the record page, on the account's own domain")
 
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodPost, got[0].Method)
-		require.Equal(t, "/crm/v3/objects/contacts/search", got[0].Path)
+		got := hd.takeOne(t, http.MethodPost, "/crm/v3/objects/contacts/search")
 		require.Empty(t, got[0].Query)
 		requireHubSpotHeaders(t, got)
 		require.JSONEq(t, `{
@@ -165,10 +143,7 @@ func TestHubSpot(t *testing.T) {
 			{ID: "361", FirstName: "Bob", LastName: "Agent", Email: "bob@acme.test"},
 			{ID: "362", FirstName: "Cy", LastName: "Support", Email: "cy@acme.test"},
 		}, users, "the owner id, which hubspot_owner_id takes (not the userId)")
-		got := hd.take()
-		require.Len(t, got, 1, "no paging.next: one page")
-		require.Equal(t, http.MethodGet, got[0].Method)
-		require.Equal(t, "/crm/v3/owners/", got[0].Path)
+		got := hd.takeOne(t, http.MethodGet, "/crm/v3/owners/") // no paging.next: one page
 		require.Equal(t, "limit=100&archived=false", got[0].Query)
 		require.Empty(t, got[0].Body)
 		requireHubSpotHeaders(t, got)
@@ -234,10 +209,7 @@ func TestHubSpot(t *testing.T) {
 		vars["ContactId"], vars["TicketId"] = "512", "4711"
 		res := run(t, c, "CallJournal", vars)
 		require.Len(t, res.Trace, 1)
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodPost, got[0].Method)
-		require.Equal(t, "/crm/v3/objects/calls", got[0].Path)
+		got := hd.takeOne(t, http.MethodPost, "/crm/v3/objects/calls")
 		requireHubSpotHeaders(t, got)
 		require.JSONEq(t, `{"properties":{
 				"hs_timestamp":"2026-11-21T10:00:00.000Z",

@@ -1,7 +1,6 @@
 package examples_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -49,15 +48,7 @@ const (
 // does: the fields, then what GetGlobalInfo read, which every run sees.
 func intercomClient(t *testing.T, hd *helpdesk, fields engine.Vars) *engine.Client {
 	t.Helper()
-	vars := engine.Vars{"base_url": hd.URL, "access_token": intercomToken, "ticket_type_id": "88", "contact_role": "lead"}
-	for k, v := range fields {
-		vars[k] = v
-	}
-	info := run(t, client(t, "intercom.xml", vars, ""), "GetGlobalInfo", nil)
-	for k, v := range info.Vars {
-		vars[k] = v
-	}
-	return client(t, "intercom.xml", vars, "")
+	return connected(t, "intercom.xml", withFields(engine.Vars{"base_url": hd.URL, "access_token": intercomToken, "ticket_type_id": "88", "contact_role": "lead"}, fields))
 }
 
 // TestIntercom drives the Intercom example through a call's life: the
@@ -76,24 +67,11 @@ func TestIntercom(t *testing.T) {
 	})
 	c := intercomClient(t, hd, nil)
 	// Every request carries the token and the API version, and speaks JSON.
-	requireIntercomHeaders := func(t *testing.T, got []received) {
-		t.Helper()
-		for _, r := range got {
-			require.Equal(t, "Bearer "+intercomToken, r.Header.Get("Authorization"), "%s %s", r.Method, r.Path)
-			require.Equal(t, "2.14", r.Header.Get("Intercom-Version"))
-			require.Equal(t, "application/json", r.Header.Get("Accept"))
-			if r.Method == http.MethodPost {
-				require.Equal(t, "application/json", r.Header.Get("Content-Type"))
-				require.True(t, json.Valid([]byte(r.Body)), r.Body)
-			}
-		}
-	}
+	requireIntercomHeaders := jsonAPI{want: map[string]string{"Authorization": "Bearer " + intercomToken, "Intercom-Version": "2.14",
+		"Accept": "application/json"}}.check
 
 	t.Run("admin and workspace", func(t *testing.T) {
-		got := hd.take()
-		require.Len(t, got, 1, "GetGlobalInfo, once")
-		require.Equal(t, http.MethodGet, got[0].Method)
-		require.Equal(t, "/me", got[0].Path)
+		got := hd.takeOne(t, http.MethodGet, "/me") // GetGlobalInfo, once
 		requireIntercomHeaders(t, got)
 		require.Equal(t, "991267459", c.Vars()["AdminId"])
 		require.Equal(t, "this_is_an_id1_that_should_be_at_least_40", c.Vars()["AppId"])
@@ -112,10 +90,7 @@ func TestIntercom(t *testing.T) {
 		require.Equal(t, "https://app.eu.intercom.com/a/apps/this_is_an_id1_that_should_be_at_least_40/users/6762f0dd1bb69f9f2193bb83/all-conversations",
 			contacts[0].URL, "the contact's page, on the workspace's regional host")
 
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodPost, got[0].Method)
-		require.Equal(t, "/contacts/search", got[0].Path)
+		got := hd.takeOne(t, http.MethodPost, "/contacts/search")
 		require.Empty(t, got[0].Query)
 		requireIntercomHeaders(t, got)
 		require.JSONEq(t, `{"query":{"field":"phone","operator":"=","value":"+14155550100"},"pagination":{"per_page":10}}`,
@@ -154,10 +129,7 @@ func TestIntercom(t *testing.T) {
 			{ID: "991267466", FirstName: "Ciaran7 Lee", Email: "admin7@email.com"},
 			{ID: "991267467", FirstName: "Bob Agent", Email: "bob@acme.test"},
 		}, users)
-		got := hd.take()
-		require.Len(t, got, 1, "one answer: the list is not paged")
-		require.Equal(t, http.MethodGet, got[0].Method)
-		require.Equal(t, "/admins", got[0].Path)
+		got := hd.takeOne(t, http.MethodGet, "/admins") // one answer: the list is not paged
 		require.Empty(t, got[0].Query)
 		require.Empty(t, got[0].Body)
 		requireIntercomHeaders(t, got)
@@ -166,10 +138,7 @@ func TestIntercom(t *testing.T) {
 	t.Run("contact creation", func(t *testing.T) {
 		res := run(t, c, "CreateNewContact", callVars(), "contacts")
 		require.Equal(t, "6762f0dd1bb69f9f2193bb99", res.Vars["ContactId"])
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodPost, got[0].Method)
-		require.Equal(t, "/contacts", got[0].Path)
+		got := hd.takeOne(t, http.MethodPost, "/contacts")
 		requireIntercomHeaders(t, got)
 		require.JSONEq(t, `{"role":"lead","phone":"+14155550100","name":"Ann Lee \"the caller\""}`, got[0].Body,
 			"the name JSON-escaped; no email when none is known")
@@ -240,10 +209,7 @@ func TestIntercom(t *testing.T) {
 		vars["ContactId"] = "6762f0dd1bb69f9f2193bb83"
 		res := run(t, c, "CallJournal", vars)
 		require.Len(t, res.Trace, 1)
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodPost, got[0].Method)
-		require.Equal(t, "/contacts/6762f0dd1bb69f9f2193bb83/notes", got[0].Path)
+		got := hd.takeOne(t, http.MethodPost, "/contacts/6762f0dd1bb69f9f2193bb83/notes")
 		requireIntercomHeaders(t, got)
 		require.JSONEq(t, `{"body":"<p><b>Inbound call Completed</b></p><p>Inbound call Completed at 2026-11-21 10:00:00<br>From: Ann Lee &lt;+14155550100&gt;<br>To: Bob Agent &lt;1001&gt;<br>Talk duration: 00:01:30</p><p><a href=\"https://switchboard.test/recordings/tok123\">Recording</a></p>",
 			"admin_id":"361"}`, got[0].Body, "the agent's admin id (CrmId) writes it")

@@ -64,17 +64,7 @@ func sfQuery(t *testing.T, r received) string {
 	return queryValue(t, r.Query, "q")
 }
 
-func requireSalesforceHeaders(t *testing.T, got []received) {
-	t.Helper()
-	for _, r := range got {
-		require.Equal(t, "Bearer "+sfToken, r.Header.Get("Authorization"), "%s %s", r.Method, r.Path)
-		require.Equal(t, "application/json", r.Header.Get("Accept"))
-		if r.Method == http.MethodPost {
-			require.Equal(t, "application/json", r.Header.Get("Content-Type"))
-			require.True(t, json.Valid([]byte(r.Body)), r.Body)
-		}
-	}
-}
+var requireSalesforceHeaders = jsonAPI{want: map[string]string{"Authorization": "Bearer " + sfToken, "Accept": "application/json"}}.check
 
 // TestSalesforce drives the Salesforce example through a call's life against
 // a local instance: the organization, the caller's lookup by SOSL, the
@@ -117,10 +107,7 @@ func TestSalesforce(t *testing.T) {
 		require.Equal(t, "Acme", row["Company"], "the account's name")
 		require.Equal(t, hd.URL+"/lightning/r/Contact/"+sfContact+"/view", contacts[0].URL)
 
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodGet, got[0].Method)
-		require.Equal(t, "/services/data/v62.0/search", got[0].Path)
+		got := hd.takeOne(t, http.MethodGet, "/services/data/v62.0/search")
 		requireSalesforceHeaders(t, got)
 		require.Equal(t, "FIND {14155550100 OR 4155550100} IN PHONE FIELDS RETURNING Contact(Id, FirstName, LastName, Email, Phone, MobilePhone, Account.Name LIMIT 10)",
 			sfQuery(t, got[0]), "the E.164 number's digits, and its last ten: no reserved character reaches SOSL")
@@ -182,10 +169,7 @@ func TestSalesforce(t *testing.T) {
 	t.Run("contact creation", func(t *testing.T) {
 		res := run(t, c, "CreateNewContact", callVars(), "contacts")
 		require.Equal(t, sfNewContact, res.Vars["ContactId"])
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodPost, got[0].Method)
-		require.Equal(t, "/services/data/v62.0/sobjects/Contact/", got[0].Path)
+		got := hd.takeOne(t, http.MethodPost, "/services/data/v62.0/sobjects/Contact/")
 		requireSalesforceHeaders(t, got)
 		require.JSONEq(t, `{"FirstName":"Ann","LastName":"Lee \"the caller\"","Phone":"+14155550100"}`, got[0].Body)
 
@@ -230,10 +214,7 @@ func TestSalesforce(t *testing.T) {
 		vars := callVars()
 		vars["ContactId"], vars["TicketId"], vars["CrmId"] = sfContact, sfCase, sfUser
 		run(t, c, "CallJournal", vars)
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodPost, got[0].Method)
-		require.Equal(t, "/services/data/v62.0/sobjects/Task/", got[0].Path)
+		got := hd.takeOne(t, http.MethodPost, "/services/data/v62.0/sobjects/Task/")
 		requireSalesforceHeaders(t, got)
 		require.JSONEq(t, `{"Subject":"Inbound call Completed",
 			"Description":"Inbound call Completed at 2026-11-21 10:00:00\nFrom: Ann Lee <+14155550100>\nTo: Bob Agent <1001>\nTalk duration: 00:01:30\nRecording: https://switchboard.test/recordings/tok123",

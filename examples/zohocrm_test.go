@@ -69,24 +69,13 @@ func TestZohoCRM(t *testing.T) {
 		"POST /crm/v8/Calls":                    zohocrmWritten("4876876000000800001", "record added"),
 	})
 	c := client(t, "zohocrm.xml", zohocrmFields(hd), zohocrmToken)
-	requireHeaders := func(t *testing.T, got []received) {
-		t.Helper()
-		for _, r := range got {
-			require.Equal(t, "Zoho-oauthtoken "+zohocrmToken, r.Header.Get("Authorization"), "%s %s: Zoho's scheme, not Bearer", r.Method, r.Path)
-			require.Equal(t, "application/json", r.Header.Get("Accept"))
-			if r.Method != http.MethodGet {
-				require.Equal(t, "application/json", r.Header.Get("Content-Type"))
-				require.True(t, json.Valid([]byte(r.Body)), r.Body)
-			}
-		}
-	}
+	// Zoho's scheme, not Bearer; every request but a GET has a JSON body.
+	requireHeaders := jsonAPI{want: map[string]string{"Authorization": "Zoho-oauthtoken " + zohocrmToken, "Accept": "application/json"},
+		bodyMethods: []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}}.check
 
 	t.Run("connection check", func(t *testing.T) {
 		res := run(t, c, "GetGlobalInfo", nil)
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodGet, got[0].Method)
-		require.Equal(t, "/crm/v8/users", got[0].Path)
+		got := hd.takeOne(t, http.MethodGet, "/crm/v8/users")
 		require.Equal(t, "type=CurrentUser", got[0].Query)
 		requireHeaders(t, got)
 		require.Equal(t, "Zoho-oauthtoken ****", res.Trace[0].RequestHeaders["Authorization"], "the token is masked in traces")
@@ -106,10 +95,7 @@ func TestZohoCRM(t *testing.T) {
 		require.Equal(t, "Acme", row["Company"], "the account lookup's name")
 		require.Equal(t, "https://crm.zoho.eu/crm/org20071234/tab/Contacts/"+zohocrmContact, contacts[0].URL)
 
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodGet, got[0].Method)
-		require.Equal(t, "/crm/v8/Contacts/search", got[0].Path)
+		got := hd.takeOne(t, http.MethodGet, "/crm/v8/Contacts/search")
 		requireHeaders(t, got)
 		require.Equal(t, "+14155550100", queryValue(t, got[0].Query, "phone"), "the number as the PBX gives it (E.164)")
 		require.Contains(t, got[0].Query, "phone=%2B14155550100", "+ encoded")
@@ -158,10 +144,7 @@ func TestZohoCRM(t *testing.T) {
 	t.Run("contact creation", func(t *testing.T) {
 		res := run(t, c, "CreateNewContact", callVars(), "contacts")
 		require.Equal(t, "4876876000000624100", res.Vars["ContactId"])
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodPost, got[0].Method)
-		require.Equal(t, "/crm/v8/Contacts", got[0].Path)
+		got := hd.takeOne(t, http.MethodPost, "/crm/v8/Contacts")
 		requireHeaders(t, got)
 		require.JSONEq(t, `{"data":[{"First_Name":"Ann","Last_Name":"Lee \"the caller\"","Phone":"+14155550100"}]}`, got[0].Body)
 
@@ -221,10 +204,7 @@ func TestZohoCRM(t *testing.T) {
 		vars := callVars()
 		vars["ContactId"], vars["TicketId"], vars["CrmId"] = zohocrmContact, zohocrmCaseID, zohocrmBob
 		run(t, c, "CallJournal", vars)
-		got := hd.take()
-		require.Len(t, got, 1)
-		require.Equal(t, http.MethodPost, got[0].Method)
-		require.Equal(t, "/crm/v8/Calls", got[0].Path)
+		got := hd.takeOne(t, http.MethodPost, "/crm/v8/Calls")
 		requireHeaders(t, got)
 		require.JSONEq(t, `{"data":[{
 				"Subject":"Inbound call Completed",
