@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/google/renameio/v2"
 )
 
 // Token is an access token with what is needed to renew it.
@@ -198,23 +200,7 @@ func (s *FileStore) Save(_ context.Context, key string, tok *Token) error {
 	if err := os.MkdirAll(filepath.Dir(s.Path), 0o700); err != nil {
 		return fmt.Errorf("creating the token directory: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(s.Path), ".tokens-*.json")
-	if err != nil {
-		return fmt.Errorf("saving the token: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("saving the token: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("saving the token: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("saving the token: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), s.Path); err != nil {
+	if err := renameio.WriteFile(s.Path, data, 0o600); err != nil {
 		return fmt.Errorf("saving the token: %w", err)
 	}
 	return nil

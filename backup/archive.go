@@ -20,6 +20,8 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/google/renameio/v2"
+
 	"github.com/switchboard/switchboard/store"
 )
 
@@ -241,21 +243,12 @@ func hashFile(path string) (string, int64, error) {
 // writeAtomically writes path through a private temporary file beside it,
 // synced and renamed into place: a crash leaves the old file or the new
 // one, never half of one.
-func writeAtomically(path string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
+func writeAtomically(path string, write func(io.Writer) error) error {
+	f, err := renameio.NewPendingFile(path, renameio.WithStaticPermissions(0o600))
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", path, err)
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	// CreateTemp makes the file 0600 already; say so for the reader.
-	if err := f.Chmod(0o600); err != nil {
-		return err
-	}
+	defer f.Cleanup() // nothing left to clean once replaced
 	bw := bufio.NewWriterSize(f, 1<<20)
 	if err := write(bw); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
@@ -263,13 +256,7 @@ func writeAtomically(path string, write func(io.Writer) error) (err error) {
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
+	if err := f.CloseAtomicallyReplace(); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil

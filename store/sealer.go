@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/google/renameio/v2"
 )
 
 // Sealer encrypts secret values with AES-256-GCM. The sealed form is
@@ -169,28 +171,8 @@ func WriteKeyFile(dataDir string, key []byte) error {
 	if len(key) != KeySize {
 		return fmt.Errorf("writing the key file: the key is %d bytes, not %d", len(key), KeySize)
 	}
-	f, err := os.CreateTemp(dataDir, KeyFileName+".*.tmp")
-	if err != nil {
+	if err := renameio.WriteFile(filepath.Join(dataDir, KeyFileName), []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600); err != nil {
 		return fmt.Errorf("writing the key file: %w", err)
-	}
-	defer os.Remove(f.Name()) // gone after the rename; cleans up a failure
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("writing the key file: %w", err)
-	}
-	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
-		f.Close()
-		return fmt.Errorf("writing the key file: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("writing the key file: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing the key file: %w", err)
-	}
-	if err := os.Rename(f.Name(), filepath.Join(dataDir, KeyFileName)); err != nil {
-		return fmt.Errorf("replacing the key file: %w", err)
 	}
 	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/google/renameio/v2"
+
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/templaterun"
 )
@@ -185,24 +187,7 @@ func Write(path string, f *Fixture) error {
 	}
 	// Written whole then renamed: an interrupted recording leaves the old
 	// fixture, not half of a new one.
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".fixture-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return renameio.WriteFile(path, buf.Bytes(), 0o644, renameio.WithStaticPermissions(0o644))
 }
 
 // List returns the fixture files of dir, sorted.
