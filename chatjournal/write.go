@@ -30,12 +30,13 @@ func (s *Service) write(ctx context.Context, j *store.ChatJournal) error {
 	now := s.cfg.Now()
 	j.Attempts++
 	j.UpdatedAt = now
-	res, helpdesk, err := s.attempt(ctx, j)
+	part := s.part(ctx, j)
+	res, helpdesk, err := s.attempt(ctx, j, part)
 	if res != nil {
 		j.Trace, _ = json.Marshal(res.Trace) // exchanges always marshal
 	}
 	var ev *store.SessionEvent
-	detail := map[string]string{"integration": j.IntegrationID, "part": strconv.Itoa(s.part(ctx, j)), "attempt": strconv.Itoa(j.Attempts)}
+	detail := map[string]string{"integration": j.IntegrationID, "part": strconv.Itoa(part), "attempt": strconv.Itoa(j.Attempts)}
 	if helpdesk != "" {
 		detail["helpdesk"] = helpdesk
 	}
@@ -102,7 +103,7 @@ func (s *Service) part(ctx context.Context, j *store.ChatJournal) int {
 
 // attempt finds (or creates) the customer's contact and runs ChatJournal.
 // It also names the helpdesk (its template's name), for the timeline.
-func (s *Service) attempt(ctx context.Context, j *store.ChatJournal) (*engine.Result, string, error) {
+func (s *Service) attempt(ctx context.Context, j *store.ChatJournal, part int) (*engine.Result, string, error) {
 	in, err := s.store.GetIntegration(ctx, j.IntegrationID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, "", skipped{"the integration was deleted"}
@@ -115,16 +116,16 @@ func (s *Service) attempt(ctx context.Context, j *store.ChatJournal) (*engine.Re
 		return nil, "", err
 	}
 	name := conn.Client.Template().Source.Name
-	res, err := s.journal(ctx, j, in, conn)
+	res, err := s.journal(ctx, j, in, conn, part)
 	return res, name, err
 }
 
 // journal runs the contact lookup (or creation) and ChatJournal.
-func (s *Service) journal(ctx context.Context, j *store.ChatJournal, in *store.Integration, conn *integrations.Conn) (*engine.Result, error) {
+func (s *Service) journal(ctx context.Context, j *store.ChatJournal, in *store.Integration, conn *integrations.Conn, part int) (*engine.Result, error) {
 	if conn.Client.Template().Scenario(templates.ScenarioChatJournal) == nil {
 		return nil, skipped{"the integration's template has no ChatJournal scenario"}
 	}
-	vars, err := s.variables(ctx, j, conn.Client, conn.Settings, conn.Texts)
+	vars, err := s.variables(ctx, j, conn, part)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +191,8 @@ func (s *Service) findContact(ctx context.Context, j *store.ChatJournal, c *engi
 // variables are the ChatJournal run's: the chat's (messages after the
 // journal's FromSeq up to its UptoSeq), the agent's bound user, the
 // scenario settings, and the subject and description.
-func (s *Service) variables(ctx context.Context, j *store.ChatJournal, c *engine.Client, st scenarios.Settings, texts scenarios.Texts) (engine.Vars, error) {
+func (s *Service) variables(ctx context.Context, j *store.ChatJournal, conn *integrations.Conn, part int) (engine.Vars, error) {
+	c, st, texts := conn.Client, conn.Settings, conn.Texts
 	ses, err := s.store.GetSession(ctx, j.SessionID)
 	if err != nil {
 		return nil, fmt.Errorf("reading the session: %w", err)
@@ -200,7 +202,7 @@ func (s *Service) variables(ctx context.Context, j *store.ChatJournal, c *engine
 		return nil, fmt.Errorf("reading the session's messages: %w", err)
 	}
 	chat := scenarios.Chat{SessionID: ses.ID, ChannelNumber: ses.Number, Customer: ses.Customer, Agent: ses.Assignee,
-		Part: s.part(ctx, j), Final: j.Final, Start: ses.CreatedAt, End: ses.LastMessageAt}
+		Part: part, Final: j.Final, Start: ses.CreatedAt, End: ses.LastMessageAt}
 	if !ses.ClosedAt.IsZero() && j.Final {
 		chat.End = ses.ClosedAt
 	}
