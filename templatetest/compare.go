@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
@@ -206,11 +206,4 @@ func lookupFold(h map[string]string, name string) (string, bool) {
 	return "", false
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return slices.Clip(keys)
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -187,12 +187,10 @@ func (d *desk) updateTicket(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 400, map[string]string{"error": "InvalidJSON"})
 		return
 	}
-	id, _ := strconv.ParseInt(strings.TrimSuffix(r.PathValue("file"), ".json"), 10, 64)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	t, ok := d.tickets[id]
+	t, ok := d.ticketOf(w, r)
 	if !ok {
-		writeJSON(w, 404, map[string]string{"error": "RecordNotFound"})
 		return
 	}
 	for k, v := range in.Ticket {
@@ -218,15 +216,22 @@ func addComment(ticket, change map[string]any) {
 }
 
 func (d *desk) showTicket(w http.ResponseWriter, r *http.Request) {
-	id, _ := strconv.ParseInt(strings.TrimSuffix(r.PathValue("file"), ".json"), 10, 64)
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if t, ok := d.ticketOf(w, r); ok {
+		writeJSON(w, 200, map[string]any{"ticket": t})
+	}
+}
+
+// ticketOf is the ticket the path names ({id}.json), or false after
+// answering 404; the caller holds d.mu.
+func (d *desk) ticketOf(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
+	id, _ := strconv.ParseInt(strings.TrimSuffix(r.PathValue("file"), ".json"), 10, 64)
 	t, ok := d.tickets[id]
 	if !ok {
 		writeJSON(w, 404, map[string]string{"error": "RecordNotFound"})
-		return
 	}
-	writeJSON(w, 200, map[string]any{"ticket": t})
+	return t, ok
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
