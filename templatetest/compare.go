@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"maps"
+	"net/url"
 	"slices"
 	"strings"
 
